@@ -1,0 +1,1 @@
+"""The catalog: models, queries, README import and rendering. Never imports Scrapy."""

@@ -1,0 +1,1 @@
+"""Alembic migrations for the catalog (a package so that wheels carry it)."""

@@ -1,0 +1,1 @@
+"""listkeeper pipelines."""
