@@ -1,0 +1,217 @@
+"""Catalog → README: regenerate the managed regions and leave every other byte alone.
+
+Rendering is a pure function of the README text, the config and the catalog's entries,
+so rendering twice gives the same bytes. It runs in two passes: first the letter groups
+and link tables, then the A–Z indexes, whose cells link only to headings that the first
+pass actually wrote (so no cell ever points at a missing anchor).
+"""
+
+from __future__ import annotations
+
+import difflib
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from catalog import markers
+from catalog.config import Config, Region
+from catalog.errors import ConfigError
+from catalog.escape import md_heading, md_text, md_url
+from catalog.markdown import parse_markdown
+from catalog.queries import RenderEntry, RenderLink
+
+LETTERS = ("#", *string.ascii_uppercase)
+TEMPLATES = {"az-index": "az_index.md.j2", "letter-groups": "letter_groups.md.j2"}
+TEMPLATES["link-table"] = "link_table.md.j2"
+
+
+@dataclass
+class Group:
+    letter: str
+    heading: str
+    entries: list[RenderEntry] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Cell:
+    letter: str
+    anchor: str | None
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[str, ...]
+    links: tuple[RenderLink, ...]
+
+
+def environment(user_templates: Path | None = None) -> jinja2.Environment:
+    """Templates from the user's folder first, then the built-in ones."""
+    loaders: list[jinja2.BaseLoader] = []
+    if user_templates is not None:
+        loaders.append(jinja2.FileSystemLoader(str(user_templates)))
+    loaders.append(jinja2.PackageLoader("catalog", "templates"))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=False,  # Markdown, escaped by the md filters instead
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(md=md_text, md_heading=md_heading, md_url=md_url)
+    return env
+
+
+def letter_of(heading: str, group: str) -> str | None:
+    """``"A companies"`` → ``"A"`` for group ``companies``; None when not of that group."""
+    head, _, rest = heading.strip().partition(" ")
+    head = head.removeprefix("\\")
+    if rest.strip().casefold() != group.casefold() or len(head) != 1:
+        return None
+    letter = head.upper()
+    return letter if letter in LETTERS else None
+
+
+def letter_groups(entries: Sequence[RenderEntry], region: Region) -> list[Group]:
+    groups: dict[str, Group] = {}
+    for entry in entries:
+        letter = letter_of(entry.section, region.group)
+        if letter is None:
+            continue
+        heading = f"{letter} {entry.section.split(' ', 1)[1].strip()}"
+        groups.setdefault(letter, Group(letter, heading)).entries.append(entry)
+    for group in groups.values():
+        if region.sort == "title":
+            group.entries.sort(key=lambda e: (e.title.casefold(), e.title, e.position, e.id))
+    return [groups[letter] for letter in LETTERS if letter in groups]
+
+
+def table_rows(entries: Sequence[RenderEntry], region: Region) -> list[Row]:
+    wanted = region.section.casefold()
+    chosen = [e for e in entries if e.section.casefold() == wanted]
+    if region.sort == "title":
+        chosen.sort(key=lambda e: (e.title.casefold(), e.title, e.position, e.id))
+    width = max(len(region.header) - 1, 1)
+    rows = []
+    for e in chosen:
+        cells = e.description.split(" | ") if e.description else [e.title]
+        cells = (cells + [""] * width)[:width]
+        rows.append(Row(tuple(cells), e.links))
+    return rows
+
+
+Ranges = dict[str, list[tuple[int, int]]]
+
+
+def _owned(entries: Sequence[RenderEntry], ranges: list[tuple[int, int]]) -> list[RenderEntry]:
+    """A region's entries: those written inside it, and those not in the README yet.
+
+    Text after a region's end marker may sit under the region's last heading; it is prose
+    the region does not own, even though its section says otherwise.
+    """
+    return [e for e in entries if e.line is None or any(a <= e.line <= b for a, b in ranges)]
+
+
+def render_document(
+    text: str,
+    config: Config,
+    entries: Sequence[RenderEntry],
+    *,
+    where: str = "README",
+    env: jinja2.Environment | None = None,
+    owned_lines: Ranges | None = None,
+) -> str:
+    """The README with every managed region regenerated.
+
+    ``entries`` come from the import of this very text, so a region owns the entries whose
+    line lies between its markers; ``owned_lines`` overrides that (1-based, inclusive) for
+    adoption, where the markers were just added and the lines are those of the old text.
+    """
+    env = env or environment(config.templates)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    spans = markers.find(text, where)
+    regions = {span.name: _region(config, span.name, where) for span in spans}
+    ranges: Ranges = {s.name: [(s.begin + 1, s.end + 1)] for s in spans}
+    ranges.update(owned_lines or {})
+    mine = {name: _owned(entries, ranges[name]) for name in regions}
+    first = {
+        name: _template(env, r).render(
+            region=r, groups=letter_groups(mine[name], r), rows=table_rows(mine[name], r)
+        )
+        for name, r in regions.items()
+        if r.kind != "az-index"
+    }
+    text = _replace(text, spans, first, newline)
+    index_regions = {n: r for n, r in regions.items() if r.kind == "az-index"}
+    if not index_regions:
+        return text
+    spans = markers.find(text, where)
+    headings = parse_markdown(text).headings
+    managed_lines = [(s.begin, s.end) for s in spans if regions[s.name].kind == "letter-groups"]
+    second = {}
+    for name, r in index_regions.items():
+        # Letters count where the group's managed region (if any) has entries for them.
+        managers = [
+            n
+            for n, g in regions.items()
+            if g.kind == "letter-groups" and g.group.casefold() == r.group.casefold()
+        ]
+        pool = [e for n in managers for e in mine[n]] if managers else entries
+        have = {letter_of(e.section, r.group) for e in pool} - {None}
+        anchors: dict[str, str] = {}
+        # Headings inside a managed region win over stray ones elsewhere in the file.
+        ranked = sorted(
+            headings,
+            key=lambda h: not any(b <= h.line - 1 <= e for b, e in managed_lines),
+        )
+        for h in ranked:
+            letter = letter_of(h.text, r.group)
+            if letter is not None and letter in have and letter not in anchors:
+                anchors[letter] = h.anchor
+        cells = [Cell(letter, anchors.get(letter)) for letter in LETTERS]
+        rows = [cells[i : i + r.columns] for i in range(0, len(cells), r.columns)]
+        second[name] = _template(env, r).render(region=r, rows=rows)
+    return _replace(text, spans, second, newline)
+
+
+def _region(config: Config, name: str, where: str) -> Region:
+    region = config.region(name)
+    if region is None:
+        raise ConfigError(
+            f"{where}: region `{name}` has markers but no [[render.regions]] entry named "
+            f"`{name}` in {config.path or 'listkeeper.toml'}"
+        )
+    return region
+
+
+def _template(env: jinja2.Environment, region: Region) -> jinja2.Template:
+    name = region.template or TEMPLATES[region.kind]
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateNotFound as exc:
+        raise ConfigError(f"region `{region.name}`: template {name} not found") from exc
+
+
+def _replace(text: str, spans: list[markers.Span], bodies: dict[str, str], newline: str) -> str:
+    lines = text.splitlines(keepends=True)
+    for span in sorted(spans, key=lambda s: s.begin, reverse=True):
+        if span.name not in bodies:
+            continue
+        body = bodies[span.name].strip("\n")
+        inner = ["", *body.split("\n"), ""] if body else []
+        lines[span.begin + 1 : span.end] = [line + newline for line in inner]
+    return "".join(lines)
+
+
+def unified_diff(old: str, new: str, path: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile=f"a/{path}",
+            tofile=f"b/{path}",
+        )
+    )

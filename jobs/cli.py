@@ -1,0 +1,109 @@
+"""The ``listkeeper`` command: thin plumbing over the jobs, with DESIGN.md's exit codes.
+
+0 success, 1 unexpected failure, 2 findings (dead links, a stale README), 3 bad input,
+config or usage. Click's own usage errors exit 2 by default, which would read as "dead
+links", so they are mapped to 3 here.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from catalog.errors import ListkeeperError
+from jobs import readme as readme_job
+from jobs.context import Context
+
+EXIT_OK, EXIT_FAILURE, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2, 3
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Config file [default: listkeeper.toml].",
+)
+@click.option("--db", "db_url", metavar="URL", help="Database URL [env LISTKEEPER_DB].")
+@click.version_option(package_name="listkeeper")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, db_url: str | None) -> None:
+    """Keep a curated link list alive: import, check, render, report."""
+    ctx.obj = Context(config_path=config_path, db_url=db_url)
+
+
+@cli.command()
+@click.option(
+    "--from",
+    "from_readme",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Recognise the A–Z indexes and letter groups of this README.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@click.pass_obj
+def init(obj: Context, from_readme: Path | None, force: bool) -> int:
+    """Write a starter listkeeper.toml and create the catalog."""
+    return readme_job.init(obj, from_readme, force=force)
+
+
+@cli.command("import")
+@click.argument("readme", type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_obj
+def import_(obj: Context, readme: Path) -> int:
+    """Parse README into the catalog; print its sections, entries and links."""
+    return readme_job.import_(obj, readme)
+
+
+@cli.command()
+@click.argument("readme", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--check", is_flag=True, help="Change nothing; exit 2 when the file is stale.")
+@click.option("--diff", is_flag=True, help="Print a unified diff instead of writing.")
+@click.option("--adopt", is_flag=True, help="Gather recognised groups into managed regions.")
+@click.pass_obj
+def render(obj: Context, readme: Path, check: bool, diff: bool, adopt: bool) -> int:
+    """Regenerate the managed regions of README from the catalog."""
+    return readme_job.render(obj, readme, check=check, diff=diff, adopt=adopt)
+
+
+@cli.group()
+def db() -> None:
+    """Manage the catalog database."""
+
+
+@db.command()
+@click.option("--revision", default="head", show_default=True)
+@click.pass_obj
+def upgrade(obj: Context, revision: str) -> int:
+    """Bring the catalog's schema up to date (Alembic)."""
+    return readme_job.db_upgrade(obj, revision)
+
+
+def main(argv: list[str] | None = None) -> None:
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return the exit code (tests call this)."""
+    try:
+        result: Any = cli.main(args=argv, prog_name="listkeeper", standalone_mode=False)
+    except click.UsageError as exc:
+        exc.show()
+        return EXIT_USAGE
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except click.Abort:
+        click.echo("listkeeper: aborted", err=True)
+        return EXIT_FAILURE
+    except ListkeeperError as exc:
+        click.echo(f"listkeeper: error: {exc}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("listkeeper: interrupted", err=True)
+        return 130
+    if isinstance(result, int):
+        return result
+    return EXIT_OK

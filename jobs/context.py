@@ -1,0 +1,54 @@
+"""What every command needs: the config and the catalog, opened lazily."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from catalog import config as config_mod
+from catalog import db
+from catalog.errors import ConfigError
+
+
+@dataclass
+class Context:
+    config_path: Path | None = None
+    db_url: str | None = None
+    _config: config_mod.Config | None = field(default=None, repr=False)
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def config(self) -> config_mod.Config:
+        if self._config is None:
+            self._config = config_mod.load(self.config_path)
+        return self._config
+
+    @property
+    def url(self) -> str:
+        return db.database_url(self.db_url or self.config.database)
+
+    def engine(self) -> Engine:
+        """The catalog, brought to the latest schema on first use."""
+        if self._engine is None:
+            try:
+                db.upgrade(self.url)
+                self._engine = db.make_engine(self.url)
+            except SQLAlchemyError as exc:
+                raise ConfigError(
+                    f"cannot open the catalog at {_redact(self.url)}: {exc.__class__.__name__}:"
+                    f" {str(exc.orig if hasattr(exc, 'orig') else exc).splitlines()[0]}"
+                ) from exc
+        return self._engine
+
+
+def _redact(url: str) -> str:
+    """A database URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable URL>"

@@ -1,0 +1,183 @@
+"""The README jobs: init, import, render, and db upgrade."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from pathlib import Path
+
+import click
+from sqlalchemy.orm import Session
+
+from catalog import adopt as adopt_mod
+from catalog import config as config_mod
+from catalog import db
+from catalog.errors import ConfigError, InputError
+from catalog.importer import ImportResult, document_key, import_readme, read_readme
+from catalog.markdown import MarkdownError, parse_markdown
+from catalog.parsed import ParsedDocument
+from catalog.queries import document_by_path, render_entries
+from catalog.render import Ranges, render_document, unified_diff
+from jobs.context import Context
+
+STARTER = """\
+# listkeeper configuration: https://github.com/listkeeper/listkeeper#configuration
+
+[readme]
+path = {readme}
+
+[catalog]
+# database = "sqlite:///listkeeper.db"  # or postgresql+psycopg://...; env LISTKEEPER_DB wins
+
+[verdicts]
+dead_after_checks = 2   # consecutive permanent failures before a link is dead
+dead_after_hours = 20   # ... spread over at least this many hours
+
+# Managed regions of the README: <!-- listkeeper:begin NAME --> ... <!-- listkeeper:end NAME -->
+{regions}"""
+
+
+def init(ctx: Context, from_readme: Path | None, *, force: bool) -> int:
+    target = ctx.config_path or config_mod.DEFAULT_PATH
+    if target.exists() and not force:
+        raise ConfigError(f"{target} already exists; pass --force to overwrite it")
+    regions: list[config_mod.Region] = []
+    readme = from_readme or Path("README.md")
+    if from_readme is not None:
+        text = read_readme(from_readme)
+        regions = adopt_mod.detect(text, _parse(text, from_readme))
+    rel = os.path.relpath(readme, target.parent.resolve() if target.parent else ".")
+    body = STARTER.format(
+        readme=config_mod.toml_str(Path(rel).as_posix()),
+        regions=config_mod.dump_regions(regions) if regions else "# (none yet)\n",
+    )
+    target.write_text(body, encoding="utf-8")
+    ctx._config = None
+    db.upgrade(ctx.url)
+    click.echo(f"wrote {target} ({len(regions)} managed regions); catalog at {ctx.url}")
+    for r in regions:
+        click.echo(f"  region {r.name}: {r.kind} of “{r.group}”")
+    if regions:
+        click.echo(f"next: listkeeper render --adopt {readme}")
+    return 0
+
+
+def _parse(text: str, path: Path) -> ParsedDocument:
+    try:
+        return parse_markdown(text, base_dir=path.parent)
+    except MarkdownError as exc:
+        raise InputError(f"{path}: {exc}") from exc
+
+
+def print_import(result: ImportResult) -> None:
+    kinds = ", ".join(f"{k} {n}" for k, n in result.by_kind.items())
+    click.echo(
+        f"{result.path}: {result.sections} sections, {result.entries} entries, "
+        f"{result.links} links ({kinds})"
+    )
+    if result.unchanged:
+        click.echo("unchanged since the last import")
+    else:
+        click.echo(f"added {result.added}, updated {result.updated}, removed {result.removed}")
+    for p in result.problems:
+        click.echo(f"{result.path}:{p.line}: {p.code}: {p.message}")
+
+
+def import_(ctx: Context, readme: Path) -> int:
+    with db.session_scope(ctx.engine()) as session:
+        result = import_readme(session, readme)
+    print_import(result)
+    return 0
+
+
+def render(ctx: Context, readme: Path, *, check: bool, diff: bool, adopt: bool) -> int:
+    config = ctx.config
+    factory = db.session_factory(ctx.engine())
+    with factory() as session:
+        old = read_readme(readme)
+        import_readme(session, readme)
+        text, owned = old, None
+        if adopt:
+            config, text, owned = _adopt(config, readme, old)
+        new = _render(session, config, readme, text, owned)
+        if check or diff:
+            session.rollback()  # --check and --diff change nothing, the catalog included
+        else:
+            session.commit()
+    where = document_key(readme)
+    if check:
+        if new != old:
+            changed = sum(
+                1 for line in unified_diff(old, new, where).splitlines() if line[:1] in "+-"
+            )
+            click.echo(f"{where} is stale: {changed} diff lines; run `listkeeper render {readme}`")
+            return 2
+        click.echo(f"{where} is up to date")
+        return 0
+    if diff or adopt:
+        click.echo(unified_diff(old, new, where), nl=False)
+    if diff:
+        return 0
+    if new != old:
+        atomic_write(readme, new)
+        if adopt:
+            # The adopted layout is now the README: import it so the catalog's lines match.
+            with factory() as session, session.begin():
+                import_readme(session, readme)
+        click.echo(f"{where}: rendered")
+    else:
+        click.echo(f"{where}: unchanged")
+    return 0
+
+
+def _adopt(
+    config: config_mod.Config, readme: Path, text: str
+) -> tuple[config_mod.Config, str, Ranges]:
+    parsed = _parse(text, readme)
+    regions = list(config.regions) or adopt_mod.detect(text, parsed)
+    if not regions:
+        raise ConfigError(
+            f"{readme}: no A–Z index or letter group recognised, and none configured; "
+            "add [[render.regions]] to listkeeper.toml"
+        )
+    if not config.regions:
+        config = dataclasses.replace(config, regions=tuple(regions))
+    new, owned = adopt_mod.restructure(text, parsed, regions)
+    return config, new, owned
+
+
+def _render(
+    session: Session,
+    config: config_mod.Config,
+    readme: Path,
+    text: str,
+    owned: Ranges | None = None,
+) -> str:
+    doc = document_by_path(session, document_key(readme))
+    entries = render_entries(session, doc.id) if doc else []
+    return render_document(text, config, entries, where=str(readme), owned_lines=owned)
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write through a temporary file and a rename: a crash never leaves half a README."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def db_upgrade(ctx: Context, revision: str) -> int:
+    db.upgrade(ctx.url, revision)
+    engine = db.make_engine(ctx.url)
+    try:
+        click.echo(f"catalog at revision {db.current_revision(engine)}")
+    finally:
+        engine.dispose()
+    return 0
