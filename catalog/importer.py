@@ -174,7 +174,7 @@ def _upsert_links(session: Session, doc_path: str, refs: list[LinkRef]) -> dict[
         chunk = keys[start : start + BATCH]
         session.execute(_insert_ignore(session), [rows[k] for k in chunk])
         ids.update(
-            session.execute(select(Link.key, Link.id).where(Link.key.in_(chunk))).tuples().all()
+            session.execute(select(Link.key, Link.id).where(Link.key.in_(chunk))).all()
         )
     return ids
 
@@ -281,7 +281,7 @@ def _rebuild_occurrences(
                 Entry.document_id == doc.id, Entry.state == EntryState.LISTED
             )
         )
-        .tuples()
+
         .all()
     )
     item_line_of: dict[int, int] = {}

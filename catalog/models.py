@@ -189,9 +189,7 @@ class Entry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
-    section_id: Mapped[int | None] = mapped_column(
-        ForeignKey("sections.id", ondelete="SET NULL")
-    )
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id", ondelete="SET NULL"))
     key: Mapped[str] = mapped_column(String(2048))  # the primary link's key: identity
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
@@ -355,4 +353,3 @@ __all__ = [
     "Section",
     "utcnow",
 ]
-

@@ -91,15 +91,15 @@ def letter_groups(entries: Sequence[RenderEntry], region: Region) -> list[Group]
 
 def table_rows(entries: Sequence[RenderEntry], region: Region) -> list[Row]:
     wanted = region.section.casefold()
-    chosen = [e for e in entries if e.section.casefold() == wanted]
-    if region.sort == "title":
-        chosen.sort(key=lambda e: (e.title.casefold(), e.title, e.position, e.id))
     width = max(len(region.header) - 1, 1)
     rows = []
-    for e in chosen:
+    for e in entries:
+        if e.section.casefold() != wanted:
+            continue
         cells = e.description.split(" | ") if e.description else [e.title]
-        cells = (cells + [""] * width)[:width]
-        rows.append(Row(tuple(cells), e.links))
+        rows.append(Row(tuple((cells + [""] * width)[:width]), e.links))
+    if region.sort == "title":  # a table sorts on its first column
+        rows.sort(key=lambda r: (r.cells[0].casefold(), r.cells[0]))
     return rows
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from catalog.errors import ListkeeperError
+from jobs import demo as demo_job
 from jobs import readme as readme_job
 from jobs.context import Context
 
@@ -66,6 +67,19 @@ def import_(obj: Context, readme: Path) -> int:
 def render(obj: Context, readme: Path, check: bool, diff: bool, adopt: bool) -> int:
     """Regenerate the managed regions of README from the catalog."""
     return readme_job.render(obj, readme, check=check, diff=diff, adopt=adopt)
+
+
+@cli.command("demo")
+@click.option(
+    "--workdir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("demo-out"),
+    show_default=True,
+    help="Folder for the demo's README copy, config and catalog.",
+)
+def demo_(workdir: Path) -> int:
+    """Run the whole job on the bundled sample list, offline."""
+    return demo_job.demo(workdir)
 
 
 @cli.group()

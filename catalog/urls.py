@@ -1,0 +1,170 @@
+"""What a link in a README points at, and the key that identifies it in the catalog."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from w3lib.url import safe_url_string
+
+from catalog.models import LinkKind
+
+__all__ = ["classify", "host_of", "link_key", "resolve_relative", "split_fragment"]
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+_LABEL = re.compile(r"^(?!-)[a-z0-9\-]{1,63}(?<!-)$")
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+# Characters that make a URL need w3lib's percent-encoding before it can be compared.
+_UNSAFE = frozenset(' "<>\\^`{|}')
+# Already canonical: lowercase scheme and host, no port or userinfo, a path, safe ASCII.
+_CANONICAL = re.compile(r"https?://[a-z0-9.\-]*[a-z0-9\-]/[!#-;=?-\[\]_a-z~]*")
+
+# Top-level domains common enough in reading lists to call "host.tld/..." a URL without a
+# scheme even for a two-label name ("example.com/page"). Longer names (a.b.tld) qualify
+# with any alphabetic TLD that is not a file extension.
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_KNOWN_TLDS = _words(
+    """com org net io dev one co ai app me info edu gov mil int biz blog tech news xyz site
+    online cloud page wiki tv fm us uk de fr nl be ch at it es pt se no dk fi pl cz ru ua jp
+    cn kr in au nz ca br mx ar eu ie il tr gr hu ro sk si hr lt lv ee is sg hk tw vn id th my
+    ph za ly gg to cc ws so sh"""
+)
+# Suffixes that are file extensions first: "setup.py", "notes.md" and "logo.png" are files.
+_FILE_EXTENSIONS = _words(
+    """md markdown mdx rst txt html htm xhtml png jpg jpeg gif svg webp ico bmp pdf json yml
+    yaml toml ini cfg conf xml csv tsv py js mjs ts tsx jsx css scss go rs rb java kt c h cpp
+    hpp cs php pl sh bash zsh ps1 bat lock zip gz tgz tar bz2 xz 7z whl jar ipynb sql db log
+    mp3 mp4 mov webm avi wav ogg ttf woff woff2 eot"""
+)
+
+
+def split_fragment(url: str) -> tuple[str, str]:
+    """``("page?q", "frag")`` for ``"page?q#frag"``; the fragment is "" when absent."""
+    base, _, fragment = url.partition("#")
+    return base, fragment
+
+
+def _looks_like_host(segment: str) -> bool:
+    host = segment.rsplit("@", 1)[-1].split(":", 1)[0].lower().rstrip(".")
+    labels = host.split(".")
+    if len(labels) < 2:
+        return False
+    tld = labels[-1]
+    if not tld.isalpha() or tld in _FILE_EXTENSIONS:
+        return False
+    if not all(_LABEL.match(label) or (not label.isascii() and label) for label in labels):
+        return False
+    return tld in _KNOWN_TLDS or labels[0] == "www" or len(labels) >= 3
+
+
+def classify(url: str) -> LinkKind:
+    """How *url*, as written in a README, is to be checked."""
+    url = url.strip()
+    if not url or url.startswith("#"):
+        return LinkKind.ANCHOR
+    if url.startswith("//"):
+        # A network-path reference: github.com serves READMEs over https, so it is https.
+        return LinkKind.EXTERNAL
+    match = _SCHEME.match(url)
+    if match and "." not in match.group(1):
+        scheme = match.group(1).lower()
+        if scheme in ("http", "https"):
+            return LinkKind.EXTERNAL
+        if scheme == "mailto":
+            return LinkKind.MAILTO
+        return LinkKind.OTHER
+    if url.startswith((".", "/", "?")):
+        return LinkKind.RELATIVE
+    first = re.split(r"[/?#]", url, maxsplit=1)[0]
+    if _looks_like_host(first):
+        return LinkKind.NO_SCHEME
+    return LinkKind.RELATIVE
+
+
+def _canonical_http(url: str) -> str:
+    # Not w3lib.url.canonicalize_url: it sorts query arguments, and the order of a query
+    # can matter to a server and is how the list writes the URL; it also turns
+    # "a b" into "a+b" in queries. We take from w3lib only the percent-encoding of unsafe
+    # and non-ASCII characters (IDNA for the host) and normalise what RFC 3986 calls
+    # equivalent: scheme and host case, the default port, an empty path. The fragment is
+    # kept: "page#a" and "page#b" are checked separately (a missing fragment is a finding).
+    if _CANONICAL.fullmatch(url):
+        return url
+    if not url.isascii() or any(c in _UNSAFE for c in url):
+        url = safe_url_string(url)
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    netloc = parts.netloc
+    userinfo, at, hostport = netloc.rpartition("@")
+    if hostport.startswith("["):
+        host, _, rest = hostport.partition("]")
+        host, port = host + "]", rest[1:] if rest.startswith(":") else ""
+    else:
+        host, _, port = hostport.partition(":")
+    host = host.lower().rstrip(".")
+    if port == _DEFAULT_PORTS.get(scheme):
+        port = ""
+    netloc = f"{userinfo}{at}{host}{':' if port else ''}{port}"
+    path = parts.path or "/"
+    return urlunsplit((scheme, netloc, path, parts.query, parts.fragment))
+
+
+def link_key(url: str, document_path: str | None = None, *, kind: LinkKind | None = None) -> str:
+    """The normalised key that identifies a distinct link target in the catalog.
+
+    external: scheme and host lowercased, default port dropped, query order and fragment
+    kept (http and https stay distinct); no scheme: the key of ``https://`` + url;
+    relative: ``file:`` + the path resolved against the document's directory (fragment
+    kept, query dropped); anchor: ``<document_path>#<fragment>``; others: the url stripped.
+    *kind*, when the caller already has ``classify(url)``, saves classifying it again.
+    """
+    url = url.strip()
+    if kind is None:
+        kind = classify(url)
+    if kind is LinkKind.EXTERNAL:
+        try:
+            return _canonical_http("https:" + url if url.startswith("//") else url)
+        except ValueError:  # an unparsable port or host: keep it as written
+            return url
+    if kind is LinkKind.NO_SCHEME:
+        return link_key("https://" + url)
+    if kind is LinkKind.ANCHOR:
+        return f"{document_path or ''}#{split_fragment(url)[1]}"
+    if kind is LinkKind.RELATIVE:
+        return "file:" + resolve_relative(url, document_path) + _fragment_suffix(url)
+    return url
+
+
+def _fragment_suffix(url: str) -> str:
+    fragment = split_fragment(url)[1]
+    return f"#{fragment}" if fragment else ""
+
+
+def resolve_relative(url: str, document_path: str | None = None) -> str:
+    """The repository path a relative link points at (posix, normalised, no query)."""
+    path = unquote(split_fragment(url)[0].partition("?")[0])
+    if path.startswith("/"):
+        joined = path.lstrip("/")
+    else:
+        directory = posixpath.dirname(document_path.replace("\\", "/")) if document_path else ""
+        joined = posixpath.join(directory, path)
+    return posixpath.normpath(joined) if joined else "."
+
+
+def host_of(url: str) -> str | None:
+    """The lowercased host of an external or scheme-less link, else None."""
+    kind = classify(url)
+    if kind not in (LinkKind.EXTERNAL, LinkKind.NO_SCHEME):
+        return None
+    key = link_key(url)
+    try:
+        host = urlsplit(key).hostname
+    except ValueError:
+        return None
+    return host or None
