@@ -173,9 +173,7 @@ def _upsert_links(session: Session, doc_path: str, refs: list[LinkRef]) -> dict[
     for start in range(0, len(keys), BATCH):
         chunk = keys[start : start + BATCH]
         session.execute(_insert_ignore(session), [rows[k] for k in chunk])
-        ids.update(
-            session.execute(select(Link.key, Link.id).where(Link.key.in_(chunk))).all()
-        )
+        ids.update(session.execute(select(Link.key, Link.id).where(Link.key.in_(chunk))).all())
     return ids
 
 
@@ -280,9 +278,7 @@ def _rebuild_occurrences(
             select(Entry.line, Entry.id).where(
                 Entry.document_id == doc.id, Entry.state == EntryState.LISTED
             )
-        )
-
-        .all()
+        ).all()
     )
     item_line_of: dict[int, int] = {}
     for item in parsed.items:

@@ -9,6 +9,8 @@ from markdown_it import MarkdownIt
 
 from catalog.errors import InputError
 
+# Block structure only: markers are HTML blocks, and inline parsing is most of the cost.
+_BLOCKS = MarkdownIt("commonmark").disable("inline")
 _MARKER = re.compile(r"^<!--\s*listkeeper:(begin|end)\s+([^\s>]+)\s*-->\s*$")
 
 
@@ -30,7 +32,7 @@ def end(name: str) -> str:
 def find(text: str, where: str = "README") -> list[Span]:
     """The regions in file order. Markers count only as top-level HTML blocks, so a marker
     shown inside a code block (documentation about listkeeper) is left alone."""
-    tokens = MarkdownIt("commonmark").parse(text)
+    tokens = _BLOCKS.parse(text)
     spans: list[Span] = []
     open_name: str | None = None
     open_line = 0

@@ -144,13 +144,13 @@ def test_corpus_readme_unmanaged_render_is_identity_and_managed_is_stable(
     lines = text.splitlines(keepends=True)
     last = max(i.end_line for i in parsed.items if i.heading == item.heading and i.kind == "bullet")
     nl = "\r\n" if "\r\n" in text else "\n"
-    managed = (
-        lines[: item.line - 1]
-        + [f"<!-- listkeeper:begin picked -->{nl}{nl}"]
-        + lines[item.line - 1 : last]
-        + [f"{nl}<!-- listkeeper:end picked -->{nl}"]
-        + lines[last:]
-    )
+    managed = [
+        *lines[: item.line - 1],
+        f"<!-- listkeeper:begin picked -->{nl}{nl}",
+        *lines[item.line - 1 : last],
+        f"{nl}<!-- listkeeper:end picked -->{nl}",
+        *lines[last:],
+    ]
     Path("README.md").write_text("".join(managed), newline="")
     Path("listkeeper.toml").write_text(
         '[[render.regions]]\nname = "picked"\nkind = "link-table"\n'
@@ -240,7 +240,10 @@ def test_render_check_exits_2_when_stale_and_changes_nothing(
     Path("listkeeper.toml").write_text(
         '[[render.regions]]\nname = "g"\nkind = "letter-groups"\ngroup = "things"\nsort = "title"\n'
     )
-    stale = "# L\n\n<!-- listkeeper:begin g -->\n#### A things\n\n- [Zed](https://z.test/)\n- [Alf](https://a.test/)\n<!-- listkeeper:end g -->\n"
+    stale = (
+        "# L\n\n<!-- listkeeper:begin g -->\n#### A things\n\n"
+        "- [Zed](https://z.test/)\n- [Alf](https://a.test/)\n<!-- listkeeper:end g -->\n"
+    )
     Path("README.md").write_text(stale)
     r = cli(capsys, "render", "--check", "README.md")
     assert r.code == 2 and "stale" in r.out

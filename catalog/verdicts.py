@@ -1,0 +1,178 @@
+"""A link's status from its history of checks (DESIGN.md, "Verdicts").
+
+A single check is not a verdict. Each check's outcome (``OutcomeKind``) is recorded; the
+status follows the history: permanent failures make a link ``failing`` at once and
+``dead`` once they persist (by default two checks at least 20 hours apart); transient
+failures make it ``dead`` only after days. ``blocked`` and ``suspect`` checks say nothing
+about whether the page is gone: inside a run of failures they neither reset nor count.
+
+Pure functions over plain values: no database session, no Scrapy.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from catalog.models import LinkStatus
+
+
+class OutcomeKind(enum.StrEnum):
+    """The outcome of one check, as stored in ``checks.outcome``."""
+
+    OK = "ok"
+    REDIRECT = "redirect"  # a permanent redirect to a working page
+    PERMANENT = "permanent"  # 404, 410, no such host
+    TRANSIENT = "transient"  # timeout, 5xx, 429, reset, TLS error, ambiguous 403
+    BLOCKED = "blocked"  # bot wall: no evidence either way
+    SUSPECT = "suspect"  # answered, but probably not the article any more
+    EXCLUDED = "excluded"  # not checked, by rule
+
+
+FAILURES = frozenset({OutcomeKind.PERMANENT, OutcomeKind.TRANSIENT})
+NEUTRAL = frozenset({OutcomeKind.BLOCKED, OutcomeKind.SUSPECT})
+
+_LATEST_STATUS = {
+    OutcomeKind.OK: LinkStatus.OK,
+    OutcomeKind.REDIRECT: LinkStatus.REDIRECTED,
+    OutcomeKind.BLOCKED: LinkStatus.BLOCKED,
+    OutcomeKind.SUSPECT: LinkStatus.SUSPECT,
+    OutcomeKind.EXCLUDED: LinkStatus.EXCLUDED,
+}
+
+
+class CheckFacts(Protocol):
+    """What a verdict needs of a check; ``catalog.models.Check`` rows satisfy it."""
+
+    @property
+    def checked_at(self) -> datetime: ...
+
+    @property
+    def outcome(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    """A plain ``CheckFacts`` (for callers without ORM rows, and for tests)."""
+
+    checked_at: datetime
+    outcome: str
+
+
+@dataclass(frozen=True)
+class StatusDecision:
+    status: LinkStatus
+    first_failed_at: datetime | None
+    consecutive_failures: int
+    reason: str
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _kind(outcome: str) -> OutcomeKind | None:
+    try:
+        return OutcomeKind(outcome)
+    except ValueError:
+        return None  # an outcome this version does not know
+
+
+def _hours(delta: timedelta) -> float:
+    return delta.total_seconds() / 3600
+
+
+def _failure_run(history: Sequence[CheckFacts]) -> list[CheckFacts]:
+    """The trailing failures, oldest first, skipping blocked/suspect checks inside."""
+    run: list[CheckFacts] = []
+    for check in reversed(history):
+        kind = _kind(check.outcome)
+        if kind in FAILURES:
+            run.append(check)
+        elif kind in NEUTRAL:
+            continue
+        else:
+            break  # ok, redirect or excluded ends the run
+    run.reverse()
+    return run
+
+
+def status_from_history(
+    checks: Sequence[CheckFacts],
+    *,
+    now: datetime,
+    dead_after_checks: int = 2,
+    dead_after_hours: float = 20.0,
+    transient_dead_after_days: float = 7.0,
+) -> StatusDecision:
+    """The status of a link given its checks (oldest first), as of ``now``.
+
+    Checks after ``now`` are ignored, so a status can be recomputed as of any moment;
+    so are outcomes this version does not know (a later version's vocabulary).
+    """
+    now = _utc(now)
+    history = sorted(
+        (c for c in checks if _utc(c.checked_at) <= now and _kind(c.outcome) is not None),
+        key=lambda c: _utc(c.checked_at),
+    )
+    if not history:
+        return StatusDecision(LinkStatus.UNCHECKED, None, 0, "never checked")
+
+    run = _failure_run(history)
+    first_failed_at = _utc(run[0].checked_at) if run else None
+    latest = OutcomeKind(history[-1].outcome)
+
+    if latest not in FAILURES:
+        if latest not in NEUTRAL:  # ok, redirect, excluded: a fresh start
+            return StatusDecision(_LATEST_STATUS[latest], None, 0, f"latest check: {latest}")
+        reason = f"latest check: {latest}"
+        if run:
+            reason += f" (after {len(run)} failure(s), neither reset nor counted)"
+        return StatusDecision(_LATEST_STATUS[latest], first_failed_at, len(run), reason)
+
+    assert first_failed_at is not None  # the latest check is a failure, so run is not empty
+    last_at = _utc(run[-1].checked_at)
+    permanent = [c for c in run if c.outcome == OutcomeKind.PERMANENT]
+    if len(permanent) >= max(dead_after_checks, 1):
+        span = _hours(_utc(permanent[-1].checked_at) - _utc(permanent[0].checked_at))
+        if span >= dead_after_hours:
+            reason = (
+                f"{len(permanent)} permanent failure(s) over {span:.1f} h "
+                f"(dead after {dead_after_checks} checks, {dead_after_hours:g} h apart)"
+            )
+            return StatusDecision(LinkStatus.DEAD, first_failed_at, len(run), reason)
+
+    span_days = _hours(last_at - first_failed_at) / 24
+    if len(run) >= max(dead_after_checks, 1) and span_days >= transient_dead_after_days:
+        reason = (
+            f"{len(run)} failures over {span_days:.1f} days "
+            f"(transient failures are dead after {transient_dead_after_days:g} days)"
+        )
+        return StatusDecision(LinkStatus.DEAD, first_failed_at, len(run), reason)
+
+    if permanent:
+        reason = (
+            f"{len(permanent)} permanent failure(s) of {len(run)} since "
+            f"{first_failed_at:%Y-%m-%d %H:%M} UTC; dead after {dead_after_checks} checks "
+            f"{dead_after_hours:g} h apart"
+        )
+    else:
+        reason = (
+            f"{len(run)} transient failure(s) since {first_failed_at:%Y-%m-%d %H:%M} UTC; "
+            f"dead if they persist {transient_dead_after_days:g} days"
+        )
+    return StatusDecision(LinkStatus.FAILING, first_failed_at, len(run), reason)
+
+
+__all__ = [
+    "FAILURES",
+    "NEUTRAL",
+    "CheckFacts",
+    "CheckRecord",
+    "OutcomeKind",
+    "StatusDecision",
+    "status_from_history",
+]

@@ -1,0 +1,484 @@
+"""Classify one check: from the raw facts of a ``CheckItem`` to an ``Outcome``.
+
+Pure decision logic (no network, no database), one verdict per check with a short reason
+a maintainer can act on. The rules follow DESIGN.md ("Verdicts"), in this order:
+
+1. excluded items; errors without a response (NXDOMAIN is permanent, the rest transient);
+   304 to a conditional request is ok; a status the host's config accepts is ok;
+2. bot walls (999, vendor challenge pages and headers, block pages on a 403) are blocked;
+3. redirects that land on a consent wall or a regional edition are blocked; on a login
+   wall, the site's home page or a parent page, suspect (and never rewritten);
+4. by status: 2xx is ok unless it is a soft 404 (fingerprint close to the host's answer
+   for a random path; without a probe, a strict "not found" title on a near-empty page)
+   or a #fragment is missing; a permanent redirect chain is ``redirect`` with the URL to
+   rewrite to; 401 suspect; 403 decided from the host's other answers; 404/410
+   permanent; 429, 5xx and the rest transient. A HEAD failure counts only once a GET
+   confirms it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from http import HTTPStatus
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+from catalog.verdicts import OutcomeKind
+from crawler.items import BODY_SAMPLE_CHARS, CheckItem, ErrorKind
+from pipelines.fingerprint import similarity, visible_text
+
+SOFT_404_SIMILARITY = 0.9  # body vs probe fingerprint similarity that means "same page"
+TINY_TEXT_CHARS = 600  # visible text under this (whole body sampled) is a near-empty page
+HOST_REFUSALS_FOR_BLOCKED = 2  # refusals, with no success, that make a host a bot wall
+PERMANENT_REDIRECTS = frozenset({301, 308})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: OutcomeKind
+    reason: str
+    rewrite_to: str | None = None  # for ``redirect``: the URL the README may use instead
+
+
+@dataclass(frozen=True)
+class HostStats:
+    """How this host answered our *other* requests (this run or recent history)."""
+
+    ok: int = 0  # 2xx/3xx answers
+    refused: int = 0  # 401, 403, 999, bot walls
+    failed: int = 0  # everything else: 404, 5xx, errors
+
+    @classmethod
+    def from_statuses(cls, statuses: Iterable[int | None]) -> HostStats:
+        ok = refused = failed = 0
+        for status in statuses:
+            if status is not None and 200 <= status < 400:
+                ok += 1
+            elif status in (401, 403, 999):
+                refused += 1
+            else:
+                failed += 1
+        return cls(ok=ok, refused=refused, failed=failed)
+
+
+# --- small helpers -------------------------------------------------------------------
+
+
+def _phrase(status: int) -> str:
+    if status == 999:
+        return "999 (non-standard: request denied)"
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return str(status)
+
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title", re.S | re.I)
+
+
+def _title(item: CheckItem) -> str:
+    title = item.title
+    if title is None and item.body_sample:
+        match = _TITLE.search(item.body_sample)
+        title = match.group(1) if match else None
+    return " ".join(html.unescape(title or "").split())
+
+
+def _segments(path: str) -> list[str]:
+    return [s for s in path.split("/") if s]
+
+
+def _site(host: str) -> str:
+    return host.lower().removeprefix("www.")
+
+
+_ROOT_PATH = re.compile(
+    r"^/*(?:[a-z]{2}(?:[-_][a-z]{2})?/?)?(?:(?:index|home|default)\.\w+)?$", re.I
+)
+
+
+def _is_root(path: str) -> bool:
+    """ "/", "", "/en/", "/index.html": a site's home page."""
+    return bool(_ROOT_PATH.match(path))
+
+
+def _tiny(body: str | None) -> bool:
+    return (
+        body is not None
+        and len(body) < BODY_SAMPLE_CHARS
+        and len(visible_text(body)) < TINY_TEXT_CHARS
+    )
+
+
+# --- errors without a response --------------------------------------------------------
+
+_DNS_TEMPORARY = ("timeout", "timed out", "temporary failure", "try again", "servfail")
+
+
+def infer_error_kind(error: str) -> ErrorKind:
+    """The kind of a failure from its short description (Scrapy/Twisted exception names)."""
+    e = error.lower()
+    if e.startswith("excluded"):
+        return ErrorKind.EXCLUDED
+    if any(k in e for k in ("dnslookuperror", "nxdomain", "no such host", "name or service")):
+        return ErrorKind.DNS_TEMPORARY if any(t in e for t in _DNS_TEMPORARY) else ErrorKind.DNS
+    if "certificate" in e or "cert_" in e:
+        return ErrorKind.CERTIFICATE
+    if "ssl" in e or "tls" in e:
+        return ErrorKind.TLS
+    if "timeout" in e or "timed out" in e:
+        return ErrorKind.TIMEOUT
+    if any(k in e for k in ("refused", "reset", "connectionlost", "connection lost", "never")):
+        return ErrorKind.CONNECTION
+    if "connectiondone" in e or "partial" in e:
+        return ErrorKind.CONNECTION
+    if "redirect" in e:
+        return ErrorKind.REDIRECT
+    return ErrorKind.OTHER
+
+
+def _certificate_reason(error: str) -> str:
+    e = error.lower()
+    if "expired" in e:
+        what = "TLS certificate has expired"
+    elif any(k in e for k in ("hostname", "mismatch", "not valid for", "doesn't match")):
+        what = "TLS certificate is for another host"
+    elif any(k in e for k in ("self signed", "self-signed", "unknown ca", "local issuer")):
+        what = "TLS certificate is not trusted"
+    else:
+        what = "TLS certificate verification failed"
+    return f"{what} ({error})"
+
+
+def _error_outcome(item: CheckItem) -> Outcome:
+    error = item.error or "no response"
+    try:
+        kind = ErrorKind(item.error_kind or "")
+    except ValueError:
+        kind = infer_error_kind(error)
+    if kind is ErrorKind.EXCLUDED:
+        return Outcome(OutcomeKind.EXCLUDED, item.error or "excluded by rule")
+    if kind is ErrorKind.DNS:
+        return Outcome(OutcomeKind.PERMANENT, f"no such host (NXDOMAIN: {error})")
+    if kind is ErrorKind.CERTIFICATE:
+        return Outcome(OutcomeKind.TRANSIENT, _certificate_reason(error))
+    label = {
+        ErrorKind.DNS_TEMPORARY: "DNS lookup did not complete",
+        ErrorKind.TIMEOUT: "timed out",
+        ErrorKind.CONNECTION: "connection failed",
+        ErrorKind.TLS: "TLS handshake failed",
+        ErrorKind.REDIRECT: "redirect loop or chain too long",
+    }.get(kind, "request failed")
+    return Outcome(OutcomeKind.TRANSIENT, f"{label} ({error})")
+
+
+# --- bot walls ------------------------------------------------------------------------
+
+_CF_TITLES = (
+    "just a moment",
+    "attention required",
+    "please wait... | cloudflare",
+    "checking your browser",
+    "one more step",
+)
+_CF_MARKERS = (
+    "/cdn-cgi/challenge-platform/",
+    "/cdn-cgi/bm/cv/",
+    "cf_chl_",
+    "cf-browser-verification",
+    "cf-challenge",
+    "jschl",
+)
+_AKAMAI_REF = re.compile(r"Reference\s*#\s*\d+\.[0-9a-fA-F]+\.\d+")
+_DATADOME_MARKUP = "captcha-delivery.com"
+_PERIMETERX = ("px-captcha", "_pxcaptcha", "perimeterx", "_pxappid")
+_BLOCK_WORDS = re.compile(
+    r"\b(?:request (?:is |was )?blocked|access (?:is |has been )?(?:blocked|denied)"
+    r"|blocked diagnostic|you (?:have been|are|were) blocked|unsupported browser"
+    r"|are you a (?:human|robot)|captcha|automated (?:access|requests|queries))\b",
+    re.I,
+)
+_S3_ERROR = re.compile(r"<Error>\s*<Code>(\w+)</Code>", re.I)
+
+
+def _bot_wall(item: CheckItem, status: int, title: str) -> str | None:
+    """Why this answer is a bot wall, or None."""
+    headers = item.headers
+    body = item.body_sample or ""
+    lowered = body.lower()
+    server = headers.get("server", "").lower()
+    cookies = headers.get("set-cookie", "").lower()
+    error_status = status >= 400 and status not in (404, 410, 429)
+    small = _tiny(body)  # cheap: False as soon as the sample is full
+
+    if "challenge" in headers.get("cf-mitigated", "").lower():
+        return "Cloudflare challenge (cf-mitigated: challenge)"
+    if status == 999:
+        return "999: the site refuses automated clients (LinkedIn-style bot wall)"
+    if waf := headers.get("x-amzn-waf-action"):
+        return f"AWS WAF {waf} (x-amzn-waf-action)"
+    incapsula = "_incapsula_resource" in lowered or "incapsula incident" in lowered
+    if incapsula and (error_status or small):
+        return "Imperva Incapsula interstitial (_Incapsula_Resource)"
+    if status == 403 and ("x-iinfo" in headers or "incapsula" in headers.get("x-cdn", "").lower()):
+        return "Imperva Incapsula refusal (403 with x-iinfo)"
+    # A challenge title on a 403/503, or either of them with challenge markup.
+    cf_title = title.lower().startswith(_CF_TITLES)
+    cf_status = status in (403, 503)
+    if (cf_title or cf_status) and (
+        (cf_title and cf_status) or any(m in lowered for m in _CF_MARKERS)
+    ):
+        via = "server: cloudflare, " if "cloudflare" in server else ""
+        shown = f"'{title}'" if title else "challenge markup"
+        return f"Cloudflare challenge page ({via}{status}, {shown})"
+    if (status == 403 or small) and (
+        "x-datadome" in headers or "datadome" in cookies or _DATADOME_MARKUP in lowered
+    ):
+        return "DataDome bot wall"
+    if (status == 403 or small) and (
+        any(m in lowered for m in _PERIMETERX) or cookies.startswith("_px")
+    ):
+        return "PerimeterX (HUMAN) bot wall"
+    akamai = "access denied" in lowered and _AKAMAI_REF.search(html.unescape(body))
+    if akamai:
+        return f"Akamai edge 'Access Denied' ({akamai.group(0)})"
+    if status == 403 and "akamaighost" in server:
+        return "Akamai edge refusal (403, server: AkamaiGHost)"
+    if status == 403 and ("x-sucuri-block" in headers or "sucuri" in server):
+        return "Sucuri firewall refusal (403)"
+    if status == 451:
+        return "451 Unavailable For Legal Reasons: a geographic or legal block"
+    if status == 403 and not _S3_ERROR.search(body):
+        in_title = _BLOCK_WORDS.search(title)
+        words = in_title or (small and _BLOCK_WORDS.search(visible_text(body)))
+        if words:
+            edge = " (Azure Front Door)" if "x-azure-ref" in headers else ""
+            return f"403 with a block page{edge}: '{title if in_title else words.group(0)}'"
+    return None
+
+
+# --- where a redirect lands -----------------------------------------------------------
+
+_LOGIN_SEGMENTS = frozenset(
+    {"login", "log-in", "signin", "sign-in", "sign_in", "logon", "auth", "authwall", "sso"}
+    | {"authenticate", "accounts", "oauth", "authorize"}
+)
+_LOGIN_HOSTS = ("accounts.", "login.", "signin.", "auth.", "sso.")
+_RETURN_KEYS = frozenset(
+    {"next", "return_to", "returnto", "returnuri", "returnurl", "return_url", "redirect_uri"}
+    | {"continue", "service", "redirect_to", "came_from"}
+)
+_GEO_LABELS = frozenset({"eu", "gdpr", "uk", "europe", "intl", "international"})
+
+
+def _consent_wall(target: str) -> bool:
+    parts = urlsplit(target)
+    host = (parts.hostname or "").lower()
+    segments = [s.lower() for s in _segments(parts.path)]
+    return host.startswith("consent.") or "consent" in segments or "cookie-consent" in segments
+
+
+def _login_wall(target: str) -> bool:
+    parts = urlsplit(target)
+    host = (parts.hostname or "").lower()
+    if host.startswith(_LOGIN_HOSTS):
+        return True
+    if any(s.lower() in _LOGIN_SEGMENTS for s in _segments(parts.path)):
+        return True
+    return any(k.lower() in _RETURN_KEYS and "/" in v for k, v in parse_qsl(parts.query) if v)
+
+
+def _geo_edition(source: str, target: str) -> str | None:
+    """The regional host a redirect went to (www.example.com -> eu.example.com), or None."""
+    src = _site(urlsplit(source).hostname or "")
+    dst = (urlsplit(target).hostname or "").lower()
+    label, _, rest = dst.partition(".")
+    return dst if label in _GEO_LABELS and rest == src else None
+
+
+def _landing(item: CheckItem, target: str, status: int) -> Outcome | None:
+    """The outcome when a redirect landed somewhere that is not the article, or None."""
+    source = item.url
+    if urlsplit(target)._replace(fragment="") == urlsplit(source)._replace(fragment=""):
+        return None
+    if _login_wall(source) or _consent_wall(source):
+        return None  # the README links a login page itself
+    if _consent_wall(target):
+        wall = urlsplit(target)
+        return Outcome(
+            OutcomeKind.BLOCKED, f"redirect to a consent wall ({wall.hostname}{wall.path})"
+        )
+    if geo := _geo_edition(source, target):
+        return Outcome(OutcomeKind.BLOCKED, f"redirect to a regional edition ({geo}): geo wall")
+    if _login_wall(target):
+        return Outcome(OutcomeKind.SUSPECT, f"redirect to a login page ({target})")
+    if status >= 400:
+        return None
+    src, dst = urlsplit(source), urlsplit(target)
+    if _is_root(dst.path) and not _is_root(src.path):
+        return Outcome(OutcomeKind.SUSPECT, f"redirected to the site's home page ({target})")
+    src_segments, dst_segments = _segments(src.path), _segments(dst.path)
+    if (
+        _site(src.hostname or "") == _site(dst.hostname or "")
+        and 0 < len(dst_segments) < len(src_segments)
+        and src_segments[: len(dst_segments)] == dst_segments
+    ):
+        return Outcome(OutcomeKind.SUSPECT, f"redirected to a parent page ({dst.path})")
+    return None
+
+
+def _permanent_target(item: CheckItem) -> tuple[str | None, int | None]:
+    """The URL reached by the leading permanent hops, and the first temporary hop's status."""
+    target = None
+    for status, url in item.redirects:
+        if status not in PERMANENT_REDIRECTS:
+            return target, status
+        target = url
+    return target, None
+
+
+def _with_fragment(url: str, fragment: str | None) -> str:
+    if fragment and "#" not in url:
+        return f"{url}#{fragment}"
+    return url
+
+
+# --- the decision ---------------------------------------------------------------------
+
+
+def _forbidden(item: CheckItem, host_history: HostStats | None) -> Outcome:
+    code = _S3_ERROR.search(item.body_sample or "")
+    if code and code.group(1) == "AllAccessDisabled":
+        return Outcome(OutcomeKind.PERMANENT, "403 AllAccessDisabled: S3 has disabled this bucket")
+    if code:
+        how = ""
+        if host_history and host_history.ok:
+            how = f", while {host_history.ok} other objects of this host answer 2xx"
+        return Outcome(
+            OutcomeKind.PERMANENT,
+            f"403 {code.group(1)} from S3{how}: S3 answers 403 for a missing object "
+            "when the bucket is not listable (gone or no longer public)",
+        )
+    stats = host_history or HostStats()
+    if stats.ok and stats.refused <= stats.ok:
+        return Outcome(
+            OutcomeKind.PERMANENT,
+            f"403 while {stats.ok} other pages of this host answer 2xx: looks deleted "
+            "(S3/CloudFront answer 403 for a missing object)",
+        )
+    if not stats.ok and stats.refused >= HOST_REFUSALS_FOR_BLOCKED:
+        return Outcome(
+            OutcomeKind.BLOCKED,
+            f"403, and this host refused all {stats.refused} other requests of ours: a bot wall",
+        )
+    if stats.ok:
+        how = f"{stats.ok} other pages answer 2xx but {stats.refused} were refused"
+        return Outcome(OutcomeKind.TRANSIENT, f"403 Forbidden: ambiguous ({how})")
+    return Outcome(
+        OutcomeKind.TRANSIENT, "403 Forbidden: ambiguous (no other answers of this host yet)"
+    )
+
+
+def _healthy(item: CheckItem, status: int, title: str) -> Outcome:
+    if "error from cloudfront" in item.headers.get("x-cache", "").lower():
+        return Outcome(
+            OutcomeKind.SUSPECT,
+            f"soft 404: {status} but CloudFront reports an origin error (x-cache)",
+        )
+    if item.body_fingerprint and item.probe_fingerprint:
+        score = similarity(item.body_fingerprint, item.probe_fingerprint)
+        if score >= SOFT_404_SIMILARITY:
+            return Outcome(
+                OutcomeKind.SUSPECT,
+                "soft 404: page matches this host's answer for a random path "
+                f"(similarity {score:.2f})",
+            )
+    elif item.probe_fingerprint is None and _not_found_title(title) and _tiny(item.body_sample):
+        return Outcome(OutcomeKind.SUSPECT, f"soft 404: title '{title}' on a near-empty page")
+    if item.fragment and item.fragment_found is False:
+        return Outcome(OutcomeKind.SUSPECT, f"missing #{item.fragment}")
+    target, temporary = _permanent_target(item)
+    if target and urlsplit(target)._replace(fragment="") != urlsplit(item.url)._replace(
+        fragment=""
+    ):
+        rewrite = _with_fragment(target, item.fragment)
+        return Outcome(OutcomeKind.REDIRECT, f"moved permanently to {target}", rewrite)
+    if temporary:
+        return Outcome(
+            OutcomeKind.OK, f"{_phrase(status)} after a temporary redirect ({temporary})"
+        )
+    return Outcome(OutcomeKind.OK, _phrase(status))
+
+
+_NOT_FOUND_TITLE = re.compile(
+    r"(?:^|\W)404(?:\W|$)|page not found|file not found|^not found\b"
+    r"|page (?:does not|doesn't|cannot be found|could not be found)",
+    re.I,
+)
+
+
+def _not_found_title(title: str) -> bool:
+    return bool(title) and bool(_NOT_FOUND_TITLE.search(title))
+
+
+def classify(
+    item: CheckItem,
+    *,
+    accepted_statuses: Collection[int] = frozenset(),
+    host_history: HostStats | None = None,
+) -> Outcome:
+    """The outcome of one check, with a reason a maintainer can act on."""
+    if item.error_kind == ErrorKind.EXCLUDED:
+        return Outcome(OutcomeKind.EXCLUDED, item.error or "excluded by rule")
+    status = item.http_status
+    if item.not_modified or status == 304:
+        return Outcome(OutcomeKind.OK, "304 Not Modified: unchanged since the last check")
+    if item.error is not None or item.error_kind is not None:
+        return _error_outcome(item)
+    if status is None:
+        return Outcome(OutcomeKind.TRANSIENT, "no response recorded")
+    if status in accepted_statuses and not 200 <= status < 400:
+        return Outcome(OutcomeKind.OK, f"{_phrase(status)}: accepted for this host by config")
+
+    title = _title(item)
+    if wall := _bot_wall(item, status, title):
+        return Outcome(OutcomeKind.BLOCKED, wall)
+
+    location = item.headers.get("location")
+    landed = item.final_url
+    if landed is None and location and 300 <= status < 400:
+        landed = urljoin(item.url, location)
+    if landed and (outcome := _landing(item, landed, status)):
+        return outcome
+
+    if 200 <= status < 300:
+        return _healthy(item, status, title)
+    if 300 <= status < 400:
+        if status in PERMANENT_REDIRECTS and location:
+            target = _with_fragment(urljoin(item.url, location), item.fragment)
+            return Outcome(OutcomeKind.REDIRECT, f"{_phrase(status)} to {target}", target)
+        return Outcome(OutcomeKind.OK, f"{_phrase(status)} (redirect not followed)")
+    if item.method.upper() == "HEAD" and status not in (429, 401):
+        return Outcome(
+            OutcomeKind.TRANSIENT, f"HEAD answered {_phrase(status)}; not confirmed by a GET"
+        )
+    if status in (404, 410):
+        return Outcome(OutcomeKind.PERMANENT, _phrase(status))
+    if status == 401:
+        return Outcome(OutcomeKind.SUSPECT, "401 Unauthorized: the page needs a login")
+    if status == 403:
+        return _forbidden(item, host_history)
+    if status == 429:
+        return Outcome(OutcomeKind.TRANSIENT, "429 Too Many Requests: rate limited")
+    return Outcome(OutcomeKind.TRANSIENT, _phrase(status))
+
+
+__all__ = [
+    "SOFT_404_SIMILARITY",
+    "HostStats",
+    "Outcome",
+    "classify",
+    "infer_error_kind",
+]
