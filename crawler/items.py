@@ -74,6 +74,12 @@ class CheckItem:
     elapsed_ms: int | None = None
     checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     not_modified: bool = False  # a 304 answer to a conditional request
+    etag: str | None = None  # validators to send next time (conditional GET)
+    last_modified: str | None = None
+    # Set by pipelines.classify: the outcome of this one check and why.
+    outcome: str | None = None
+    reason: str | None = None
+    rewrite_to: str | None = None
 
     @property
     def effective_url(self) -> str:

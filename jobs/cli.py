@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from catalog.errors import ListkeeperError
+from jobs import check as check_job
 from jobs import demo as demo_job
 from jobs import readme as readme_job
 from jobs.context import Context
@@ -69,6 +70,19 @@ def render(obj: Context, readme: Path, check: bool, diff: bool, adopt: bool) -> 
     return readme_job.render(obj, readme, check=check, diff=diff, adopt=adopt)
 
 
+@cli.command("check")
+@click.option("--all", "all_links", is_flag=True, help="Check every link, due or not.")
+@click.option("--max-concurrency", type=click.IntRange(1, 1024), help="Requests in flight.")
+@click.option("--per-host", type=click.IntRange(1, 64), help="Requests in flight per host.")
+@click.option("--timeout", type=click.FloatRange(0.1, 600), help="Seconds per request.")
+@click.option("--allow-private", is_flag=True, help="Allow loopback and private addresses.")
+@click.option("--fail-on", type=click.Choice(["dead", "never"]), default="dead", show_default=True)
+@click.pass_obj
+def check_(obj: Context, **options: Any) -> int:
+    """Check the links that are due; exit 2 when a link is confirmed dead."""
+    return check_job.check(obj, check_job.CheckOptions(**options))
+
+
 @cli.command("demo")
 @click.option(
     "--workdir",
@@ -80,6 +94,29 @@ def render(obj: Context, readme: Path, check: bool, diff: bool, adopt: bool) -> 
 def demo_(workdir: Path) -> int:
     """Run the whole job on the bundled sample list, offline."""
     return demo_job.demo(workdir)
+
+
+@cli.command("report")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+    help="Markdown for a pull request or an issue; JSON for machines (stable shape).",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to FILE (atomically) instead of stdout.",
+)
+@click.option("--document", metavar="README.md", help="Only the links of this document.")
+@click.pass_obj
+def report_(obj: Context, fmt: str, output: Path | None, document: str | None) -> int:
+    """The dead-link report: every link, worst first, with where it is written and why."""
+    from jobs import report as report_job
+
+    return report_job.report(obj, fmt, output, document)
 
 
 @cli.group()

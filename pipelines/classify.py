@@ -23,6 +23,7 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from catalog.verdicts import OutcomeKind
@@ -94,8 +95,9 @@ def _site(host: str) -> str:
     return host.lower().removeprefix("www.")
 
 
+# A language root needs its trailing slash ("/en/"): "/ok" or "/go" are pages, not roots.
 _ROOT_PATH = re.compile(
-    r"^/*(?:[a-z]{2}(?:[-_][a-z]{2})?/?)?(?:(?:index|home|default)\.\w+)?$", re.I
+    r"^/*(?:[a-z]{2}(?:[-_][a-z]{2})?/)?(?:(?:index|home|default)\.\w+)?$", re.I
 )
 
 
@@ -482,3 +484,40 @@ __all__ = [
     "classify",
     "infer_error_kind",
 ]
+
+
+class ClassifyPipeline:
+    """Item pipeline: sets ``outcome``/``reason`` on each CheckItem from ``classify``.
+
+    CLASSIFY_HOST_STATUSES (host → the last statuses of its other links, from the catalog)
+    feeds the 403 rule; CLASSIFY_ACCEPT (host → statuses) is the per-host config.
+    """
+
+    def __init__(
+        self, host_statuses: dict[str, list[int | None]], accept: dict[str, list[int]]
+    ) -> None:
+        self.host_statuses = host_statuses
+        self.accept = {h: frozenset(v) for h, v in accept.items()}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ClassifyPipeline:
+        s = crawler.settings
+        return cls(s.getdict("CLASSIFY_HOST_STATUSES"), s.getdict("CLASSIFY_ACCEPT"))
+
+    def process_item(self, item: CheckItem) -> CheckItem:
+        if item.error_kind == "deferred":
+            return item  # not a check: the store skips it and the link stays due
+        host = (urlsplit(item.url).hostname or "").lower()
+        statuses = self.host_statuses.setdefault(host, [])
+        outcome = classify(
+            item,
+            accepted_statuses=self.accept.get(host, frozenset()),
+            host_history=HostStats.from_statuses(statuses) if statuses else None,
+        )
+        statuses.append(item.http_status)  # this answer informs the host's later 403s
+        item.outcome, item.reason, item.rewrite_to = (
+            outcome.kind.value,
+            outcome.reason,
+            (outcome.rewrite_to),
+        )
+        return item

@@ -142,8 +142,9 @@ def _hostile_site(web: Web, cases: dict[str, Case]) -> Host:
         "login_redirect",
         "/members/report",
         Page(status=302, location="/login?next=/members/report"),
-        "blocked",
-        "redirect to a login wall: never rewritten, no evidence the page is gone",
+        "suspect",
+        "redirect to a login wall: not the article for a reader without an account; "
+        "never rewritten (consent walls, shown to every robot, are blocked)",
     )
     case(
         "consent_redirect",

@@ -1,0 +1,62 @@
+"""The JSON report: the machine interface, in DESIGN.md's stable shape.
+
+``{"summary": {...}, "links": [{"url", "status", "http_status", "final_url", "error",
+"checked_at", "first_failed_at", "consecutive_failures", "title", "sources": [...]}]}``;
+keys may be added (``evidence``), never removed or renamed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from catalog.reports import Evidence, Report, ReportLink, iso
+
+
+def as_dict(report: Report) -> dict[str, Any]:
+    return {
+        "summary": report.summary.as_dict(),
+        "links": [_link(link) for link in report.links],
+    }
+
+
+def format_report(report: Report) -> str:
+    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def _link(link: ReportLink) -> dict[str, Any]:
+    return {
+        "url": link.url,
+        "status": link.status.value,
+        "http_status": link.http_status,
+        "final_url": link.final_url,
+        "error": link.error,
+        "checked_at": iso(link.checked_at),
+        "first_failed_at": iso(link.first_failed_at),
+        "consecutive_failures": link.consecutive_failures,
+        "title": link.title,
+        "sources": [
+            {"document": s.document, "section": s.section, "line": s.line} for s in link.sources
+        ],
+        "evidence": _evidence(link.evidence),
+    }
+
+
+def _evidence(evidence: Evidence | None) -> dict[str, Any] | None:
+    if evidence is None:
+        return None
+    return {
+        "checks": [
+            {
+                "checked_at": iso(c.checked_at),
+                "outcome": c.outcome,
+                "http_status": c.http_status,
+                "error": c.error,
+            }
+            for c in evidence.checks
+        ],
+        "redirects": [{"status": h.status, "url": h.url} for h in evidence.redirects],
+        "failing_for_seconds": (
+            int(evidence.failing_for.total_seconds()) if evidence.failing_for is not None else None
+        ),
+    }

@@ -1,0 +1,225 @@
+"""The Markdown report: what a maintainer reads in a pull request or an issue.
+
+A summary, then the links grouped by status, the dead first, each with how long it has
+been failing, where it is written (``README.md:123 (Section)``), the last status or error
+and the redirect chain. Sized for a PR body (GitHub refuses more than 65,536 characters):
+past ``max_chars`` the rest is summed up in one line. Text from the web or a README
+(titles, errors, headings) is escaped so it cannot break the Markdown, and ``@mentions``
+and ``fixes #N`` are defused so a report never pings anyone or closes anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime, timedelta
+
+from catalog.escape import md_text, md_url
+from catalog.models import LinkKind, LinkStatus
+from catalog.reports import STATUS_ORDER, Report, ReportLink, Source
+
+MAX_CHARS = 60_000  # GitHub's limit for a PR or issue body is 65,536
+MAX_TEXT = 200  # a title or an error longer than this is cut
+MAX_SOURCES = 5  # places shown per link
+_RESERVE = 400  # room always kept for the closing line
+
+ZWJ = "\u200d"
+_MENTION = re.compile(r"@(?=\w)")
+_ISSUE_REF = re.compile(r"#(?=\d)")
+_GH_REF = re.compile(r"\b(GH)-(?=\d)", re.IGNORECASE)
+_CLOSING = re.compile(r"\b(close[sd]?|fix(?:e[sd])?|resolve[sd]?)\b", re.IGNORECASE)
+
+HEADINGS = {
+    LinkStatus.DEAD: "Dead",
+    LinkStatus.FAILING: "Failing",
+    LinkStatus.SUSPECT: "Suspect",
+    LinkStatus.BLOCKED: "Blocked by the site",
+    LinkStatus.REDIRECTED: "Redirected",
+    LinkStatus.UNCHECKED: "Not checked yet",
+    LinkStatus.EXCLUDED: "Excluded",
+    LinkStatus.OK: "OK",
+}
+_FOLDED = frozenset({LinkStatus.OK, LinkStatus.EXCLUDED})  # inside <details>
+
+
+def neutralise(text: str) -> str:
+    """Defuse GitHub's @mentions, #N / GH-N references and closing keywords."""
+    text = _MENTION.sub("@" + ZWJ, text)
+    text = _ISSUE_REF.sub("#" + ZWJ, text)
+    text = _GH_REF.sub(lambda m: m[1] + ZWJ + "-", text)
+    return _CLOSING.sub(lambda m: m[0][0] + ZWJ + m[0][1:], text)
+
+
+def text(value: str, limit: int = MAX_TEXT) -> str:
+    """Untrusted text → inline Markdown that shows as itself and links to nothing."""
+    value = " ".join(value.split())
+    if len(value) > limit:
+        value = value[: limit - 1].rstrip() + "…"
+    return neutralise(md_text(value))
+
+
+def code(value: str, limit: int = 300) -> str:
+    """A code span holding *value*, whatever backticks it contains."""
+    value = " ".join(value.split())
+    if len(value) > limit:
+        value = value[: limit - 1] + "…"
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", value)), default=0) + 1)
+    pad = " " if value.startswith("`") or value.endswith("`") or not value.strip() else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
+
+
+def duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return "less than a minute"
+
+
+def when(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def format_report(report: Report, max_chars: int = MAX_CHARS) -> str:
+    """The report as Markdown, never longer than *max_chars*."""
+    out = [_header(report)]
+    budget = max_chars - _RESERVE
+    size = len(out[0])
+    shown = 0
+    for status in STATUS_ORDER:
+        group = [link for link in report.links if link.status == status]
+        if not group:
+            continue
+        opening, closing = _group_frame(status, len(group))
+        size += len(opening) + len(closing)
+        if size + len(_item(group[0])) > budget:
+            break
+        out.append(opening)
+        for link in group:
+            item = _item(link)
+            if size + len(item) > budget:
+                break
+            out.append(item)
+            size += len(item)
+            shown += 1
+        out.append(closing)
+        if shown < sum(1 for link in report.links if _RANK[link.status] <= _RANK[status]):
+            break  # this group was cut: the rest is summed up
+    rest = report.links[shown:]
+    if rest:
+        out.append(_more(rest))
+    return "".join(out)
+
+
+_RANK = {status: i for i, status in enumerate(STATUS_ORDER)}
+
+
+def _header(report: Report) -> str:
+    s = report.summary
+    where = f" in {text(report.document)}" if report.document else ""
+    lines = [
+        "## Link report\n\n",
+        f"**{s.total} links**{where}: **{s.dead} dead**, {s.failing} failing, "
+        f"{s.suspect} suspect, {s.blocked} blocked, {s.redirected} redirected, "
+        f"{s.unchecked} not checked, {s.excluded} excluded, {s.ok} ok.\n\n",
+        "| dead | failing | suspect | blocked | redirected | unchecked | excluded | ok | total |\n",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+        f"| {s.dead} | {s.failing} | {s.suspect} | {s.blocked} | {s.redirected} "
+        f"| {s.unchecked} | {s.excluded} | {s.ok} | {s.total} |\n\n",
+    ]
+    if report.history_starts_now:
+        lines.append(
+            f"_No link has been checked yet: the history starts now ({when(report.generated_at)})._"
+            "\n\n"
+        )
+    elif report.history_since is not None:
+        lines.append(
+            f"_Checks since {when(report.history_since)}; "
+            f"report of {when(report.generated_at)}._\n\n"
+        )
+    return "".join(lines)
+
+
+def _group_frame(status: LinkStatus, n: int) -> tuple[str, str]:
+    title = f"{HEADINGS[status]} ({n})"
+    if status in _FOLDED:
+        return f"<details>\n<summary>{title}</summary>\n\n", "\n</details>\n\n"
+    return f"### {title}\n\n", "\n"
+
+
+def _label(link: ReportLink) -> str:
+    label = text(link.title) if link.title else ""
+    if link.kind == LinkKind.EXTERNAL:
+        return f"[{label or text(link.url)}]({md_url(link.url)})"
+    return f"{label} {code(link.url)}" if label else code(link.url)
+
+
+def _where(source: Source) -> str:
+    place = f"{text(source.document)}:{source.line}"
+    if not source.section:
+        return place
+    # A ">" mid-line is plain text in Markdown: the heading path stays readable unescaped.
+    return f"{place} ({' > '.join(text(part) for part in source.section.split(' > '))})"
+
+
+def _sources(link: ReportLink) -> str:
+    places = ", ".join(_where(s) for s in link.sources[:MAX_SOURCES])
+    more = len(link.sources) - MAX_SOURCES
+    return places + (f" and {more} more" if more > 0 else "")
+
+
+def _last(link: ReportLink) -> str:
+    parts = []
+    if link.http_status is not None:
+        parts.append(f"HTTP {link.http_status}")
+    if link.error:
+        parts.append(text(link.error))
+    if link.checked_at is not None:
+        parts.append(f"at {when(link.checked_at)}")
+    return " · ".join(parts)
+
+
+def _item(link: ReportLink) -> str:
+    head = f"- {_label(link)}"
+    ev = link.evidence
+    if link.status == LinkStatus.REDIRECTED and link.final_url:
+        head += f" → {code(link.final_url)}"
+    if ev is not None and ev.failing_for is not None:
+        since = f" (since {when(link.first_failed_at)})" if link.first_failed_at else ""
+        head += f": failing for **{duration(ev.failing_for)}**{since}"
+        if link.consecutive_failures:
+            n = link.consecutive_failures
+            head += f", {n} failed check{'s' if n != 1 else ''} in a row"
+    if ev is None:  # ok, unchecked, excluded: one line
+        where = _sources(link)
+        return f"{head}{' — ' + where if where else ''}\n"
+    lines = [head]
+    if link.sources:
+        lines.append(f"  - in {_sources(link)}")
+    last = _last(link)
+    if last:
+        lines.append(f"  - last: {last}")
+    if ev.redirects:
+        chain = "".join(
+            f" →{' ' + str(h.status) if h.status is not None else ''} {code(h.url)}"
+            for h in ev.redirects
+        )
+        lines.append(f"  - redirects: {code(link.url)}{chain}")
+    if len(ev.checks) > 1:
+        history = "; ".join(
+            f"{when(c.checked_at)} {text(c.outcome, 20)}"
+            + (f" {c.http_status}" if c.http_status is not None else "")
+            for c in ev.checks
+        )
+        lines.append(f"  - checks: {history}")
+    return "\n".join(lines) + "\n"
+
+
+def _more(rest: tuple[ReportLink, ...]) -> str:
+    counts = Counter(link.status for link in rest)
+    parts = ", ".join(f"{counts[s]} {s.value}" for s in STATUS_ORDER if counts[s])
+    return (
+        f"\n…and {len(rest)} more links ({parts}); see the full report: "
+        "`listkeeper report --format json`.\n"
+    )

@@ -1,0 +1,39 @@
+"""Run one crawl in this process: ``python -m crawler.crawl JOBFILE``.
+
+The job file (JSON) carries the links to check and the settings; the parent job writes it
+and waits. A crawl runs in a process of its own because Twisted's reactor cannot restart,
+and so that a killed crawl never takes the caller with it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.settings import SETTINGS
+from crawler.spiders.links import LinksSpider
+
+
+def settings_for(overrides: dict[str, Any]) -> Settings:
+    settings = Settings()
+    settings.setdict(SETTINGS, priority="project")
+    settings.setdict(overrides, priority="cmdline")
+    return settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = argv if argv is not None else sys.argv[1:]
+    job = json.loads(Path(args[0]).read_text(encoding="utf-8"))
+    process = CrawlerProcess(settings_for(job.get("settings", {})), install_root_handler=True)
+    process.crawl(LinksSpider, links=job["links"])
+    process.start()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

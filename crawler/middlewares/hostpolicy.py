@@ -1,0 +1,87 @@
+"""Honour 429 and 503 + Retry-After by pausing the host, not by failing the link.
+
+The host's download slot stops dispatching for the time asked (capped by
+HOSTPOLICY_RETRY_AFTER_MAX) and the request goes back in the queue. A server asking for
+longer than the cap does not stall the run: the response passes through flagged
+``retry_after_exceeded`` and the link stays due for the next run.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from typing import Any
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from scrapy.utils.asyncio import call_later
+
+
+def retry_after_seconds(value: str | None, default: float) -> float:
+    """Retry-After as seconds: a number, or an HTTP date."""
+    if not value:
+        return default
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    return max(0.0, when.timestamp() - time.time())
+
+
+class HostPolicyMiddleware:
+    def __init__(self, crawler: Crawler, cap: float, default: float, max_pauses: int) -> None:
+        self.crawler = crawler
+        self.cap = cap
+        self.default = default
+        self.max_pauses = max_pauses
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> HostPolicyMiddleware:
+        s = crawler.settings
+        if not s.getbool("HOSTPOLICY_ENABLED"):
+            raise NotConfigured("HOSTPOLICY_ENABLED is off")
+        return cls(
+            crawler,
+            s.getfloat("HOSTPOLICY_RETRY_AFTER_MAX"),
+            s.getfloat("HOSTPOLICY_RETRY_AFTER_DEFAULT"),
+            s.getint("HOSTPOLICY_MAX_PAUSES"),
+        )
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if response.status not in (429, 503):
+            return response
+        header = response.headers.get(b"Retry-After")
+        if response.status == 503 and header is None:
+            return response  # a plain 503 is a server error, retried by RetryMiddleware
+        wait = retry_after_seconds(header.decode("latin-1") if header else None, self.default)
+        pauses = request.meta.get("hostpolicy_pauses", 0)
+        if pauses >= self.max_pauses:
+            return response  # still refusing after several pauses: a transient failure
+        if wait > self.cap:
+            response.flags.append("retry_after_exceeded")
+            return response
+        self._pause(request, wait)
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.inc_value("hostpolicy/paused")
+        meta = {**request.meta, "hostpolicy_pauses": pauses + 1}
+        return request.replace(dont_filter=True, meta=meta)
+
+    def _pause(self, request: Request, wait: float) -> None:
+        engine: Any = self.crawler.engine
+        downloader = engine.downloader if engine else None
+        if downloader is None:
+            return
+        key = request.meta.get("download_slot")
+        slot = downloader.slots.get(key) if key else None
+        if slot is None or wait <= 0:
+            return
+        if slot.latercall is not None:
+            slot.latercall.cancel()
+        # A pending latercall blocks the slot's queue until it fires (Downloader._process_queue).
+        slot.latercall = call_later(wait, downloader._latercall, slot)

@@ -1,0 +1,83 @@
+"""Scrapy settings for listkeeper's crawls: every default in one table.
+
+Tuned for link checking (STACK.md): ``CONCURRENT_ITEMS = 1`` halves the CPU per request,
+and middlewares a link check does not need (cookies, referer, offsite, depth) are off.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+USER_AGENT = "listkeeper/0.1 (+https://github.com/listkeeper/listkeeper; link checker)"
+
+SETTINGS: dict[str, Any] = {
+    "BOT_NAME": "listkeeper",
+    "USER_AGENT": USER_AGENT,
+    "LOG_LEVEL": "WARNING",
+    "TELNETCONSOLE_ENABLED": False,
+    "COOKIES_ENABLED": False,
+    "REFERER_ENABLED": False,
+    "ROBOTSTXT_OBEY": False,  # link checks fetch one page each; page crawls obey robots.txt
+    "CONCURRENT_ITEMS": 1,
+    "CONCURRENT_REQUESTS": 64,  # --max-concurrency
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 2,  # --per-host
+    "DOWNLOAD_DELAY": 0,
+    "RANDOMIZE_DOWNLOAD_DELAY": False,
+    "DOWNLOAD_TIMEOUT": 20,  # --timeout: total per request, a slow drip included
+    "DOWNLOAD_MAXSIZE": 16 * 1024 * 1024,  # also caps decompression (compressed bombs)
+    "DOWNLOAD_WARNSIZE": 0,
+    "DNSCACHE_ENABLED": True,
+    "HTTPERROR_ALLOW_ALL": True,
+    "REDIRECT_ENABLED": True,
+    "REDIRECT_MAX_TIMES": 10,  # longer chains and loops fail cleanly
+    "RETRY_ENABLED": True,
+    "RETRY_TIMES": 1,  # one retry in the run; persistence across runs decides the verdict
+    "RETRY_HTTP_CODES": [500, 502, 504, 522, 524, 408],  # 429/503: HOSTPOLICY pauses the host
+    "DOWNLOADER_CLIENTCONTEXTFACTORY": "crawler.tls.VerifyingContextFactory",
+    # Body cap: a link check needs the first bytes of a page, never an endless body.
+    "BODYCAP_ENABLED": True,
+    "BODYCAP_BYTES": 512 * 1024,
+    # Decompression stops at a cap instead of failing: a compressed bomb is judged on its head.
+    "DECOMPRESS_ENABLED": True,
+    "DECOMPRESS_MAX_BYTES": 1024 * 1024,
+    # Private-address guard: loopback, private, link-local and multicast are refused.
+    "PRIVATEGUARD_ENABLED": True,
+    "PRIVATEGUARD_ALLOW_NETWORKS": [],  # e.g. ["127.0.0.0/8"]; --allow-private allows all
+    # Host policy: 429/503 with Retry-After pause the host, capped.
+    "HOSTPOLICY_ENABLED": True,
+    "HOSTPOLICY_RETRY_AFTER_MAX": 120.0,  # seconds; longer: the link stays due
+    "HOSTPOLICY_RETRY_AFTER_DEFAULT": 5.0,  # a 429 without Retry-After
+    "HOSTPOLICY_MAX_PAUSES": 5,  # per request, then it counts as a transient failure
+    "DOWNLOADER_MIDDLEWARES_BASE": {
+        "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": 100,
+        "crawler.middlewares.privateguard.PrivateGuardMiddleware": 150,
+        "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+        "scrapy.downloadermiddlewares.downloadtimeout.DownloadTimeoutMiddleware": 350,
+        "scrapy.downloadermiddlewares.defaultheaders.DefaultHeadersMiddleware": 400,
+        "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": 500,
+        "scrapy.downloadermiddlewares.retry.RetryMiddleware": 550,
+        "crawler.middlewares.hostpolicy.HostPolicyMiddleware": 570,
+        "scrapy.downloadermiddlewares.ajaxcrawl.AjaxCrawlMiddleware": None,
+        "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+        "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+        "crawler.middlewares.decompress.DecompressMiddleware": 590,
+        "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": 600,
+        "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+        "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
+        "scrapy.downloadermiddlewares.stats.DownloaderStats": 850,
+        "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+    },
+    "SPIDER_MIDDLEWARES_BASE": {
+        "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware": 50,
+        "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+        "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+        "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    },
+    "EXTENSIONS": {"crawler.extensions.bodycap.BodyCap": 100},
+    "ITEM_PIPELINES": {
+        "pipelines.classify.ClassifyPipeline": 300,
+        "pipelines.store.StorePipeline": 800,
+    },
+    "STORE_BATCH_SIZE": 500,
+}

@@ -1,0 +1,1 @@
+"""Spiders: they yield items and requests, and know nothing of storage."""

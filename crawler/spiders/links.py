@@ -1,0 +1,221 @@
+"""The link-check spider: one request per page, one CheckItem per link.
+
+Links arrive from a source (the catalog's due list, through the job file; later a Redis
+queue), never from the database directly. ``page#a`` and ``page#b`` share one request and
+give two items, since Scrapy's dupefilter ignores fragments.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urldefrag, urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from twisted.internet.error import DNSLookupError
+from twisted.python.failure import Failure
+
+from crawler.items import BODY_SAMPLE_CHARS, CheckItem, ErrorKind, select_headers
+from crawler.middlewares.privateguard import PrivateAddressError
+from pipelines.fingerprint import content_fingerprint, visible_text
+
+PROBE_PATH = "/.well-known/listkeeper-probe-"
+# Every status reaches the callback except redirects, which RedirectMiddleware follows
+# (``handle_httpstatus_all`` would switch redirects off).
+STATUSES = [s for s in range(100, 1000) if s not in (301, 302, 303, 307, 308)]
+
+
+@dataclass(frozen=True)
+class Target:
+    link_id: int
+    url: str  # as the catalog has it, fragment included
+    fragment: str | None
+
+
+@dataclass
+class Page:
+    url: str
+    targets: list[Target]
+    etag: str | None = None
+    last_modified: str | None = None
+    want_body: bool = True
+
+
+def pages_from(links: list[dict[str, Any]]) -> list[Page]:
+    """Group links by their URL without fragment: one request per page."""
+    pages: dict[str, Page] = {}
+    for link in links:
+        url, fragment = urldefrag(link["url"])
+        page = pages.setdefault(url, Page(url, []))
+        page.targets.append(Target(link["id"], link["url"], fragment or None))
+        page.etag = page.etag or link.get("etag")
+        page.last_modified = page.last_modified or link.get("last_modified")
+        page.want_body = page.want_body and bool(link.get("want_body", True))
+    for page in pages.values():
+        if any(t.fragment for t in page.targets):
+            page.want_body = True  # fragments are looked up in the body
+    return list(pages.values())
+
+
+class LinksSpider(scrapy.Spider):
+    name = "links"
+
+    def __init__(self, links: list[dict[str, Any]] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.pages = pages_from(links or [])
+        self.probes: dict[str, str | None] = {}  # host → fingerprint of its "not found"
+        self.parked: dict[str, list[CheckItem]] = defaultdict(list)
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for page in self.pages:
+            yield self._request(page)
+
+    def _request(self, page: Page, method: str | None = None) -> scrapy.Request:
+        headers = {}
+        if method is None:
+            conditional = page.etag or page.last_modified
+            method = "GET" if page.want_body or conditional else "HEAD"
+            if conditional and not page.want_body:
+                if page.etag:
+                    headers["If-None-Match"] = page.etag
+                if page.last_modified:
+                    headers["If-Modified-Since"] = page.last_modified
+        return scrapy.Request(
+            page.url,
+            method=method,
+            headers=headers,
+            callback=self.parse,
+            errback=self.failed,
+            dont_filter=True,
+            meta={"page": page, "handle_httpstatus_list": STATUSES},
+        )
+
+    def parse(self, response: Response) -> Iterator[Any]:
+        page: Page = response.meta["page"]
+        method = response.request.method if response.request else "GET"
+        if method == "HEAD" and (response.status >= 400 or response.status == 405):
+            # A HEAD failure counts only once a GET confirms it.
+            yield self._request(page, "GET")
+            return
+        items = [self._item(response, page, t, method) for t in page.targets]
+        host = urlsplit(response.url).netloc
+        needs_probe = (
+            method == "GET" and 200 <= response.status < 300 and isinstance(response, TextResponse)
+        )
+        if not needs_probe or host in self.probes:
+            for item in items:
+                item.probe_fingerprint = self.probes.get(host)
+                yield item
+            return
+        self.parked[host].extend(items)
+        if len(self.parked[host]) == len(items):  # the first page of this host: ask once
+            scheme = urlsplit(response.url).scheme
+            yield scrapy.Request(
+                f"{scheme}://{host}{PROBE_PATH}{secrets.token_hex(8)}",
+                callback=self.probed,
+                errback=self.probe_failed,
+                dont_filter=True,
+                meta={"handle_httpstatus_list": STATUSES, "probe_host": host},
+            )
+
+    def probed(self, response: Response) -> Iterator[CheckItem]:
+        host = response.meta["probe_host"]
+        honest = response.status in (404, 410) or not isinstance(response, TextResponse)
+        fp = None if honest else content_fingerprint(visible_text(response.text))
+        yield from self._release(host, fp)
+
+    def probe_failed(self, failure: Failure) -> Iterator[CheckItem]:
+        request = getattr(failure, "request", None)
+        host = request.meta["probe_host"] if request is not None else ""
+        yield from self._release(host, None)
+
+    def _release(self, host: str, fp: str | None) -> Iterator[CheckItem]:
+        self.probes[host] = fp
+        for item in self.parked.pop(host, []):
+            item.probe_fingerprint = fp
+            yield item
+
+    def _item(self, response: Response, page: Page, target: Target, method: str) -> CheckItem:
+        meta = response.meta
+        hops: list[tuple[int, str]] = []
+        urls = [*meta.get("redirect_urls", []), response.url]
+        for status, to in zip(meta.get("redirect_reasons", []), urls[1:], strict=False):
+            hops.append((int(status) if isinstance(status, int) else 0, to))
+        item = CheckItem(
+            link_id=target.link_id,
+            url=target.url,
+            method=method,
+            http_status=response.status,
+            final_url=response.url if hops else None,
+            redirects=hops,
+            headers=select_headers(response.headers),
+            elapsed_ms=int(meta.get("download_latency", 0) * 1000),
+            fragment=target.fragment,
+            not_modified=response.status == 304,
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+        )
+        if "retry_after_exceeded" in response.flags:
+            item.error_kind = "deferred"  # asked to wait longer than the cap: stays due
+        if isinstance(response, TextResponse) and method == "GET":
+            text = response.text
+            item.body_sample = text[:BODY_SAMPLE_CHARS]
+            if b"html" in (response.headers.get(b"Content-Type") or b"html").lower():
+                item.title = " ".join(response.xpath("//title/text()").get("").split()) or None
+                item.body_fingerprint = content_fingerprint(visible_text(text))
+                if target.fragment:
+                    found = response.xpath(
+                        "//*[@id=$f or @name=$f or @id=$g]",
+                        f=target.fragment,
+                        g=f"user-content-{target.fragment}",
+                    )
+                    item.fragment_found = bool(found)
+        return item
+
+    def failed(self, failure: Failure) -> Iterator[CheckItem]:
+        request = getattr(failure, "request", None)
+        if request is None:
+            return
+        page: Page = request.meta["page"]
+        error, kind = describe(failure)
+        hops = [(0, u) for u in request.meta.get("redirect_urls", [])[1:]]
+        for target in page.targets:
+            yield CheckItem(
+                link_id=target.link_id,
+                url=target.url,
+                method=request.method,
+                error=error,
+                error_kind=kind,
+                redirects=hops,
+                fragment=target.fragment,
+            )
+
+
+def describe(failure: Failure) -> tuple[str, str | None]:
+    """A short error text and, where it is certain, its kind."""
+    exc = failure.value
+    name = type(exc).__name__
+    text = f"{name}: {exc}".strip().rstrip(":")
+    if isinstance(exc, PrivateAddressError):
+        return f"excluded: {exc}", ErrorKind.EXCLUDED.value
+    cause = (exc.__cause__ or exc.__context__) if exc is not None else None
+    if isinstance(exc, DNSLookupError) or isinstance(cause, DNSLookupError):
+        temporary = "timeout" in str(exc).lower()
+        return f"DNSLookupError: {exc}", (
+            ErrorKind.DNS_TEMPORARY.value if temporary else ErrorKind.DNS.value
+        )
+    if isinstance(exc, IgnoreRequest) and "redirect" in str(exc).lower():
+        return f"redirect loop or chain longer than 10: {exc}", ErrorKind.REDIRECT.value
+    if isinstance(exc, IgnoreRequest) and "max size" in str(exc).lower():
+        return f"body too large (compressed bomb?): {exc}", ErrorKind.OTHER.value
+    return text[:500], None
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -1,0 +1,264 @@
+"""``listkeeper check``: check the links that are due, store the history, exit 2 on dead.
+
+What is due comes from the catalog; local links (anchors, files beside the README) and
+excluded ones are decided here; web links go to a Scrapy crawl in a child process
+(``crawler.crawl``), whose pipelines write the results to the catalog batch by batch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import func, select
+
+from catalog import db
+from catalog.errors import ConfigError, ListkeeperError
+from catalog.models import Document, Link, LinkKind, LinkStatus, Run, Section, utcnow
+from catalog.store import DueLink, Result, due_links, host_answers, record
+from catalog.verdicts import OutcomeKind
+from jobs.context import Context
+
+LOCAL_KINDS = (LinkKind.ANCHOR, LinkKind.RELATIVE)
+WEB_KINDS = (LinkKind.EXTERNAL, LinkKind.NO_SCHEME)
+
+
+@dataclass
+class CheckOptions:
+    all_links: bool = False
+    max_concurrency: int | None = None
+    per_host: int | None = None
+    timeout: float | None = None
+    allow_private: bool = False
+    fail_on: str = "dead"
+
+
+@dataclass
+class CheckConfig:
+    """The ``[check]`` table of listkeeper.toml."""
+
+    exclude: list[re.Pattern[str]] = field(default_factory=list)
+    remap: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
+    ttl_hours: float = 20.0
+    batch_size: int = 500
+    allow_networks: list[str] = field(default_factory=list)
+    hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)  # raw Scrapy settings
+
+    @classmethod
+    def from_raw(cls, raw: dict[str, Any], ignore_file: Path | None = None) -> CheckConfig:
+        where = "listkeeper.toml [check]"
+        try:
+            patterns = list(raw.get("exclude", []))
+            if ignore_file is not None and ignore_file.exists():
+                patterns += [
+                    line.strip()
+                    for line in ignore_file.read_text(encoding="utf-8").splitlines()
+                    if line.strip() and not line.lstrip().startswith("#")
+                ]
+            exclude = [re.compile(p) for p in patterns]
+            remap = []
+            for rule in raw.get("remap", []):
+                pattern, _, replacement = str(rule).partition(" ")
+                if not replacement.strip():
+                    raise ConfigError(f"{where}: remap rule {rule!r} needs 'PATTERN REPLACEMENT'")
+                remap.append((re.compile(pattern), replacement.strip()))
+        except re.error as exc:
+            raise ConfigError(f"{where}: bad regular expression: {exc}") from exc
+        return cls(
+            exclude=exclude,
+            remap=remap,
+            ttl_hours=float(raw.get("ttl_hours", 20.0)),
+            batch_size=int(raw.get("batch_size", 500)),
+            allow_networks=list(raw.get("allow_networks", [])),
+            hosts=dict(raw.get("hosts", {})),
+            settings=dict(raw.get("settings", {})),
+        )
+
+
+def check(ctx: Context, options: CheckOptions) -> int:
+    cfg = CheckConfig.from_raw(ctx.config.raw.get("check", {}), Path(".listkeeperignore"))
+    engine = ctx.engine()
+    verdicts = ctx.config.verdicts
+    ttl = timedelta(hours=cfg.ttl_hours)
+    with db.session_scope(engine) as s:
+        run = Run(job="check")
+        s.add(run)
+        s.flush()
+        run_id = run.id
+        first_ever = s.scalar(select(func.count()).where(Link.checked_at.is_not(None))) == 0
+        due = list(due_links(s, all_links=options.all_links))
+        host_statuses = host_answers(s)
+    if first_ever:
+        click.echo("catalog has no check history yet: history starts now", err=True)
+    web: list[DueLink] = []
+    decided: list[Result] = []
+    for link in due:
+        url = _web_url(link)
+        if any(p.search(link.url) or p.search(url) for p in cfg.exclude):
+            decided.append(_result(link, OutcomeKind.EXCLUDED, "excluded by an exclude rule"))
+        elif link.kind in LOCAL_KINDS:
+            decided.append(_local(engine, link))
+        elif link.kind in WEB_KINDS:
+            web.append(link)
+        else:
+            decided.append(_result(link, OutcomeKind.EXCLUDED, f"{link.kind.value} link"))
+    with db.session_scope(engine) as s:
+        record(s, decided, verdicts=verdicts, ttl=ttl, run_id=run_id)
+    if web:
+        _crawl(ctx, cfg, options, web, host_statuses, run_id)
+    return _finish(engine, run_id, len(due), options)
+
+
+def _web_url(link: DueLink) -> str:
+    return "https://" + link.url if link.kind == LinkKind.NO_SCHEME else link.url
+
+
+def _result(link: DueLink, outcome: OutcomeKind, reason: str, **kw: Any) -> Result:
+    return Result(link_id=link.id, outcome=outcome.value, reason=reason, checked_at=utcnow(), **kw)
+
+
+def _local(engine: Any, link: DueLink) -> Result:
+    """Anchors against the document's headings; relative links against files."""
+    key = _key_of(engine, link.id)
+    if link.kind == LinkKind.ANCHOR:
+        doc_path, _, fragment = key.partition("#")
+        with db.session_factory(engine)() as s:
+            anchors = {
+                a.lower()
+                for a in s.scalars(
+                    select(Section.anchor)
+                    .join(Document, Section.document_id == Document.id)
+                    .where(Document.path == doc_path, Section.present.is_(True))
+                )
+            }
+        if not fragment or fragment.lower() in ("top",) or fragment.lower() in anchors:
+            return _result(link, OutcomeKind.OK, "heading exists")
+        return _result(link, OutcomeKind.SUSPECT, f"missing #{fragment}: no such heading")
+    path = key.removeprefix("file:").split("#", 1)[0].split("?", 1)[0]
+    if path and Path(path).exists():
+        return _result(link, OutcomeKind.OK, "file exists")
+    return _result(link, OutcomeKind.PERMANENT, f"no such file: {path}", error="no such file")
+
+
+def _key_of(engine: Any, link_id: int) -> str:
+    with db.session_factory(engine)() as s:
+        return s.scalar(select(Link.key).where(Link.id == link_id)) or ""
+
+
+def _remap(url: str, rules: list[tuple[re.Pattern[str], str]]) -> str:
+    for pattern, replacement in rules:
+        new = pattern.sub(replacement, url)
+        if new != url:
+            return new
+    return url
+
+
+def _crawl(
+    ctx: Context,
+    cfg: CheckConfig,
+    options: CheckOptions,
+    web: list[DueLink],
+    host_statuses: dict[str, list[int | None]],
+    run_id: int,
+) -> None:
+    links = [
+        {
+            "id": link.id,
+            "url": _remap(_web_url(link), cfg.remap),
+            "etag": link.etag,
+            "last_modified": link.last_modified,
+            "want_body": link.status == LinkStatus.UNCHECKED,
+        }
+        for link in web
+    ]
+    settings: dict[str, Any] = {
+        "STORE_DATABASE_URL": ctx.url,
+        "STORE_RUN_ID": run_id,
+        "STORE_BATCH_SIZE": cfg.batch_size,
+        "STORE_TTL_HOURS": cfg.ttl_hours,
+        "STORE_VERDICTS": vars(ctx.config.verdicts),
+        "CLASSIFY_HOST_STATUSES": host_statuses,
+        "CLASSIFY_ACCEPT": {h: v["accept"] for h, v in cfg.hosts.items() if "accept" in v},
+        "PRIVATEGUARD_ENABLED": not options.allow_private,
+        "PRIVATEGUARD_ALLOW_NETWORKS": cfg.allow_networks,
+        "DOWNLOAD_SLOTS": {
+            h: {k: v[k] for k in ("concurrency", "delay") if k in v} for h, v in cfg.hosts.items()
+        },
+        **cfg.settings,
+    }
+    if options.max_concurrency:
+        settings["CONCURRENT_REQUESTS"] = options.max_concurrency
+    if options.per_host:
+        settings["CONCURRENT_REQUESTS_PER_DOMAIN"] = options.per_host
+    if options.timeout:
+        settings["DOWNLOAD_TIMEOUT"] = options.timeout
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump({"links": links, "settings": settings}, fh)
+        jobfile = fh.name
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler.crawl", jobfile],
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        _progress(ctx, proc, run_id, len(links))
+        stderr = proc.stderr.read() if proc.stderr else ""
+        if proc.wait() != 0:
+            tail = " | ".join(stderr.strip().splitlines()[-3:])
+            raise ListkeeperError(f"the crawl failed (exit {proc.returncode}): {tail}")
+        for line in stderr.splitlines():
+            if " ERROR: " in line or "Traceback" in line:
+                click.echo(f"crawl: {line}", err=True)
+    finally:
+        Path(jobfile).unlink(missing_ok=True)
+
+
+def _progress(ctx: Context, proc: subprocess.Popen[str], run_id: int, total: int) -> None:
+    """A progress bar on a terminal (rich), from the checks the crawl has stored."""
+    if not sys.stderr.isatty():
+        return
+    from rich.progress import Progress
+
+    from catalog.models import Check
+
+    engine = ctx.engine()
+    with Progress(transient=True) as bar:
+        task = bar.add_task("checking", total=total)
+        while proc.poll() is None:
+            with db.session_factory(engine)() as s:
+                done = s.scalar(select(func.count()).where(Check.run_id == run_id)) or 0
+            bar.update(task, completed=done)
+            time.sleep(0.5)
+
+
+def summary(engine: Any) -> Counter[str]:
+    with db.session_factory(engine)() as s:
+        rows = s.execute(select(Link.status, func.count()).group_by(Link.status)).all()
+    return Counter({status.value: n for status, n in rows})
+
+
+def _finish(engine: Any, run_id: int, due: int, options: CheckOptions) -> int:
+    counts = summary(engine)
+    with db.session_scope(engine) as s:
+        run = s.get(Run, run_id)
+        if run is not None:
+            run.finished_at, run.status, run.stats = utcnow(), "done", dict(counts)
+    order = ["ok", "redirected", "failing", "dead", "blocked", "suspect", "excluded"]
+    parts = ", ".join(f"{k} {counts.get(k, 0)}" for k in [*order, "unchecked"])
+    click.echo(f"checked {due} due links; {parts}")
+    if counts.get(LinkStatus.DEAD.value, 0) and options.fail_on == "dead":
+        return 2
+    return 0

@@ -1,0 +1,84 @@
+"""Item pipeline: write checks to the catalog in batches, one transaction per batch.
+
+The write runs in a thread (as scrapy-redis's pipeline does) so the reactor keeps
+crawling. A crash or kill loses only the batch in flight; its links stay due.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from scrapy.crawler import Crawler
+from twisted.internet.threads import deferToThread
+
+from catalog import db
+from catalog.config import Verdicts
+from catalog.store import Result, record
+from crawler.items import CheckItem
+
+
+class StorePipeline:
+    def __init__(
+        self, url: str, batch_size: int, verdicts: Verdicts, ttl: timedelta, run_id: int | None
+    ) -> None:
+        self.url = url
+        self.batch_size = batch_size
+        self.verdicts = verdicts
+        self.ttl = ttl
+        self.run_id = run_id
+        self.buffer: list[Result] = []
+        self.engine: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        s = crawler.settings
+        return cls(
+            s.get("STORE_DATABASE_URL"),
+            s.getint("STORE_BATCH_SIZE"),
+            Verdicts(**s.getdict("STORE_VERDICTS")),
+            timedelta(hours=s.getfloat("STORE_TTL_HOURS", 20.0)),
+            s.getint("STORE_RUN_ID") or None,
+        )
+
+    def open_spider(self) -> None:
+        self.engine = db.make_engine(self.url)
+
+    async def process_item(self, item: CheckItem) -> CheckItem:
+        if item.error_kind == "deferred" or item.link_id is None or item.outcome is None:
+            return item
+        self.buffer.append(
+            Result(
+                link_id=item.link_id,
+                outcome=item.outcome,
+                reason=item.reason or "",
+                checked_at=item.checked_at,
+                method=item.method,
+                http_status=item.http_status,
+                final_url=item.final_url,
+                error=item.error,
+                redirects=[list(hop) for hop in item.redirects] or None,
+                elapsed_ms=item.elapsed_ms,
+                etag=item.etag,
+                last_modified=item.last_modified,
+            )
+        )
+        if len(self.buffer) >= self.batch_size:
+            await self._flush()
+        return item
+
+    async def close_spider(self) -> None:
+        await self._flush()
+        if self.engine is not None:
+            self.engine.dispose()
+
+    async def _flush(self) -> None:
+        batch, self.buffer = self.buffer, []
+        if batch:
+            from scrapy.utils.defer import maybe_deferred_to_future
+
+            await maybe_deferred_to_future(deferToThread(self._write, batch))
+
+    def _write(self, batch: list[Result]) -> None:
+        with db.session_scope(self.engine) as session:
+            record(session, batch, verdicts=self.verdicts, ttl=self.ttl, run_id=self.run_id)
