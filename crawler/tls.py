@@ -19,7 +19,7 @@ class VerifyingContextFactory(ScrapyClientContextFactory):
     @classmethod
     def from_crawler(
         cls, crawler: Any, method: int = ssl.SSL.SSLv23_METHOD, *a: Any, **kw: Any
-    ) -> VerifyingContextFactory:  # noqa: E501
+    ) -> VerifyingContextFactory:
         factory = super().from_crawler(crawler, method, *a, **kw)
         assert isinstance(factory, VerifyingContextFactory)
         factory.extra_ca = _setting(crawler.settings)
