@@ -19,6 +19,7 @@ SETTINGS: dict[str, Any] = {
     "REFERER_ENABLED": False,
     "ROBOTSTXT_OBEY": False,  # link checks fetch one page each; page crawls obey robots.txt
     "CONCURRENT_ITEMS": 1,
+    "DOWNLOADER": "crawler.downloader.PoliteDownloader",  # per-host limits that hold
     "CONCURRENT_REQUESTS": 64,  # --max-concurrency
     "CONCURRENT_REQUESTS_PER_DOMAIN": 2,  # --per-host
     "DOWNLOAD_DELAY": 0,

@@ -1,5 +1,8 @@
 """Honour 429 and 503 + Retry-After by pausing the host, not by failing the link.
 
+Each such answer also lowers the host's concurrency by one (never below one), so a host
+that allows one request in flight gets one.
+
 The host's download slot stops dispatching for the time asked (capped by
 HOSTPOLICY_RETRY_AFTER_MAX) and the request goes back in the queue. A server asking for
 longer than the cap does not stall the run: the response passes through flagged
@@ -60,7 +63,9 @@ class HostPolicyMiddleware:
             return response  # a plain 503 is a server error, retried by RetryMiddleware
         wait = retry_after_seconds(header.decode("latin-1") if header else None, self.default)
         pauses = request.meta.get("hostpolicy_pauses", 0)
-        if pauses >= self.max_pauses:
+        # A rate limit clears as we slow down; a 503 in maintenance earns one polite retry.
+        limit = self.max_pauses if response.status == 429 else 1
+        if pauses >= limit:
             return response  # still refusing after several pauses: a transient failure
         if wait > self.cap:
             response.flags.append("retry_after_exceeded")
@@ -83,5 +88,7 @@ class HostPolicyMiddleware:
             return
         if slot.latercall is not None:
             slot.latercall.cancel()
+        # The host said "too many": ask it one request less at a time from now on.
+        slot.concurrency = max(1, slot.concurrency - 1)
         # A pending latercall blocks the slot's queue until it fires (Downloader._process_queue).
         slot.latercall = call_later(wait, downloader._latercall, slot)

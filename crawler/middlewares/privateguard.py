@@ -53,7 +53,7 @@ class PrivateGuardMiddleware:
         return cls(crawler, nets)
 
     async def process_request(self, request: Request) -> None:
-        host = request.meta.get("download_slot") or _host(request.url)
+        host = _host(request.url)  # not download_slot: a redirect hop inherits the meta
         try:
             ipaddress.ip_address(host)
             address = host

@@ -62,9 +62,9 @@ def _hostile_site(web: Web, cases: dict[str, Case]) -> Host:
         (410, "dead", "permanent, like 404"),
         (500, "failing", "transient 5xx: dead only after days"),
         (502, "failing", "transient 5xx"),
-        (503, "failing", "transient 5xx with Retry-After: 30"),
+        (503, "failing", "transient 5xx with Retry-After: 2"),
     ]:
-        extra = {"Retry-After": "30"} if code == 503 else {}
+        extra = {"Retry-After": "2"} if code == 503 else {}
         case(
             f"status_{code}",
             f"/status/{code}",

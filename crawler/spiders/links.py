@@ -70,10 +70,30 @@ class LinksSpider(scrapy.Spider):
         self.pages = pages_from(links or [])
         self.probes: dict[str, str | None] = {}  # host → fingerprint of its "not found"
         self.parked: dict[str, list[CheckItem]] = defaultdict(list)
+        self.probing: set[str] = set()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for page in self.pages:
+            if page.want_body:
+                # The probe goes first in the host's queue, so that its pages are not held
+                # back waiting for it at the end.
+                parts = urlsplit(page.url)
+                if probe := self._probe(parts.scheme, parts.netloc):
+                    yield probe
             yield self._request(page)
+
+    def _probe(self, scheme: str, host: str) -> scrapy.Request | None:
+        """Once per host: a random path, whose answer tells this host's soft 404s."""
+        if host in self.probing:
+            return None
+        self.probing.add(host)
+        return scrapy.Request(
+            f"{scheme}://{host}{PROBE_PATH}{secrets.token_hex(8)}",
+            callback=self.probed,
+            errback=self.probe_failed,
+            dont_filter=True,
+            meta={"handle_httpstatus_list": STATUSES, "probe_host": host},
+        )
 
     def _request(self, page: Page, method: str | None = None) -> scrapy.Request:
         headers = {}
@@ -112,16 +132,9 @@ class LinksSpider(scrapy.Spider):
                 item.probe_fingerprint = self.probes.get(host)
                 yield item
             return
-        self.parked[host].extend(items)
-        if len(self.parked[host]) == len(items):  # the first page of this host: ask once
-            scheme = urlsplit(response.url).scheme
-            yield scrapy.Request(
-                f"{scheme}://{host}{PROBE_PATH}{secrets.token_hex(8)}",
-                callback=self.probed,
-                errback=self.probe_failed,
-                dont_filter=True,
-                meta={"handle_httpstatus_list": STATUSES, "probe_host": host},
-            )
+        self.parked[host].extend(items)  # until the probe of this host answers
+        if probe := self._probe(urlsplit(response.url).scheme, host):
+            yield probe  # a host reached only through a redirect or a HEAD fallback
 
     def probed(self, response: Response) -> Iterator[CheckItem]:
         host = response.meta["probe_host"]

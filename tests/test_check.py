@@ -1,0 +1,179 @@
+"""`listkeeper check` crawls the offline web through Scrapy's real downloader."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from crawler.offlineweb.builders import hostile_web
+from crawler.offlineweb.server import OfflineWeb
+from crawler.offlineweb.spec import Page, Web
+from tests.checking import checks, statuses, write_workspace
+from tests.readmes import cli
+
+GUARDED = {"loopback_name", "private_address"}  # asserted with the guard on, below
+
+
+@pytest.fixture(scope="module")
+def hostile() -> tuple[OfflineWeb, dict]:  # type: ignore[type-arg]
+    web, cases = hostile_web()
+    with OfflineWeb(web, tls=True) as ow:
+        yield ow, cases
+
+
+def test_every_hostile_case_gets_its_verdict(hostile, tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    ow, cases = hostile
+    monkeypatch.chdir(tmp_path)
+    dns = ow.dns_map()
+    names = [n for n in dns if n != "hostile.test" and dns[n].startswith("127.")]
+    allowed = ["127.0.9.1/32"] + [f"{dns[n]}/32" for n in names]
+    urls = {name: ow.expand(c.url) for name, c in cases.items() if name not in GUARDED}
+    write_workspace(tmp_path, ow, urls, allow_networks=allowed)
+    assert cli(capsys, "import", "README.md").code == 0
+    result = cli(capsys, "check")
+    assert result.code == 2, result.err  # the 404, 410, NXDOMAIN and S3 cases are dead
+    got = statuses(tmp_path)
+    wrong = {
+        name: (got[url], cases[name].verdict)
+        for name, url in urls.items()
+        if got[url][0] != cases[name].verdict
+    }
+    assert wrong == {}
+    assert "history starts now" in result.err
+    # page#a and page#b: one fetch of the page, two verdicts.
+    assert ow.count(ow.expand(cases["ok"].url)) >= 1
+    ok_page = ow.expand(cases["ok"].url)
+    fetched = [u for u, _, _ in checks(tmp_path) if u.startswith(ok_page)]
+    assert len(fetched) == 3
+
+
+def test_private_address_guard_refuses_names_and_redirect_hops(
+    tmp_path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    web = Web(dns={"internal.test": "10.0.0.7"})
+    web.host("127.0.8.1").page("/ok", Page(body="<title>ok</title>fine"))
+    web.host("127.0.8.1").page("/hop", Page(status=302, location="http://127.0.8.2:{port}/ok"))
+    web.host("127.0.8.2").page("/ok", Page(body="<title>ok</title>fine"))
+    web.host("sneaky.test").page("/", Page(body="loopback behind a name"))
+    with OfflineWeb(web) as ow:
+        urls = {
+            "allowed": ow.url("127.0.8.1", "/ok"),
+            "hop": ow.url("127.0.8.1", "/hop"),
+            "name": ow.url("sneaky.test", "/", by_name=True),
+            "internal": f"http://internal.test:{ow.port}/",
+        }
+        write_workspace(tmp_path, ow, urls, allow_networks=["127.0.8.1/32"])
+        monkeypatch.chdir(tmp_path)
+        assert cli(capsys, "import", "README.md").code == 0
+        assert cli(capsys, "check").code == 0
+        got = statuses(tmp_path)
+        assert got[urls["allowed"]][0] == "ok"
+        for name in ("hop", "name", "internal"):
+            status, error = got[urls[name]]
+            assert status == "excluded" and "private address" in (error or ""), name
+        by_host = ow.stats()["by_host"]
+        assert "127.0.8.2" not in by_host  # the redirect hop was refused before connecting
+        assert not any("sneaky" in h or h == ow.web.address_of("sneaky.test") for h in by_host)
+        # --allow-private lifts the guard.
+        assert cli(capsys, "check", "--all", "--allow-private").code == 0
+        assert statuses(tmp_path)[urls["hop"]][0] == "ok"
+
+
+def test_rate_limited_host_ends_all_ok(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    web = Web(latency=0.05)
+    busy = web.host("127.0.7.1", max_in_flight=1, retry_after=1)
+    for i in range(12):
+        busy.page(f"/a/{i}", Page(body=f"<title>a{i}</title>article {i}"))
+    web.host("127.0.7.2").page("/later", Page(status=429, headers={"Retry-After": "86400"}))
+    with OfflineWeb(web) as ow:
+        urls = {f"a{i}": ow.url("127.0.7.1", f"/a/{i}") for i in range(12)}
+        later = ow.url("127.0.7.2", "/later")
+        write_workspace(tmp_path, ow, {**urls, "later": later}, allow_networks=["127.0.7.0/24"])
+        monkeypatch.chdir(tmp_path)
+        assert cli(capsys, "import", "README.md").code == 0
+        assert cli(capsys, "check").code == 0
+        stats = ow.stats()
+        got = statuses(tmp_path)
+        # Asked to wait a day: the run goes on, and the link stays due for the next one.
+        assert got.pop(later)[0] == "unchecked"
+        assert cli(capsys, "check").out.startswith("checked 1 due links")
+    assert stats["limited"].get("127.0.7.1", 0) > 0  # it did answer 429 + Retry-After
+    assert {s for s, _ in got.values()} == {"ok"}
+
+
+def test_conditional_get_and_due_selection(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    web = Web()
+    web.host("127.0.6.1").page(
+        "/e",
+        Page(
+            body="<title>e</title>tagged",
+            etag='"v1"',
+            last_modified="Mon, 01 Jan 2024 00:00:00 GMT",
+        ),
+    )
+    with OfflineWeb(web) as ow:
+        url = ow.url("127.0.6.1", "/e")
+        write_workspace(tmp_path, ow, {"e": url}, allow_networks=["127.0.6.0/24"])
+        monkeypatch.chdir(tmp_path)
+        assert cli(capsys, "import", "README.md").code == 0
+        assert cli(capsys, "check").code == 0
+        first = ow.count(url)
+        again = cli(capsys, "check")  # within the time-to-live: nothing is due
+        assert again.code == 0 and "checked 0 due links" in again.out
+        assert ow.count(url) == first
+        assert cli(capsys, "check", "--all").code == 0
+        last = ow.stats(with_requests=True)["requests"][-1]
+    headers = {k.lower(): v for k, v in last["headers"]}
+    assert headers.get("if-none-match") == '"v1"'
+    assert last["status"] == 304
+    assert checks(tmp_path)[-1][1:] == (304, "ok")
+    assert statuses(tmp_path)[url][0] == "ok"
+
+
+def test_kill_9_mid_run_resumes_without_refetching(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    web = Web(latency=0.25)
+    host = web.host("127.0.5.1")
+    for i in range(30):
+        host.page(f"/a/{i}", Page(body=f"<title>a{i}</title>article {i}"))
+    host.not_found = Page(status=404, body="nope")
+    with OfflineWeb(web) as ow:
+        urls = {f"a{i}": ow.url("127.0.5.1", f"/a/{i}") for i in range(30)}
+        write_workspace(
+            tmp_path, ow, urls, allow_networks=["127.0.5.0/24"], check={"batch_size": 2}
+        )
+        exe = [sys.executable, "-c", "import sys; from jobs.cli import main; main()"]
+        subprocess.run([*exe, "import", "README.md"], cwd=tmp_path, check=True, capture_output=True)
+        proc = subprocess.Popen(
+            [*exe, "check"],
+            cwd=tmp_path,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        stored = 0
+        while time.monotonic() < deadline and stored < 6:
+            time.sleep(0.1)
+            try:
+                with sqlite3.connect(tmp_path / "listkeeper.db") as con:
+                    stored = con.execute("select count(*) from checks").fetchone()[0]
+            except sqlite3.OperationalError:
+                pass
+        os.killpg(proc.pid, signal.SIGKILL)  # the CLI and its crawl, mid-run
+        proc.wait(timeout=10)
+        done_first = {u for u, _, _ in checks(tmp_path)}
+        assert 6 <= len(done_first) < 30
+        rerun = subprocess.run([*exe, "check"], cwd=tmp_path, capture_output=True, text=True)
+        assert rerun.returncode == 0, rerun.stderr
+        counts = ow.stats()["by_url"]
+    assert {s for s, _ in statuses(tmp_path).values()} == {"ok"}
+    for url in urls.values():
+        assert counts.get(url, 0) >= 1
+        if url in done_first:
+            assert counts[url] == 1, url  # stored by the killed run: not fetched again
