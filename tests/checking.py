@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 from crawler.offlineweb.server import OfflineWeb
-
-
-def toml_value(value: Any) -> str:
-    return json.dumps(value)  # JSON strings, numbers, booleans and arrays are valid TOML
+from crawler.offlineweb.wiring import check_toml
 
 
 def write_workspace(
@@ -28,25 +24,14 @@ def write_workspace(
     lines = ["# Offline", "", "## Links", ""]
     lines += [f"- [{name}]({url})" for name, url in urls.items()]
     (folder / "README.md").write_text("\n".join(lines) + "\n")
-    scrapy_settings = {
-        "TWISTED_DNS_RESOLVER": "crawler.resolver.StubResolver",
-        "DOWNLOAD_TIMEOUT": 4,
-        **({"TLS_EXTRA_CA": str(ow.ca_pem)} if ow.ca_pem else {}),
-        **(settings or {}),
-    }
-    out = [
-        "[verdicts]",
-        f"dead_after_checks = {verdicts[0]}",
-        f"dead_after_hours = {verdicts[1]}",
-        "[check]",
-        f"allow_networks = {toml_value(allow_networks or [])}",
-        *(f"{k} = {toml_value(v)}" for k, v in (check or {}).items()),
-        "[check.settings]",
-        *(f"{k} = {toml_value(v)}" for k, v in scrapy_settings.items()),
-        "[check.settings.STUBDNS_HOSTS]",
-        *(f"{toml_value(k)} = {toml_value(v)}" for k, v in ow.dns_map().items()),
-    ]
-    (folder / "listkeeper.toml").write_text("\n".join(out) + "\n")
+    config = f"[verdicts]\ndead_after_checks = {verdicts[0]}\ndead_after_hours = {verdicts[1]}\n\n"
+    config += check_toml(
+        ow,
+        allow_networks=allow_networks,
+        check=check,
+        settings={"DOWNLOAD_TIMEOUT": 4, **(settings or {})},
+    )
+    (folder / "listkeeper.toml").write_text(config)
 
 
 def statuses(folder: Path) -> dict[str, tuple[str, str | None]]:
