@@ -7,6 +7,7 @@ excluded ones are decided here; web links go to a Scrapy crawl in a child proces
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -24,9 +25,13 @@ import click
 from sqlalchemy import func, select
 
 from catalog import db
+from catalog.config import Verdicts
 from catalog.errors import ConfigError, ListkeeperError
+from catalog.importer import document_key, import_readme
+from catalog.markdown import parse_markdown
 from catalog.models import Document, Link, LinkKind, LinkStatus, Run, Section, utcnow
 from catalog.store import DueLink, Result, due_links, host_answers, record
+from catalog.urls import link_key
 from catalog.verdicts import OutcomeKind
 from jobs.context import Context
 
@@ -85,6 +90,52 @@ class CheckConfig:
             hosts=dict(raw.get("hosts", {})),
             settings=dict(raw.get("settings", {})),
         )
+
+
+def check_added(ctx: Context, ref: str, readme: Path, options: CheckOptions) -> int:
+    """Check only the links ``readme`` gained since ``ref``, once, strictly, in a throwaway
+    catalog: what a pull request to the list is judged by. Exit 2 if one is not healthy."""
+    try:
+        old = subprocess.run(
+            ["git", "show", f"{ref}:./{readme.name}"],
+            cwd=readme.parent.resolve(),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (subprocess.CalledProcessError, FileNotFoundError) as exc:
+        detail = getattr(exc, "stderr", "") or str(exc)
+        raise ConfigError(
+            f"--added-since {ref}: cannot read {readme} there: {detail.strip()}"
+        ) from exc
+
+    doc = document_key(readme)
+    before = {link_key(ref_.url, doc) for ref_ in parse_markdown(old).links}
+    with tempfile.TemporaryDirectory(prefix="listkeeper-added-") as tmp:
+        scratch = Context(config_path=ctx.config_path, db_url=f"sqlite:///{tmp}/added.db")
+        scratch._config = dataclasses.replace(
+            ctx.config, verdicts=Verdicts(dead_after_checks=1, dead_after_hours=0)
+        )
+        engine = scratch.engine()
+        with db.session_scope(engine) as s:
+            import_readme(s, readme)
+            links = s.scalars(select(Link)).all()
+            added = [link for link in links if link.key not in before]
+            for link in links:
+                if link.key in before:
+                    link.next_check_at = utcnow() + timedelta(days=3650)  # not this PR's
+        click.echo(f"{len(added)} links added since {ref}")
+        if not added:
+            return 0
+        check(scratch, dataclasses.replace(options, all_links=False, fail_on="never"))
+        with db.session_factory(engine)() as s:
+            rows = s.execute(
+                select(Link.url, Link.status, Link.error).where(Link.id.in_([a.id for a in added]))
+            ).all()
+    bad = [r for r in rows if r.status in (LinkStatus.DEAD, LinkStatus.FAILING, LinkStatus.SUSPECT)]
+    for url, status, error in rows:
+        click.echo(f"{status.value:<10} {url}{f'  ({error})' if error else ''}")
+    return 2 if bad and options.fail_on == "dead" else 0
 
 
 def check(ctx: Context, options: CheckOptions) -> int:
@@ -191,6 +242,7 @@ def _crawl(
         "STORE_VERDICTS": vars(ctx.config.verdicts),
         "CLASSIFY_HOST_STATUSES": host_statuses,
         "CLASSIFY_ACCEPT": {h: v["accept"] for h, v in cfg.hosts.items() if "accept" in v},
+        "LINKS_HOST_HEADERS": {h: v["headers"] for h, v in cfg.hosts.items() if "headers" in v},
         "PRIVATEGUARD_ENABLED": not options.allow_private,
         "PRIVATEGUARD_ALLOW_NETWORKS": cfg.allow_networks,
         "DOWNLOAD_SLOTS": {

@@ -77,10 +77,19 @@ def render(obj: Context, readme: Path, check: bool, diff: bool, adopt: bool) -> 
 @click.option("--timeout", type=click.FloatRange(0.1, 600), help="Seconds per request.")
 @click.option("--allow-private", is_flag=True, help="Allow loopback and private addresses.")
 @click.option("--fail-on", type=click.Choice(["dead", "never"]), default="dead", show_default=True)
+@click.option(
+    "--added-since",
+    metavar="GIT_REF",
+    help="Check only the links README gained since GIT_REF (for pull requests).",
+)
+@click.argument("readme", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.pass_obj
-def check_(obj: Context, **options: Any) -> int:
+def check_(obj: Context, added_since: str | None, readme: Path | None, **options: Any) -> int:
     """Check the links that are due; exit 2 when a link is confirmed dead."""
-    return check_job.check(obj, check_job.CheckOptions(**options))
+    opts = check_job.CheckOptions(**options)
+    if added_since:
+        return check_job.check_added(obj, added_since, readme or obj.config.readme, opts)
+    return check_job.check(obj, opts)
 
 
 @cli.command("demo")

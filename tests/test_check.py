@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -177,3 +178,50 @@ def test_kill_9_mid_run_resumes_without_refetching(tmp_path, monkeypatch) -> Non
         assert counts.get(url, 0) >= 1
         if url in done_first:
             assert counts[url] == 1, url  # stored by the killed run: not fetched again
+
+
+def test_added_since_checks_only_new_links_strictly(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    web = Web()
+    host = web.host("127.0.4.1")
+    for path in ("/old", "/new"):
+        host.page(path, Page(body=f"<title>{path}</title>page"))
+    with OfflineWeb(web) as ow:
+        old, new, gone = (ow.url("127.0.4.1", p) for p in ("/old", "/new", "/gone"))
+        write_workspace(
+            tmp_path, ow, {"old": old}, allow_networks=["127.0.4.0/24"], verdicts=(2, 20.0)
+        )
+        monkeypatch.chdir(tmp_path)
+        git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+        subprocess.run(["git", "init", "-q"], check=True)
+        subprocess.run([*git, "add", "README.md"], check=True)
+        subprocess.run([*git, "commit", "-qm", "list"], check=True)
+        readme = Path("README.md")
+        readme.write_text(readme.read_text() + f"- [New]({new})\n- [Gone]({gone})\n")
+        result = cli(capsys, "check", "--added-since", "HEAD", "README.md")
+        assert result.code == 2, result.err
+        assert "2 links added since HEAD" in result.out
+        assert f"dead       {gone}" in result.out  # one 404 is enough: strict, no history
+        assert ow.count(old) == 0 and ow.count(new) == 1
+        assert not Path("listkeeper.db").exists()  # the project's catalog is untouched
+        bad = cli(capsys, "check", "--added-since", "no-such-ref", "README.md")
+        assert bad.code == 3 and "no-such-ref" in bad.err
+
+
+def test_per_host_headers_are_sent(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    web = Web()
+    web.host("127.0.3.9").page("/p", Page(body="<title>p</title>page"))
+    with OfflineWeb(web) as ow:
+        url = ow.url("127.0.3.9", "/p")
+        write_workspace(tmp_path, ow, {"p": url}, allow_networks=["127.0.3.0/24"])
+        with (tmp_path / "listkeeper.toml").open("a") as fh:
+            fh.write('\n[check.hosts."127.0.3.9".headers]\nAuthorization = "Bearer t0ken"\n')
+        monkeypatch.chdir(tmp_path)
+        assert cli(capsys, "import", "README.md").code == 0
+        assert cli(capsys, "check").code == 0
+        sent = [
+            dict((k.lower(), v) for k, v in r["headers"])
+            for r in ow.stats(with_requests=True)["requests"]
+            if r["url"] == url
+        ]
+    assert sent and all(h.get("authorization") == "Bearer t0ken" for h in sent)
+    assert all("listkeeper" in h.get("user-agent", "") for h in sent)

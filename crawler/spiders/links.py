@@ -96,7 +96,8 @@ class LinksSpider(scrapy.Spider):
         )
 
     def _request(self, page: Page, method: str | None = None) -> scrapy.Request:
-        headers = {}
+        host = (urlsplit(page.url).hostname or "").lower()
+        headers = dict(self.settings.getdict("LINKS_HOST_HEADERS").get(host, {}))
         if method is None:
             conditional = page.etag or page.last_modified
             method = "GET" if page.want_body or conditional else "HEAD"
