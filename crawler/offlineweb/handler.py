@@ -18,7 +18,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import files
 from .responses import Compiled, compile_page, reset, send, write
@@ -88,6 +88,8 @@ class HostState:
         if host.robots_txt is not None and "/robots.txt" not in self.pages:
             robots = Page(body=host.robots_txt, content_type="text/plain; charset=utf-8")
             self.pages["/robots.txt"] = compile_page(robots, subs)
+        # As real servers do, "/a?x[1]" and "/a?x%5B1%5D" name the same resource.
+        self.unquoted = {unquote(path): page for path, page in self.pages.items()}
         self.catch_all = compile_page(host.catch_all, subs) if host.catch_all else None
         missing = host.not_found or Page(
             status=404, body="Not Found", content_type="text/plain; charset=utf-8"
@@ -254,7 +256,11 @@ class Handler:
         return await send(writer, page, req.method, req.h, end)
 
     def _page(self, state: HostState, req: Request) -> Compiled:
-        page = state.pages.get(req.target) or state.pages.get(req.path)
+        page = (
+            state.pages.get(req.target)
+            or state.pages.get(req.path)
+            or state.unquoted.get(unquote(req.target))
+        )
         if page is not None:
             return page
         if state.host.mounts:

@@ -196,14 +196,20 @@ class _Mounter:
                 pages[target] = Page(body="<title>redirect target</title><p>not recorded</p>")
 
 
-def load_recorded(index_path: str | Path, web: Web) -> list[RecordedResponse]:
+def load_recorded(
+    index_path: str | Path, web: Web, *, by_name: bool = False
+) -> list[RecordedResponse]:
     """Mount every record of `index_path` on `web`; return them in index order. Their
-    `headers` are the served ones except Location (see `page.location` on the web)."""
+    `headers` are the served ones except Location (see `page.location` on the web).
+    With `by_name`, redirects keep the hosts' names (for a client with the stub resolver,
+    which then sees the same hosts as the recording did)."""
     index_path = Path(index_path)
     index = json.loads(index_path.read_text("utf-8"))
     mounter = _Mounter(web, index_path.parent)
     records = [mounter.mount(rec) for rec in index["records"]]
     mounter.back_targets()
+    if by_name:
+        return records
     # Redirects point at names; the offline web resolves them as Host headers, but clients
     # connect by address: rewrite those Locations to the hosts' addresses.
     dns = web.dns_map()
@@ -216,7 +222,9 @@ def load_recorded(index_path: str | Path, web: Web) -> list[RecordedResponse]:
     return records
 
 
-def recorded_web(index_path: str | Path) -> tuple[Web, list[RecordedResponse]]:
+def recorded_web(
+    index_path: str | Path, *, by_name: bool = False
+) -> tuple[Web, list[RecordedResponse]]:
     """A new web holding only the recorded responses."""
     web = Web()
-    return web, load_recorded(index_path, web)
+    return web, load_recorded(index_path, web, by_name=by_name)
