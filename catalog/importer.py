@@ -11,10 +11,11 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.expression import Executable
 
 from catalog.errors import InputError
@@ -199,9 +200,15 @@ def _sync_entries(
 ) -> None:
     now = utcnow()
     pool: dict[str, list[Entry]] = defaultdict(list)
-    for e in session.scalars(select(Entry).where(Entry.document_id == doc.id).order_by(Entry.id)):
+    for e in session.scalars(
+        select(Entry)
+        .where(Entry.document_id == doc.id)
+        .order_by(Entry.id)
+        .options(selectinload(Entry.links))  # compared below: one query, not one per entry
+    ):
         pool[e.key].append(e)
     matched: set[int] = set()
+    fresh: list[tuple[dict[str, Any], list[LinkRow]]] = []
     for pos, item in enumerate(items):
         keys = [link_key(ref.url, doc_path) for ref in item.links]
         key = keys[0]
@@ -212,23 +219,35 @@ def _sync_entries(
             for i, (k, ref) in enumerate(zip(keys, item.links, strict=True))
         ]
         if entry is None:
-            entry = Entry(document_id=doc.id, key=key, added_at=now, origin="readme")
-            session.add(entry)
+            # New entries are inserted in bulk below: a first import of a long list would
+            # otherwise build hundreds of thousands of ORM objects.
+            row = {
+                "document_id": doc.id,
+                "key": key,
+                "title": item.title,
+                "description": item.description or None,
+                "section_id": section_id,
+                "position": pos,
+                "line": item.line,
+                "state": EntryState.LISTED,
+                "origin": "readme",
+                "added_at": now,
+                "updated_at": now,
+            }
+            fresh.append((row, links))
             result.added += 1
-            changed = True
-        else:
-            old_links = [(el.position, el.link_id, el.role, el.text, el.url) for el in entry.links]
-            changed = (
-                entry.title != item.title
-                or (entry.description or "") != item.description
-                or entry.section_id != section_id
-                or entry.state != EntryState.LISTED
-                or old_links != links
-            )
-            if changed:
-                result.updated += 1
-        if entry.id is not None:
-            matched.add(entry.id)
+            continue
+        old_links = [(el.position, el.link_id, el.role, el.text, el.url) for el in entry.links]
+        changed = (
+            entry.title != item.title
+            or (entry.description or "") != item.description
+            or entry.section_id != section_id
+            or entry.state != EntryState.LISTED
+            or old_links != links
+        )
+        if changed:
+            result.updated += 1
+        matched.add(entry.id)
         entry.position, entry.line = pos, item.line  # positions shift with any edit above
         if changed:
             entry.title = item.title
@@ -242,6 +261,7 @@ def _sync_entries(
                 for i, lid, role, text, url in links
             ]
     session.flush()
+    _insert_entries(session, fresh)
     for entries in pool.values():
         for e in entries:
             # Accepted candidates not yet rendered (no line) are not in the README yet.
@@ -249,6 +269,25 @@ def _sync_entries(
                 continue
             e.state, e.removed_at, e.updated_at = EntryState.REMOVED, now, now
             result.removed += 1
+
+
+LinkRow = tuple[int, int, str, str, str]  # position, link id, role, text, url as written
+
+
+def _insert_entries(session: Session, fresh: list[tuple[dict[str, Any], list[LinkRow]]]) -> None:
+    for start in range(0, len(fresh), BATCH):
+        chunk = fresh[start : start + BATCH]
+        ids = session.scalars(
+            insert(Entry).returning(Entry.id, sort_by_parameter_order=True),
+            [row for row, _ in chunk],
+        ).all()
+        link_rows = [
+            {"entry_id": entry_id, "position": i, "link_id": lid, "role": role, "text": t, "url": u}
+            for entry_id, (_, links) in zip(ids, chunk, strict=True)
+            for i, lid, role, t, u in links
+        ]
+        if link_rows:
+            session.execute(insert(EntryLink), link_rows)
 
 
 def _match(candidates: list[Entry], section_id: int | None, taken: set[int]) -> Entry | None:

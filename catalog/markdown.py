@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import ftfy
@@ -26,7 +27,7 @@ from catalog.parsed import Heading, Item, LinkRef, ParsedDocument, Problem, Synt
 from catalog.slugs import Slugger
 from catalog.urls import classify, link_key, resolve_relative, split_fragment
 
-__all__ = ["MarkdownError", "parse_markdown"]
+__all__ = ["MarkdownError", "block_tokens", "headings_of", "parse_markdown"]
 
 
 class MarkdownError(ValueError):
@@ -92,6 +93,7 @@ class _Parser(MarkdownIt):
 
 
 _PARSER = _Parser()
+_BLOCKS = _Parser().disable("inline")  # block structure only (headings_of)
 
 # -- small text helpers -------------------------------------------------------------------
 
@@ -385,6 +387,47 @@ class _Kinds:
         return kind
 
 
+def _heading(
+    found: _Inline, opener: Token, line: int, slugger: Slugger, path: list[Heading]
+) -> Heading:
+    """A heading from its inline content; ``path`` is the stack of enclosing headings."""
+    text = _collapse("".join(t for t, _ in found.segments))
+    level = int(opener.tag[1:])
+    while path and path[-1].level >= level:
+        path.pop()
+    heading = Heading(text, level, line, slugger.slug(text), (*(h.text for h in path), text))
+    path.append(heading)
+    return heading
+
+
+Blocks = tuple[list[Token], dict[str, Any]]
+
+
+def block_tokens(text: str) -> Blocks:
+    """Block structure only (no inline parsing), with the parse's env (link references)."""
+    env: dict[str, Any] = {}
+    return _BLOCKS.parse(text, env), env
+
+
+def headings_of(text: str, blocks: Blocks | None = None) -> list[Heading]:
+    """The headings of ``text``, as ``parse_markdown`` finds them, at a fraction of the
+    cost: only heading lines get inline parsing (renders of long lists need no more).
+    ``blocks`` reuses a ``block_tokens(text)`` already made."""
+    tokens, env = blocks or block_tokens(text)
+    walker, slugger = _Walker(), Slugger()
+    path: list[Heading] = []
+    out: list[Heading] = []
+    for i, tok in enumerate(tokens):
+        if tok.type != "heading_open" or i + 1 >= len(tokens):
+            continue
+        inline = tokens[i + 1]
+        # parseInline runs the core chain too (text_join merges escapes like "\\#").
+        children = _PARSER.parseInline(inline.content, env)[0].children or []
+        first = inline.map[0] + 1 if inline.map else 1
+        out.append(_heading(walker.inline(children, first, len(out)), tok, first, slugger, path))
+    return out
+
+
 def _read(text: str) -> tuple[ParsedDocument, _Walker, _Kinds]:
     doc = ParsedDocument()
     walker, kinds, slugger = _Walker(), _Kinds(), Slugger()
@@ -404,18 +447,11 @@ def _read(text: str) -> tuple[ParsedDocument, _Walker, _Kinds]:
             found = walker.inline(tok.children or [], first, at)
             doc.links.extend(found.links)
             if heading_open is not None:
-                heading_text = _collapse("".join(t for t, _ in found.segments))
-                level = int(heading_open.tag[1:])
-                while path and path[-1].level >= level:
-                    path.pop()
-                anchor = slugger.slug(heading_text)
-                names = (*(h.text for h in path), heading_text)
-                heading = Heading(heading_text, level, first, anchor, names)
-                path.append(heading)
+                heading = _heading(found, heading_open, first, slugger, path)
                 doc.headings.append(heading)
                 current = len(doc.headings) - 1
-                if level == 1 and doc.title is None:
-                    doc.title = heading_text
+                if heading.level == 1 and doc.title is None:
+                    doc.title = heading.text
             elif row is not None or entries:
                 target = row if row is not None else entries[-1]
                 target.links.extend(found.links)

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from catalog.errors import InputError
 
@@ -29,10 +30,12 @@ def end(name: str) -> str:
     return f"<!-- listkeeper:end {name} -->"
 
 
-def find(text: str, where: str = "README") -> list[Span]:
+def find(text: str, where: str = "README", tokens: list[Token] | None = None) -> list[Span]:
     """The regions in file order. Markers count only as top-level HTML blocks, so a marker
-    shown inside a code block (documentation about listkeeper) is left alone."""
-    tokens = _BLOCKS.parse(text)
+    shown inside a code block (documentation about listkeeper) is left alone. ``tokens``
+    reuses a block parse of ``text`` already made (``catalog.markdown.block_tokens``)."""
+    if tokens is None:
+        tokens = _BLOCKS.parse(text)
     spans: list[Span] = []
     open_name: str | None = None
     open_line = 0

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from catalog.models import Document, Entry, EntryLink, EntryState, Link, LinkStatus, Section
 
@@ -42,33 +43,48 @@ def document_by_path(session: Session, path: str) -> Document | None:
 
 
 def render_entries(session: Session, document_id: int) -> list[RenderEntry]:
-    """The listed entries of a document, in README order, with their links."""
+    """The listed entries of a document, in README order, with their links.
+
+    Two flat queries rather than ORM objects: a list of 100,000 entries renders without
+    building 300,000 mapped instances.
+    """
+    listed = (Entry.document_id == document_id, Entry.state == EntryState.LISTED)
+    links: dict[int, list[RenderLink]] = defaultdict(list)
+    for entry_id, url, text, role, status in session.execute(
+        select(EntryLink.entry_id, EntryLink.url, EntryLink.text, EntryLink.role, Link.status)
+        .join(Link, EntryLink.link_id == Link.id)
+        .join(Entry, EntryLink.entry_id == Entry.id)
+        .where(*listed)
+        .order_by(EntryLink.entry_id, EntryLink.position)
+    ):
+        links[entry_id].append(RenderLink(url=url, text=text, role=role, status=status))
     rows = session.execute(
-        select(Entry, Section.heading)
+        select(
+            Entry.id,
+            Entry.title,
+            Entry.description,
+            Section.heading,
+            Entry.position,
+            Entry.line,
+            Entry.added_at,
+        )
         .outerjoin(Section, Entry.section_id == Section.id)
-        .where(Entry.document_id == document_id, Entry.state == EntryState.LISTED)
-        .options(selectinload(Entry.links).selectinload(EntryLink.link))
+        .where(*listed)
         .order_by(Entry.line.is_(None), Entry.position, Entry.added_at, Entry.id)
-    ).all()
-    out = []
-    for entry, heading in rows:
-        links = tuple(
-            RenderLink(url=el.url, text=el.text, role=el.role, status=el.link.status)
-            for el in entry.links
+    )
+    return [
+        RenderEntry(
+            id=id_,
+            title=title,
+            description=description or "",
+            section=heading or "",
+            position=position,
+            line=line,
+            added_at=added_at,
+            links=tuple(links.get(id_, ())),
         )
-        out.append(
-            RenderEntry(
-                id=entry.id,
-                title=entry.title,
-                description=entry.description or "",
-                section=heading or "",
-                position=entry.position,
-                line=entry.line,
-                added_at=entry.added_at,
-                links=links,
-            )
-        )
-    return out
+        for id_, title, description, heading, position, line, added_at in rows
+    ]
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -20,7 +20,7 @@ from catalog import markers
 from catalog.config import Config, Region
 from catalog.errors import ConfigError
 from catalog.escape import md_heading, md_text, md_url
-from catalog.markdown import parse_markdown
+from catalog.markdown import block_tokens, headings_of
 from catalog.queries import RenderEntry, RenderLink
 
 LETTERS = ("#", *string.ascii_uppercase)
@@ -148,8 +148,9 @@ def render_document(
     index_regions = {n: r for n, r in regions.items() if r.kind == "az-index"}
     if not index_regions:
         return text
-    spans = markers.find(text, where)
-    headings = parse_markdown(text).headings
+    blocks = block_tokens(text)  # one block parse serves both the markers and the headings
+    spans = markers.find(text, where, blocks[0])
+    headings = headings_of(text, blocks)
     managed_lines = [(s.begin, s.end) for s in spans if regions[s.name].kind == "letter-groups"]
     second = {}
     for name, r in index_regions.items():

@@ -15,6 +15,7 @@ from catalog.markdown import MarkdownError, parse_markdown
 from catalog.models import LinkKind
 from catalog.parsed import LinkRef, ParsedDocument
 from catalog.urls import classify, link_key
+from tests.conftest import shared_path
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED = SHARED / "seeds" / "README.md"
@@ -642,3 +643,23 @@ def test_corpus_entries_and_lines() -> None:
     first = doc.items[0]
     assert (first.title, urls(first.links)) == ("8th Light", ["https://8thlight.com/blog/"])
     assert doc.headings[first.heading or 0].text == "# companies"
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet=st.sampled_from(list("#[]()`*_ \n-|aZ1:<>!\\")), max_size=200))
+def test_headings_of_agrees_with_parse_markdown(text: str) -> None:
+    from catalog.markdown import headings_of
+
+    assert headings_of(text) == parse_markdown(text).headings
+
+
+def test_headings_of_agrees_on_the_seed_and_corpora() -> None:
+    from catalog.markdown import headings_of
+
+    files = [
+        shared_path("seeds", "README.md"),
+        *sorted(shared_path("corpora", "readmes").glob("*.md")),
+    ]
+    for path in files:
+        text = path.read_text()
+        assert headings_of(text) == parse_markdown(text).headings, path.name
