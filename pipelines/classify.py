@@ -24,14 +24,23 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from catalog.verdicts import OutcomeKind
-from crawler.items import BODY_SAMPLE_CHARS, CheckItem, ErrorKind
-from pipelines.fingerprint import similarity, visible_text
+from crawler.items import CheckItem, ErrorKind
+from pipelines.fingerprint import similarity
+from pipelines.walls import (
+    S3_ERROR,
+    bot_wall,
+    consent_wall,
+    geo_edition,
+    login_wall,
+    path_segments,
+    site_of,
+    tiny_page,
+)
 
 SOFT_404_SIMILARITY = 0.9  # body vs probe fingerprint similarity that means "same page"
-TINY_TEXT_CHARS = 600  # visible text under this (whole body sampled) is a near-empty page
 HOST_REFUSALS_FOR_BLOCKED = 2  # refusals, with no success, that make a host a bot wall
 PERMANENT_REDIRECTS = frozenset({301, 308})
 
@@ -87,14 +96,6 @@ def _title(item: CheckItem) -> str:
     return " ".join(html.unescape(title or "").split())
 
 
-def _segments(path: str) -> list[str]:
-    return [s for s in path.split("/") if s]
-
-
-def _site(host: str) -> str:
-    return host.lower().removeprefix("www.")
-
-
 # A language root needs its trailing slash ("/en/"): "/ok" or "/go" are pages, not roots.
 _ROOT_PATH = re.compile(
     r"^/*(?:[a-z]{2}(?:[-_][a-z]{2})?/)?(?:(?:index|home|default)\.\w+)?$", re.I
@@ -104,14 +105,6 @@ _ROOT_PATH = re.compile(
 def _is_root(path: str) -> bool:
     """ "/", "", "/en/", "/index.html": a site's home page."""
     return bool(_ROOT_PATH.match(path))
-
-
-def _tiny(body: str | None) -> bool:
-    return (
-        body is not None
-        and len(body) < BODY_SAMPLE_CHARS
-        and len(visible_text(body)) < TINY_TEXT_CHARS
-    )
 
 
 # --- errors without a response --------------------------------------------------------
@@ -178,152 +171,31 @@ def _error_outcome(item: CheckItem) -> Outcome:
 
 # --- bot walls ------------------------------------------------------------------------
 
-_CF_TITLES = (
-    "just a moment",
-    "attention required",
-    "please wait... | cloudflare",
-    "checking your browser",
-    "one more step",
-)
-_CF_MARKERS = (
-    "/cdn-cgi/challenge-platform/",
-    "/cdn-cgi/bm/cv/",
-    "cf_chl_",
-    "cf-browser-verification",
-    "cf-challenge",
-    "jschl",
-)
-_AKAMAI_REF = re.compile(r"Reference\s*#\s*\d+\.[0-9a-fA-F]+\.\d+")
-_DATADOME_MARKUP = "captcha-delivery.com"
-_PERIMETERX = ("px-captcha", "_pxcaptcha", "perimeterx", "_pxappid")
-_BLOCK_WORDS = re.compile(
-    r"\b(?:request (?:is |was )?blocked|access (?:is |has been )?(?:blocked|denied)"
-    r"|blocked diagnostic|you (?:have been|are|were) blocked|unsupported browser"
-    r"|are you a (?:human|robot)|captcha|automated (?:access|requests|queries))\b",
-    re.I,
-)
-_S3_ERROR = re.compile(r"<Error>\s*<Code>(\w+)</Code>", re.I)
-
-
-def _bot_wall(item: CheckItem, status: int, title: str) -> str | None:
-    """Why this answer is a bot wall, or None."""
-    headers = item.headers
-    body = item.body_sample or ""
-    lowered = body.lower()
-    server = headers.get("server", "").lower()
-    cookies = headers.get("set-cookie", "").lower()
-    error_status = status >= 400 and status not in (404, 410, 429)
-    small = _tiny(body)  # cheap: False as soon as the sample is full
-
-    if "challenge" in headers.get("cf-mitigated", "").lower():
-        return "Cloudflare challenge (cf-mitigated: challenge)"
-    if status == 999:
-        return "999: the site refuses automated clients (LinkedIn-style bot wall)"
-    if waf := headers.get("x-amzn-waf-action"):
-        return f"AWS WAF {waf} (x-amzn-waf-action)"
-    incapsula = "_incapsula_resource" in lowered or "incapsula incident" in lowered
-    if incapsula and (error_status or small):
-        return "Imperva Incapsula interstitial (_Incapsula_Resource)"
-    if status == 403 and ("x-iinfo" in headers or "incapsula" in headers.get("x-cdn", "").lower()):
-        return "Imperva Incapsula refusal (403 with x-iinfo)"
-    # A challenge title on a 403/503, or either of them with challenge markup.
-    cf_title = title.lower().startswith(_CF_TITLES)
-    cf_status = status in (403, 503)
-    if (cf_title or cf_status) and (
-        (cf_title and cf_status) or any(m in lowered for m in _CF_MARKERS)
-    ):
-        via = "server: cloudflare, " if "cloudflare" in server else ""
-        shown = f"'{title}'" if title else "challenge markup"
-        return f"Cloudflare challenge page ({via}{status}, {shown})"
-    if (status == 403 or small) and (
-        "x-datadome" in headers or "datadome" in cookies or _DATADOME_MARKUP in lowered
-    ):
-        return "DataDome bot wall"
-    if (status == 403 or small) and (
-        any(m in lowered for m in _PERIMETERX) or cookies.startswith("_px")
-    ):
-        return "PerimeterX (HUMAN) bot wall"
-    akamai = "access denied" in lowered and _AKAMAI_REF.search(html.unescape(body))
-    if akamai:
-        return f"Akamai edge 'Access Denied' ({akamai.group(0)})"
-    if status == 403 and "akamaighost" in server:
-        return "Akamai edge refusal (403, server: AkamaiGHost)"
-    if status == 403 and ("x-sucuri-block" in headers or "sucuri" in server):
-        return "Sucuri firewall refusal (403)"
-    if status == 451:
-        return "451 Unavailable For Legal Reasons: a geographic or legal block"
-    if status == 403 and not _S3_ERROR.search(body):
-        in_title = _BLOCK_WORDS.search(title)
-        words = in_title or (small and _BLOCK_WORDS.search(visible_text(body)))
-        if words:
-            edge = " (Azure Front Door)" if "x-azure-ref" in headers else ""
-            return f"403 with a block page{edge}: '{title if in_title else words.group(0)}'"
-    return None
-
-
-# --- where a redirect lands -----------------------------------------------------------
-
-_LOGIN_SEGMENTS = frozenset(
-    {"login", "log-in", "signin", "sign-in", "sign_in", "logon", "auth", "authwall", "sso"}
-    | {"authenticate", "accounts", "oauth", "authorize"}
-)
-_LOGIN_HOSTS = ("accounts.", "login.", "signin.", "auth.", "sso.")
-_RETURN_KEYS = frozenset(
-    {"next", "return_to", "returnto", "returnuri", "returnurl", "return_url", "redirect_uri"}
-    | {"continue", "service", "redirect_to", "came_from"}
-)
-_GEO_LABELS = frozenset({"eu", "gdpr", "uk", "europe", "intl", "international"})
-
-
-def _consent_wall(target: str) -> bool:
-    parts = urlsplit(target)
-    host = (parts.hostname or "").lower()
-    segments = [s.lower() for s in _segments(parts.path)]
-    return host.startswith("consent.") or "consent" in segments or "cookie-consent" in segments
-
-
-def _login_wall(target: str) -> bool:
-    parts = urlsplit(target)
-    host = (parts.hostname or "").lower()
-    if host.startswith(_LOGIN_HOSTS):
-        return True
-    if any(s.lower() in _LOGIN_SEGMENTS for s in _segments(parts.path)):
-        return True
-    return any(k.lower() in _RETURN_KEYS and "/" in v for k, v in parse_qsl(parts.query) if v)
-
-
-def _geo_edition(source: str, target: str) -> str | None:
-    """The regional host a redirect went to (www.example.com -> eu.example.com), or None."""
-    src = _site(urlsplit(source).hostname or "")
-    dst = (urlsplit(target).hostname or "").lower()
-    label, _, rest = dst.partition(".")
-    return dst if label in _GEO_LABELS and rest == src else None
-
 
 def _landing(item: CheckItem, target: str, status: int) -> Outcome | None:
     """The outcome when a redirect landed somewhere that is not the article, or None."""
     source = item.url
     if urlsplit(target)._replace(fragment="") == urlsplit(source)._replace(fragment=""):
         return None
-    if _login_wall(source) or _consent_wall(source):
+    if login_wall(source) or consent_wall(source):
         return None  # the README links a login page itself
-    if _consent_wall(target):
+    if consent_wall(target):
         wall = urlsplit(target)
         return Outcome(
             OutcomeKind.BLOCKED, f"redirect to a consent wall ({wall.hostname}{wall.path})"
         )
-    if geo := _geo_edition(source, target):
+    if geo := geo_edition(source, target):
         return Outcome(OutcomeKind.BLOCKED, f"redirect to a regional edition ({geo}): geo wall")
-    if _login_wall(target):
+    if login_wall(target):
         return Outcome(OutcomeKind.SUSPECT, f"redirect to a login page ({target})")
     if status >= 400:
         return None
     src, dst = urlsplit(source), urlsplit(target)
     if _is_root(dst.path) and not _is_root(src.path):
         return Outcome(OutcomeKind.SUSPECT, f"redirected to the site's home page ({target})")
-    src_segments, dst_segments = _segments(src.path), _segments(dst.path)
+    src_segments, dst_segments = path_segments(src.path), path_segments(dst.path)
     if (
-        _site(src.hostname or "") == _site(dst.hostname or "")
+        site_of(src.hostname or "") == site_of(dst.hostname or "")
         and 0 < len(dst_segments) < len(src_segments)
         and src_segments[: len(dst_segments)] == dst_segments
     ):
@@ -351,7 +223,7 @@ def _with_fragment(url: str, fragment: str | None) -> str:
 
 
 def _forbidden(item: CheckItem, host_history: HostStats | None) -> Outcome:
-    code = _S3_ERROR.search(item.body_sample or "")
+    code = S3_ERROR.search(item.body_sample or "")
     if code and code.group(1) == "AllAccessDisabled":
         return Outcome(OutcomeKind.PERMANENT, "403 AllAccessDisabled: S3 has disabled this bucket")
     if code:
@@ -397,7 +269,7 @@ def _healthy(item: CheckItem, status: int, title: str) -> Outcome:
                 "soft 404: page matches this host's answer for a random path "
                 f"(similarity {score:.2f})",
             )
-    elif item.probe_fingerprint is None and _not_found_title(title) and _tiny(item.body_sample):
+    elif item.probe_fingerprint is None and _not_found_title(title) and tiny_page(item.body_sample):
         return Outcome(OutcomeKind.SUSPECT, f"soft 404: title '{title}' on a near-empty page")
     if item.fragment and item.fragment_found is False:
         return Outcome(OutcomeKind.SUSPECT, f"missing #{item.fragment}")
@@ -445,7 +317,7 @@ def classify(
         return Outcome(OutcomeKind.OK, f"{_phrase(status)}: accepted for this host by config")
 
     title = _title(item)
-    if wall := _bot_wall(item, status, title):
+    if wall := bot_wall(item, status, title):
         return Outcome(OutcomeKind.BLOCKED, wall)
 
     location = item.headers.get("location")
