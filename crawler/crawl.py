@@ -16,7 +16,10 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.settings import SETTINGS
+from crawler.spiders.feeds import FeedsSpider
 from crawler.spiders.links import LinksSpider
+
+SPIDERS = {"links": LinksSpider, "feeds": FeedsSpider}
 
 
 def settings_for(overrides: dict[str, Any]) -> Settings:
@@ -30,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     job = json.loads(Path(args[0]).read_text(encoding="utf-8"))
     process = CrawlerProcess(settings_for(job.get("settings", {})), install_root_handler=True)
-    process.crawl(LinksSpider, links=job["links"])
+    spider = SPIDERS[job.get("spider", "links")]
+    process.crawl(spider, **job.get("arguments", {"links": job.get("links", [])}))
     process.start()
     return 0
 

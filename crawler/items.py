@@ -69,6 +69,9 @@ class CheckItem:
     title: str | None = None  # the page's <title>
     body_fingerprint: str | None = None  # content_fingerprint of the visible text
     probe_fingerprint: str | None = None  # same, for this host's answer to a random path
+    # The host answered its random-path probe with a real 404/410: no soft 404s there.
+    # None: no probe was made (then a strict title check stands in for it).
+    probe_honest: bool | None = None
     fragment: str | None = None  # the URL's #fragment, if any
     fragment_found: bool | None = None  # None: not checked
     elapsed_ms: int | None = None
@@ -115,4 +118,20 @@ def select_headers(
     return kept
 
 
-__all__ = ["BODY_SAMPLE_CHARS", "CheckItem", "ErrorKind", "select_headers"]
+__all__ = ["BODY_SAMPLE_CHARS", "CheckItem", "ErrorKind", "FeedItem", "select_headers"]
+
+
+@dataclass
+class FeedItem:
+    """One poll of one feed, as the feeds spider saw it."""
+
+    feed_id: int
+    url: str
+    http_status: int | None = None
+    final_url: str | None = None
+    moved_permanently: bool = False  # every redirect hop was 301/308: the feed moved
+    body: bytes = b""
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None

@@ -269,7 +269,12 @@ def _healthy(item: CheckItem, status: int, title: str) -> Outcome:
                 "soft 404: page matches this host's answer for a random path "
                 f"(similarity {score:.2f})",
             )
-    elif item.probe_fingerprint is None and _not_found_title(title) and tiny_page(item.body_sample):
+    elif _not_found_title(title, words_only=bool(item.probe_honest)) and tiny_page(
+        item.body_sample
+    ):
+        # Without a fingerprint to compare: a "not found" title on a near-empty page. Where
+        # the host answers unknown paths with a real 404, a bare "404" in a title ("Article
+        # 404") is no evidence: only the words count.
         return Outcome(OutcomeKind.SUSPECT, f"soft 404: title '{title}' on a near-empty page")
     if item.fragment and item.fragment_found is False:
         return Outcome(OutcomeKind.SUSPECT, f"missing #{item.fragment}")
@@ -286,15 +291,17 @@ def _healthy(item: CheckItem, status: int, title: str) -> Outcome:
     return Outcome(OutcomeKind.OK, _phrase(status))
 
 
-_NOT_FOUND_TITLE = re.compile(
-    r"(?:^|\W)404(?:\W|$)|page not found|file not found|^not found\b"
-    r"|page (?:does not|doesn't|cannot be found|could not be found)",
-    re.I,
+_NOT_FOUND_WORDS = (
+    r"page not found|file not found|^not found\b|404 not found|error 404|404 error"
+    r"|page (?:does not|doesn't|cannot be found|could not be found)"
 )
+_NOT_FOUND_TITLE = re.compile(r"(?:^|\W)404(?:\W|$)|" + _NOT_FOUND_WORDS, re.I)
+_NOT_FOUND_TITLE_WORDS = re.compile(_NOT_FOUND_WORDS, re.I)
 
 
-def _not_found_title(title: str) -> bool:
-    return bool(title) and bool(_NOT_FOUND_TITLE.search(title))
+def _not_found_title(title: str, *, words_only: bool = False) -> bool:
+    pattern = _NOT_FOUND_TITLE_WORDS if words_only else _NOT_FOUND_TITLE
+    return bool(title) and bool(pattern.search(title))
 
 
 def classify(

@@ -483,3 +483,14 @@ def test_recorded_s3_access_denied_says_how_it_decided() -> None:
     outcome = classify(item_from_record(record), host_history=HostStats(ok=3))
     assert outcome.kind == "permanent"
     assert "S3" in outcome.reason and "3 other objects of this host answer 2xx" in outcome.reason
+
+
+def test_a_bare_404_in_a_title_is_no_soft_404_where_the_host_404s_honestly() -> None:
+    body = "<html><title>Article 404 | Site 404</title><p>Short post.</p></html>"
+    honest = classify(item(title="Article 404 | Site 404", body_sample=body, probe_honest=True))
+    assert honest.kind == OutcomeKind.OK
+    unprobed = classify(item(title="Article 404 | Site 404", body_sample=body))
+    assert unprobed.kind == OutcomeKind.SUSPECT  # no probe: the strict title rule stands in
+    words = "<html><title>Page not found</title><p>Sorry.</p></html>"
+    gone = classify(item(title="Page not found", body_sample=words, probe_honest=True))
+    assert gone.kind == OutcomeKind.SUSPECT

@@ -7,6 +7,8 @@ give two items, since Scrapy's dupefilter ignores fragments.
 
 from __future__ import annotations
 
+import html
+import re
 import secrets
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
@@ -68,8 +70,10 @@ class LinksSpider(scrapy.Spider):
     def __init__(self, links: list[dict[str, Any]] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.pages = pages_from(links or [])
-        self.probes: dict[str, str | None] = {}  # host → fingerprint of its "not found"
-        self.parked: dict[str, list[CheckItem]] = defaultdict(list)
+        # host → fingerprint of its answer to a random path; None when that was a real 404
+        self.probes: dict[str, str | None] = {}
+        # Items waiting for their host's probe, with the page text to fingerprint if needed.
+        self.parked: dict[str, list[tuple[CheckItem, str | None]]] = defaultdict(list)
         self.probing: set[str] = set()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -125,15 +129,15 @@ class LinksSpider(scrapy.Spider):
             return
         items = [self._item(response, page, t, method) for t in page.targets]
         host = urlsplit(response.url).netloc
-        needs_probe = (
-            method == "GET" and 200 <= response.status < 300 and isinstance(response, TextResponse)
-        )
-        if not needs_probe or host in self.probes:
-            for item in items:
-                item.probe_fingerprint = self.probes.get(host)
-                yield item
+        text = _html_text(response) if method == "GET" and 200 <= response.status < 300 else None
+        if text is None:
+            yield from items
             return
-        self.parked[host].extend(items)  # until the probe of this host answers
+        if host in self.probes:
+            for item in items:
+                yield _compared(item, text, self.probes[host])
+            return
+        self.parked[host].extend((item, text) for item in items)  # until the probe answers
         if probe := self._probe(urlsplit(response.url).scheme, host):
             yield probe  # a host reached only through a redirect or a HEAD fallback
 
@@ -150,9 +154,8 @@ class LinksSpider(scrapy.Spider):
 
     def _release(self, host: str, fp: str | None) -> Iterator[CheckItem]:
         self.probes[host] = fp
-        for item in self.parked.pop(host, []):
-            item.probe_fingerprint = fp
-            yield item
+        for item, text in self.parked.pop(host, []):
+            yield _compared(item, text, fp)
 
     def _item(self, response: Response, page: Page, target: Target, method: str) -> CheckItem:
         meta = response.meta
@@ -179,9 +182,11 @@ class LinksSpider(scrapy.Spider):
         if isinstance(response, TextResponse) and method == "GET":
             text = response.text
             item.body_sample = text[:BODY_SAMPLE_CHARS]
-            if b"html" in (response.headers.get(b"Content-Type") or b"html").lower():
-                item.title = " ".join(response.xpath("//title/text()").get("").split()) or None
-                item.body_fingerprint = content_fingerprint(visible_text(text))
+            if _html_text(response) is not None:
+                # A regex, not a parse: most pages need no tree (fragments below do).
+                found_title = _TITLE.search(text, 0, TITLE_SCAN_CHARS)
+                if found_title:
+                    item.title = " ".join(html.unescape(found_title.group(1)).split()) or None
                 if target.fragment:
                     found = response.xpath(
                         "//*[@id=$f or @name=$f or @id=$g]",
@@ -228,6 +233,29 @@ def describe(failure: Failure) -> tuple[str, str | None]:
     if isinstance(exc, IgnoreRequest) and "max size" in str(exc).lower():
         return f"body too large (compressed bomb?): {exc}", ErrorKind.OTHER.value
     return text[:500], None
+
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.I | re.S)
+TITLE_SCAN_CHARS = 64 * 1024
+
+
+def _html_text(response: Response) -> str | None:
+    """The decoded text of an HTML response, or None."""
+    if not isinstance(response, TextResponse):
+        return None
+    if b"html" not in (response.headers.get(b"Content-Type") or b"html").lower():
+        return None
+    return response.text
+
+
+def _compared(item: CheckItem, text: str | None, probe: str | None) -> CheckItem:
+    """Fill in what the soft-404 rule needs; the page is fingerprinted only when its host
+    answers unknown paths with a page (fingerprints are the costly part)."""
+    item.probe_honest = probe is None
+    if probe is not None and text is not None:
+        item.probe_fingerprint = probe
+        item.body_fingerprint = content_fingerprint(visible_text(text))
+    return item
 
 
 def _header(response: Response, name: bytes) -> str | None:
