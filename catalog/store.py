@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from catalog.config import Verdicts
 from catalog.models import Check, Link, LinkKind, LinkStatus, utcnow
-from catalog.verdicts import OutcomeKind, status_from_history
+from catalog.verdicts import CheckRecord, OutcomeKind, status_from_history
 
 HISTORY_WINDOW = 20  # the checks a verdict looks back on
+HISTORY_DAYS = timedelta(days=60)  # ... within this time
 
 
 @dataclass(frozen=True)
@@ -101,34 +102,49 @@ def record(
             for r in (latest[i] for i in ids)
         ],
     )
-    history: dict[int, list[Check]] = defaultdict(list)
-    for check in session.scalars(
-        select(Check).where(Check.link_id.in_(ids)).order_by(Check.link_id, Check.checked_at)
+    # Plain rows and an executemany UPDATE: no ORM objects on the crawl's hot path.
+    history: dict[int, list[CheckRecord]] = defaultdict(list)
+    # Long enough for the thresholds the user set, bounded so history reads stay small.
+    since = now - max(
+        HISTORY_DAYS,
+        timedelta(days=verdicts.transient_dead_after_days + 1),
+        timedelta(hours=verdicts.dead_after_hours + 24),
+    )
+    for link_id, checked_at, outcome in session.execute(
+        select(Check.link_id, Check.checked_at, Check.outcome)
+        .where(Check.link_id.in_(ids), Check.checked_at >= since)
+        .order_by(Check.link_id, Check.checked_at)
     ):
-        history[check.link_id].append(check)
+        history[link_id].append(CheckRecord(checked_at, outcome))
     statuses: dict[int, LinkStatus] = {}
-    for link in session.scalars(select(Link).where(Link.id.in_(ids))):
-        r = latest[link.id]
+    updates: list[dict[str, Any]] = []
+    for link_id in ids:
+        r = latest[link_id]
         decision = status_from_history(
-            history[link.id][-HISTORY_WINDOW:],
+            history[link_id][-HISTORY_WINDOW:],
             now=max(now, r.checked_at),
             dead_after_checks=verdicts.dead_after_checks,
             dead_after_hours=verdicts.dead_after_hours,
             transient_dead_after_days=verdicts.transient_dead_after_days,
         )
-        link.status = decision.status
-        link.first_failed_at = decision.first_failed_at
-        link.consecutive_failures = decision.consecutive_failures
-        link.checked_at = r.checked_at
-        link.http_status = r.http_status
-        link.final_url = r.final_url
-        link.error = None if decision.status == LinkStatus.OK else (r.error or r.reason)
+        row: dict[str, Any] = {
+            "id": link_id,
+            "status": decision.status,
+            "first_failed_at": decision.first_failed_at,
+            "consecutive_failures": decision.consecutive_failures,
+            "checked_at": r.checked_at,
+            "http_status": r.http_status,
+            "final_url": r.final_url,
+            "error": None if decision.status == LinkStatus.OK else (r.error or r.reason),
+            "next_check_at": now + ttl,
+        }
         if r.etag is not None or r.last_modified is not None:
-            link.etag, link.last_modified = r.etag, r.last_modified
+            row["etag"], row["last_modified"] = r.etag, r.last_modified
         if decision.status == LinkStatus.OK:
-            link.last_ok_at = r.checked_at
-        link.next_check_at = now + ttl
-        statuses[link.id] = decision.status
+            row["last_ok_at"] = r.checked_at
+        updates.append(row)
+        statuses[link_id] = decision.status
+    session.execute(update(Link), updates)
     return statuses
 
 

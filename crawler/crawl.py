@@ -8,6 +8,8 @@ and so that a killed crawl never takes the caller with it.
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,11 @@ def settings_for(overrides: dict[str, Any]) -> Settings:
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     job = json.loads(Path(args[0]).read_text(encoding="utf-8"))
-    process = CrawlerProcess(settings_for(job.get("settings", {})), install_root_handler=True)
+    settings = settings_for(job.get("settings", {}))
+    process = CrawlerProcess(settings, install_root_handler=True)
+    # LOG_LEVEL filters at the handler only; records below it would still be built.
+    for name in ("scrapy", "twisted", "py.warnings"):
+        logging.getLogger(name).setLevel(settings.get("LOG_LEVEL"))
     spider = SPIDERS[job.get("spider", "links")]
     process.crawl(spider, **job.get("arguments", {"links": job.get("links", [])}))
     process.start()
@@ -40,4 +46,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    profile = os.environ.get("LISTKEEPER_PROFILE")  # a developer's switch: cProfile output path
+    if profile:
+        import cProfile
+
+        cProfile.run("main()", profile)
+        sys.exit(0)
     sys.exit(main())

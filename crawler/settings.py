@@ -66,7 +66,7 @@ SETTINGS: dict[str, Any] = {
         "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": 600,
         "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
         "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
-        "scrapy.downloadermiddlewares.stats.DownloaderStats": 850,
+        "scrapy.downloadermiddlewares.stats.DownloaderStats": None,  # per-request cost, unused
         "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
     },
     "SPIDER_MIDDLEWARES_BASE": {

@@ -14,10 +14,10 @@ from typing import Any
 import click
 
 from catalog.errors import ListkeeperError
-from jobs import check as check_job
-from jobs import demo as demo_job
-from jobs import readme as readme_job
 from jobs.context import Context
+
+# Job modules are imported by the command that runs them: `listkeeper check` need not load
+# the offline web, nor `import` the crawler (start-up time counts in every cron run).
 
 EXIT_OK, EXIT_FAILURE, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2, 3
 
@@ -48,6 +48,8 @@ def cli(ctx: click.Context, config_path: Path | None, db_url: str | None) -> Non
 @click.pass_obj
 def init(obj: Context, from_readme: Path | None, force: bool) -> int:
     """Write a starter listkeeper.toml and create the catalog."""
+    from jobs import readme as readme_job
+
     return readme_job.init(obj, from_readme, force=force)
 
 
@@ -56,6 +58,8 @@ def init(obj: Context, from_readme: Path | None, force: bool) -> int:
 @click.pass_obj
 def import_(obj: Context, readme: Path) -> int:
     """Parse README into the catalog; print its sections, entries and links."""
+    from jobs import readme as readme_job
+
     return readme_job.import_(obj, readme)
 
 
@@ -67,6 +71,8 @@ def import_(obj: Context, readme: Path) -> int:
 @click.pass_obj
 def render(obj: Context, readme: Path, check: bool, diff: bool, adopt: bool) -> int:
     """Regenerate the managed regions of README from the catalog."""
+    from jobs import readme as readme_job
+
     return readme_job.render(obj, readme, check=check, diff=diff, adopt=adopt)
 
 
@@ -86,6 +92,8 @@ def render(obj: Context, readme: Path, check: bool, diff: bool, adopt: bool) -> 
 @click.pass_obj
 def check_(obj: Context, added_since: str | None, readme: Path | None, **options: Any) -> int:
     """Check the links that are due; exit 2 when a link is confirmed dead."""
+    from jobs import check as check_job
+
     opts = check_job.CheckOptions(**options)
     if added_since:
         return check_job.check_added(obj, added_since, readme or obj.config.readme, opts)
@@ -102,6 +110,8 @@ def check_(obj: Context, added_since: str | None, readme: Path | None, **options
 )
 def demo_(workdir: Path) -> int:
     """Run the whole job on the bundled sample list, offline."""
+    from jobs import demo as demo_job
+
     return demo_job.demo(workdir)
 
 
@@ -138,6 +148,8 @@ def db() -> None:
 @click.pass_obj
 def upgrade(obj: Context, revision: str) -> int:
     """Bring the catalog's schema up to date (Alembic)."""
+    from jobs import readme as readme_job
+
     return readme_job.db_upgrade(obj, revision)
 
 

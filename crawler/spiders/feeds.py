@@ -53,7 +53,13 @@ class FeedsSpider(scrapy.Spider):
                 meta={"feed": feed, "handle_httpstatus_list": STATUSES},
             )
 
-    def parse(self, response: Response) -> Iterator[FeedItem]:
+    def parse(self, response: Response) -> list[FeedItem]:  # a list: see LinksSpider.parse
+        return list(self._polled(response))
+
+    def failed(self, failure: Failure) -> list[FeedItem]:
+        return list(self._failed(failure))
+
+    def _polled(self, response: Response) -> Iterator[FeedItem]:
         feed = response.meta["feed"]
         reasons = response.meta.get("redirect_reasons", [])
         moved = bool(reasons) and all(r in (301, 308) for r in reasons)
@@ -69,7 +75,7 @@ class FeedsSpider(scrapy.Spider):
             last_modified=_header(response, b"Last-Modified"),
         )
 
-    def failed(self, failure: Failure) -> Iterator[FeedItem]:
+    def _failed(self, failure: Failure) -> Iterator[FeedItem]:
         request = getattr(failure, "request", None)
         if request is None:
             return

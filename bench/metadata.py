@@ -1,0 +1,332 @@
+"""Page-metadata benchmark: precision and recall per field against the human annotation.
+
+    .venv/bin/python bench/metadata.py [--corpus DIR] [--only listkeeper] [--misses FIELD]
+
+Corpus: ../shared/corpora/html_metadata (manifest.json; pages/trafilatura/*.html). Truth:
+``ground_truth`` (the trafilatura project's manual annotation) for title, author, date,
+description and site name; for date, pages without that key use ``htmldate_ground_truth``
+(the htmldate project's manual annotation); canonical and feed links against ``derived``
+(what the page's own ``<link rel=canonical>`` / ``<link rel=alternate type=rss|atom>``
+say, resolved against the page URL). A key set to null means "absent": any value found is
+a false positive. A missing key means "not annotated": the page is skipped for that field.
+
+Match rules. Text fields (title, description, site name): equal after Unicode NFKC,
+typographic quotes folded to ASCII ones, casefolding, collapsing whitespace and stripping
+punctuation at both ends. Authors: the same set of
+names, each normalised as text and split on ``;``, ``,``, ``&``, ``|``, `` and ``/`` und ``
+on both sides. Date: the same calendar day; a prediction carrying a time of day in UTC
+matches when the annotated day contains that instant in some time zone (UTC-12 to UTC+14),
+since annotations give the local day. Canonical: equal URLs. Feeds: per link (set
+intersection), so precision = found links that are right / found links.
+
+Scalar fields: TP = right value found; a wrong value counts as FP and FN; nothing found
+where a value exists is FN; a value found where the annotation says absent is FP.
+
+Timing: wall time of ``extract`` per page (bytes in, PageMeta out: decoding, parsing,
+all fields), mean and p95 over the corpus, and the median of 20 runs on a 1 MB page (the
+corpus's largest page padded to 1 MiB with copies of its own paragraphs). Figures only,
+never pass/fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "html_metadata"
+FIELDS = ("title", "author", "date", "description", "sitename", "canonical", "feeds")
+TARGETS = {"title": 0.95, "date": 0.90, "author": 0.80, "canonical": 0.98, "feeds": 0.98}
+
+_SPACE = re.compile(r"\s+")
+_EDGE = re.compile(r"^[\W_]+|[\W_]+$")
+_AUTHOR_SPLIT = re.compile(r"\s*(?:[;,&|]|\band\b|\bund\b)\s*", re.I)
+
+Prediction = dict[str, Any]  # field -> str | list[str] | date | datetime | None
+
+
+@dataclass
+class Case:
+    path: Path
+    url: str
+    truth: dict[str, Any]  # annotated fields only; None = annotated as absent
+
+
+@dataclass
+class Score:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+
+
+def norm_text(value: str) -> str:
+    value = unicodedata.normalize("NFKC", value).translate(_QUOTES)
+    return _EDGE.sub("", _SPACE.sub(" ", value.casefold()).strip())
+
+
+def author_set(value: str | list[str]) -> frozenset[str]:
+    items = value if isinstance(value, list) else [value]
+    names = {norm_text(p) for item in items for p in _AUTHOR_SPLIT.split(item)}
+    names.discard("")
+    return frozenset(names)
+
+
+def date_matches(pred: date | datetime, truth: date) -> bool:
+    if isinstance(pred, datetime):
+        if pred.tzinfo is None or (pred.hour, pred.minute, pred.second) == (0, 0, 0):
+            return pred.date() == truth
+        start = datetime(truth.year, truth.month, truth.day, tzinfo=UTC)
+        return start - timedelta(hours=14) <= pred < start + timedelta(days=1, hours=12)
+    return pred == truth
+
+
+def load_cases(corpus: Path = DEFAULT_CORPUS) -> list[Case]:
+    cases = []
+    for entry in json.loads((corpus / "manifest.json").read_text(encoding="utf-8")):
+        url = entry["url"]
+        gt = entry.get("ground_truth") or {}
+        truth: dict[str, Any] = {}
+        for key in ("title", "author", "description", "sitename"):
+            if key in gt:
+                truth[key] = gt[key] or None
+        if "date" in gt:
+            truth["date"] = date.fromisoformat(gt["date"]) if gt["date"] else None
+        elif "htmldate_ground_truth" in entry:
+            raw = entry["htmldate_ground_truth"].get("date")
+            truth["date"] = date.fromisoformat(raw) if raw else None
+        derived = entry.get("derived") or {}
+        if "canonical_link" in derived:
+            link = derived["canonical_link"]
+            truth["canonical"] = urljoin(url, link.strip()) if link else None
+        if "feed_links" in derived:
+            truth["feeds"] = [urljoin(url, f["href"].strip()) for f in derived["feed_links"]]
+        cases.append(Case(corpus / entry["path"], url, truth))
+    return cases
+
+
+def score(cases: list[Case], predictions: list[Prediction]) -> dict[str, Score]:
+    scores = {f: Score() for f in FIELDS}
+    for case, pred in zip(cases, predictions, strict=True):
+        for name in FIELDS:
+            if name not in case.truth or name not in pred:
+                continue
+            truth, got, s = case.truth[name], pred[name], scores[name]
+            label = case.path.name
+            if name == "feeds":
+                want, have = set(truth or []), set(got or [])
+                s.tp += len(want & have)
+                s.fp += len(have - want)
+                s.fn += len(want - have)
+                if want != have:
+                    s.misses.append(f"{label}: want {sorted(want)} got {sorted(have)}")
+                continue
+            if not got:
+                got = None
+            if truth is None:
+                if got is not None:
+                    s.fp += 1
+                    s.misses.append(f"{label}: want nothing, got {got!r}")
+                continue
+            if got is None:
+                s.fn += 1
+                s.misses.append(f"{label}: want {truth!r}, got nothing")
+                continue
+            if name == "author":
+                ok = author_set(got) == author_set(truth)
+            elif name == "date":
+                ok = date_matches(got, truth)
+            elif name == "canonical":
+                ok = got == truth
+            else:
+                ok = norm_text(got) == norm_text(truth)
+            if ok:
+                s.tp += 1
+            else:
+                s.fp += 1
+                s.fn += 1
+                s.misses.append(f"{label}: want {truth!r}, got {got!r}")
+    return scores
+
+
+# --- systems --------------------------------------------------------------------------
+
+
+def listkeeper(body: bytes, url: str) -> Prediction:
+    from catalog.metadata import extract
+
+    m = extract(body, url)
+    return {
+        "title": m.title,
+        "author": m.authors,
+        "date": m.published,
+        "description": m.description,
+        "sitename": m.site_name,
+        "canonical": m.canonical,
+        "feeds": m.feeds,
+    }
+
+
+def trafilatura_metadata(body: bytes, url: str) -> Prediction:
+    from trafilatura.metadata import extract_metadata
+    from trafilatura.utils import load_html
+
+    tree = load_html(body)
+    if tree is None:
+        return {f: None for f in FIELDS if f != "feeds"}
+    doc = extract_metadata(tree, default_url=url)
+    return {
+        "title": doc.title,
+        "author": doc.author,
+        "date": date.fromisoformat(doc.date) if doc.date else None,
+        "description": doc.description,
+        "sitename": doc.sitename,
+        "canonical": doc.url if doc.url and doc.url != url else None,
+    }
+
+
+def _htmldate(extensive: bool) -> Callable[[bytes, str], Prediction]:
+    def run(body: bytes, url: str) -> Prediction:
+        from htmldate import find_date
+
+        found = find_date(body, url=url, original_date=True, extensive_search=extensive)
+        return {"date": date.fromisoformat(found) if found else None}
+
+    return run
+
+
+def available_systems() -> dict[str, Callable[[bytes, str], Prediction]]:
+    systems: dict[str, Callable[[bytes, str], Prediction]] = {"listkeeper": listkeeper}
+    try:
+        import trafilatura  # noqa: F401
+
+        systems["trafilatura.metadata"] = trafilatura_metadata
+    except ImportError:
+        pass
+    try:
+        import htmldate  # noqa: F401
+
+        systems["htmldate (fast)"] = _htmldate(False)
+        systems["htmldate (extensive)"] = _htmldate(True)
+    except ImportError:
+        pass
+    return systems
+
+
+def run_system(
+    system: Callable[[bytes, str], Prediction], cases: list[Case]
+) -> tuple[list[Prediction], list[float]]:
+    predictions, times = [], []
+    system(cases[0].path.read_bytes(), cases[0].url)  # warm-up: imports and caches untimed
+    for case in cases:
+        body = case.path.read_bytes()
+        start = time.perf_counter()
+        predictions.append(system(body, case.url))
+        times.append(time.perf_counter() - start)
+    return predictions, times
+
+
+def one_megabyte_page(cases: list[Case]) -> tuple[bytes, str]:
+    largest = max(cases, key=lambda c: c.path.stat().st_size)
+    body = largest.path.read_bytes()
+    paragraphs = [p for p in re.findall(rb"<p\b[^>]*>.*?</p>", body, re.S) if len(p) < 2000]
+    paragraphs = paragraphs[:50] or [b"<p>filler text</p>"]
+    filler = b"\n".join(paragraphs)
+    cut = body.rfind(b"</body>")
+    cut = cut if cut >= 0 else len(body)
+    padding = b""
+    while len(body) + len(padding) < 1 << 20:
+        padding += filler
+    padding = padding[: (1 << 20) - len(body)]
+    padding = padding[: padding.rfind(b"</p>") + 4]
+    return body[:cut] + padding + body[cut:], largest.url
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--only", help="run one system (e.g. listkeeper)")
+    parser.add_argument("--misses", help="print the listkeeper misses of this field")
+    args = parser.parse_args(argv)
+    if not (args.corpus / "manifest.json").is_file():
+        print(f"corpus not found: {args.corpus}", file=sys.stderr)
+        return 3
+    cases = load_cases(args.corpus)
+    systems = available_systems()
+    if args.only:
+        systems = {args.only: systems[args.only]}
+    print(f"corpus: {args.corpus} ({len(cases)} pages)\n")
+    header = f"| field | target | {' | '.join(systems)} |"
+    rows: dict[str, list[str]] = {f: [] for f in FIELDS}
+    timing: list[str] = []
+    results: dict[str, dict[str, Score]] = {}
+    for name, system in systems.items():
+        predictions, times = run_system(system, cases)
+        results[name] = scores = score(cases, predictions)
+        for f in FIELDS:
+            s = scores[f]
+            if s.tp + s.fp + s.fn == 0:
+                rows[f].append("—")
+            else:
+                rows[f].append(f"P {s.precision:.3f} R {s.recall:.3f}")
+        timing.append(f"| {name} | {1000 * statistics.mean(times):.1f} | {1000 * p95(times):.1f} |")
+    print("Precision (P) and recall (R) per field\n")
+    print(header)
+    print("|" + " --- |" * (len(systems) + 2))
+    for f in FIELDS:
+        target = f">= {TARGETS[f]:.2f}" if f in TARGETS else ""
+        print(f"| {f} | {target} | {' | '.join(rows[f])} |")
+    print("\nExtraction time per page, ms\n\n| system | mean | p95 |\n| --- | --- | --- |")
+    print("\n".join(timing))
+    if "listkeeper" in systems:
+        from catalog.metadata import extract
+
+        body, url = one_megabyte_page(cases)
+        runs = []
+        for _ in range(20):
+            start = time.perf_counter()
+            extract(body, url)
+            runs.append(time.perf_counter() - start)
+        print(
+            f"\nlistkeeper on a {len(body) / (1 << 20):.2f} MiB page: "
+            f"median {1000 * statistics.median(runs):.1f} ms, max {1000 * max(runs):.1f} ms"
+        )
+    if args.misses and "listkeeper" in results:
+        print(f"\nlistkeeper misses, {args.misses}:")
+        for line in results["listkeeper"][args.misses].misses:
+            print("  " + line[:300])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

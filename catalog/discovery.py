@@ -1,0 +1,250 @@
+"""Feeds the list follows, what they publish, and the candidates it becomes.
+
+A feed's first successful poll is its baseline: its articles are recorded as seen and
+none becomes a candidate (a list following 400 blogs does not want 8,000 candidates on
+day one). From then on, an article not seen before and not already in the list (by
+normalised URL, or by a listed page's canonical URL) becomes a candidate entry with a
+suggested section; a maintainer accepts or rejects it, and accepted candidates appear at
+the next render.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from catalog.errors import InputError
+from catalog.feeds.model import FeedEntry
+from catalog.models import (
+    Entry,
+    EntryLink,
+    EntryState,
+    Feed,
+    FeedArticle,
+    Link,
+    LinkKind,
+    PageMetadata,
+    Section,
+    utcnow,
+)
+from catalog.suggest import suggest_section
+from catalog.urls import host_of, link_key
+
+
+@dataclass(frozen=True)
+class Poll:
+    """What one poll of a feed gave, as the feeds pipeline hands it over."""
+
+    feed_id: int
+    http_status: int | None
+    final_url: str | None = None
+    moved_permanently: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None  # no usable answer (network error, 4xx/5xx, unparseable)
+    problem: str | None = None  # parsed, but malformed: reported, not fatal
+
+
+@dataclass
+class PollResult:
+    feed_id: int
+    seen: int = 0
+    new_articles: int = 0
+    candidates: int = 0
+    moved_to: str | None = None
+    baseline: bool = False
+
+
+def add_feed(
+    session: Session,
+    url: str,
+    *,
+    title: str | None = None,
+    section: str | None = None,
+    site_url: str | None = None,
+) -> tuple[Feed, bool]:
+    """Follow a feed; returns it and whether it is new."""
+    url = url.strip()
+    if not url.startswith(("http://", "https://")):
+        raise InputError(f"{url}: a feed URL starts with http:// or https://")
+    feed = session.scalar(select(Feed).where(Feed.url == url))
+    if feed is not None:
+        return feed, False
+    feed = Feed(url=url, title=title, section_hint=section, site_url=site_url)
+    session.add(feed)
+    session.flush()
+    return feed, True
+
+
+def record_poll(
+    session: Session,
+    poll: Poll,
+    entries: Sequence[FeedEntry],
+    *,
+    document_id: int | None,
+    rules: Sequence[object] = (),
+) -> PollResult:
+    """Store one poll: the feed's state, the articles seen, and the new candidates."""
+    now = utcnow()
+    feed = session.get(Feed, poll.feed_id)
+    if feed is None:
+        return PollResult(poll.feed_id)
+    result = PollResult(feed.id)
+    feed.last_polled_at = now
+    if poll.error is not None:
+        feed.failures += 1
+        feed.last_error = poll.error
+        return result
+    feed.failures = 0
+    feed.last_error = poll.problem
+    target = poll.final_url if poll.moved_permanently else None
+    if (
+        target
+        and target != feed.url
+        and not session.scalar(select(Feed.id).where(Feed.url == target))
+    ):
+        feed.url = result.moved_to = target
+    if poll.http_status == 304:
+        return result
+    feed.etag, feed.last_modified = poll.etag, poll.last_modified
+    known = set(session.scalars(select(FeedArticle.guid).where(FeedArticle.feed_id == feed.id)))
+    result.baseline = not known  # no article ever seen from this feed: the baseline poll
+    fresh = [e for e in entries if e.guid not in known and e.url]
+    result.seen = len(entries)
+    result.new_articles = len(fresh)
+    unique: dict[str, FeedEntry] = {}
+    for e in fresh:
+        unique.setdefault(e.guid, e)
+    sections = _sections(session, document_id) if document_id is not None else {}
+    for e in unique.values():
+        article = FeedArticle(
+            feed_id=feed.id,
+            guid=e.guid[:2048],
+            url=e.url,
+            title=e.title,
+            summary=e.summary,
+            published=e.published,
+            seen_at=now,
+        )
+        session.add(article)
+        if result.baseline or document_id is None or _already_listed(session, document_id, e.url):
+            continue
+        article.entry_id = _candidate(session, document_id, feed, e, sections, rules).id
+        result.candidates += 1
+    session.flush()
+    return result
+
+
+def _already_listed(session: Session, document_id: int, url: str) -> bool:
+    key = link_key(url)
+    in_list = session.scalar(
+        select(Entry.id).where(Entry.document_id == document_id, Entry.key == key).limit(1)
+    )
+    if in_list is not None:
+        return True
+    # A listed page may have been written under another URL whose canonical is this one.
+    return (
+        session.scalar(
+            select(PageMetadata.link_id)
+            .join(EntryLink, EntryLink.link_id == PageMetadata.link_id)
+            .join(Entry, Entry.id == EntryLink.entry_id)
+            .where(Entry.document_id == document_id, PageMetadata.canonical.in_((url, key)))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _sections(session: Session, document_id: int) -> dict[str, list[str]]:
+    """Section heading → titles of its listed entries (what suggestions learn from)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    rows = session.execute(
+        select(Section.heading, Entry.title)
+        .join(Entry, Entry.section_id == Section.id)
+        .where(Entry.document_id == document_id, Entry.state == EntryState.LISTED)
+    )
+    for heading, title in rows:
+        out[heading].append(title)
+    return dict(out)
+
+
+def _candidate(
+    session: Session,
+    document_id: int,
+    feed: Feed,
+    e: FeedEntry,
+    sections: dict[str, list[str]],
+    rules: Sequence[object],
+) -> Entry:
+    key = link_key(e.url)
+    link = session.scalar(select(Link).where(Link.key == key))
+    if link is None:
+        link = Link(key=key, url=e.url, kind=LinkKind.EXTERNAL, host=host_of(e.url))
+        session.add(link)
+        session.flush()
+    title = e.title or e.url
+    suggestion = suggest_section(
+        title,
+        e.url,
+        sections=sections,
+        feed_hint=feed.section_hint,
+        rules=rules,  # type: ignore[arg-type]
+    )
+    section_id = None
+    if suggestion is not None and suggestion.section:
+        section_id = session.scalar(
+            select(Section.id)
+            .where(
+                Section.document_id == document_id,
+                Section.heading == suggestion.section,
+                Section.present.is_(True),
+            )
+            .order_by(Section.position)
+            .limit(1)
+        )
+    entry = Entry(
+        document_id=document_id,
+        section_id=section_id,
+        key=key,
+        title=title,
+        description=None,
+        state=EntryState.CANDIDATE,
+        origin="feed",
+        origin_ref=feed.url,
+        line=None,
+        position=0,
+    )
+    entry.links = [EntryLink(position=0, link_id=link.id, role="primary", text=title, url=e.url)]
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def decide(session: Session, entry_id: int, *, accept: bool, section: str | None = None) -> Entry:
+    """Accept (optionally into ``section``) or reject a candidate."""
+    entry = session.get(Entry, entry_id)
+    if entry is None or entry.state not in (EntryState.CANDIDATE, EntryState.REJECTED):
+        raise InputError(f"no candidate with id {entry_id} (see `listkeeper candidates`)")
+    if section is not None:
+        section_id = session.scalar(
+            select(Section.id)
+            .where(
+                Section.document_id == entry.document_id,
+                func.lower(Section.heading) == section.lower(),
+                Section.present.is_(True),
+            )
+            .order_by(Section.position)
+            .limit(1)
+        )
+        if section_id is None:
+            raise InputError(f"no section “{section}” in the list")
+        entry.section_id = section_id
+    if accept and entry.section_id is None:
+        raise InputError(f"candidate {entry_id} has no section yet: pass --section")
+    entry.state = EntryState.LISTED if accept else EntryState.REJECTED
+    entry.updated_at = utcnow()
+    return entry

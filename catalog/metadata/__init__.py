@@ -1,0 +1,381 @@
+"""Page metadata from an HTML document: a pure function, no Scrapy, no database.
+
+    from catalog.metadata import extract
+    meta = extract(body, "https://example.org/post", content_type="text/html; charset=utf-8")
+    meta.title, meta.published, meta.to_json()
+
+Sources in order of trust: JSON-LD, OpenGraph, Dublin Core, other ``<meta>`` conventions,
+microdata and the visible page. Each field takes the value of the most trusted source
+that has a usable one; dates are cross-checked between sources (and the date in the URL
+path) by vote, see ``_published``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from .dates import parse_dated, url_date
+from .decode import decode_html
+from .sources import Candidates, collect
+from .text import (
+    GENERIC_TITLES,
+    clean,
+    clean_author,
+    compact,
+    is_site_name,
+    norm,
+    strip_site_suffix,
+    title_parts,
+    word_stats,
+)
+
+__all__ = ["PageMeta", "decode_html", "extract"]
+
+JSON_KEYS = (
+    "title",
+    "description",
+    "site_name",
+    "authors",
+    "published",
+    "modified",
+    "lang",
+    "canonical",
+    "image",
+    "feeds",
+    "word_count",
+    "reading_minutes",
+)
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    title: str | None = None
+    description: str | None = None
+    site_name: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    modified: datetime | None = None
+    lang: str | None = None
+    canonical: str | None = None
+    image: str | None = None
+    feeds: list[str] = field(default_factory=list)
+    word_count: int = 0
+    reading_minutes: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict with exactly the keys of ``JSON_KEYS`` (dates in ISO 8601)."""
+        out: dict[str, Any] = {}
+        for key in JSON_KEYS:
+            value = getattr(self, key)
+            if isinstance(value, datetime):
+                value = value.isoformat()
+            elif isinstance(value, list):
+                value = list(value)
+            out[key] = value
+        return out
+
+
+# Trust order per field; a source missing from a field's order is not used for it.
+ORDER: dict[str, tuple[str, ...]] = {
+    "title": ("jsonld", "og", "dc", "meta", "microdata", "page-title"),
+    "description": ("og", "jsonld", "dc", "meta", "microdata", "jsonld-page"),
+    "site_name": ("og", "jsonld-publisher", "jsonld-site", "jsonld-page-publisher", "meta", "dc"),
+    "authors": ("jsonld", "microdata", "og", "dc", "meta", "jsonld-page", "page", "page-byline"),
+    "lang": ("page", "og", "jsonld", "dc", "meta", "jsonld-page"),
+    "image": ("og", "jsonld", "meta", "jsonld-page", "page"),
+}
+# Votes of each source for a publication day.
+DATE_WEIGHT = {
+    "jsonld": 4.0,
+    "og": 4.0,
+    "dc": 3.0,
+    "meta": 3.0,
+    "microdata": 3.0,
+    "jsonld-page": 2.0,
+    "page-time": 2.0,
+    "url": 2.5,
+    "page-anytime": 0.5,
+}
+
+
+def _pick(values: Iterable[tuple[str, str]], order: tuple[str, ...]) -> list[str]:
+    """The values of the most trusted source present, in page order."""
+    by_source: dict[str, list[str]] = {}
+    for source, value in values:
+        by_source.setdefault(source, []).append(value)
+    for source in order:
+        if source in by_source:
+            return by_source[source]
+    return []
+
+
+def _first(found: Candidates, name: str) -> str | None:
+    for value in _pick(found.get(name, ()), ORDER[name]):
+        cleaned = clean(value)
+        if cleaned:
+            return cleaned
+    return None
+
+
+def _absolute(base: str, href: str | None) -> str | None:
+    href = clean(href)
+    if not href or href.startswith(("javascript:", "data:", "mailto:")):
+        return None
+    try:
+        joined = urljoin(base, href) if base else href
+    except ValueError:
+        return None
+    return joined if urlsplit(joined).scheme in {"http", "https"} or not base else None
+
+
+_SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "or", "ne", "go"}
+
+
+def _site_names(found: Candidates, url: str) -> tuple[set[str], set[str]]:
+    """(known site names, host labels), both in ``compact`` form."""
+    names = {compact(v) for _, v in found.get("site_name", ())}
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    labels = host.split(".")[:-1] if "." in host else [host]
+    if len(labels) > 1 and labels[-1] in _SECOND_LEVEL:
+        labels.pop()
+    return names - {""}, {compact(x) for x in labels if x} | {compact(host)}
+
+
+def _ellipsis_prefix(text: str) -> str | None:
+    for mark in ("...", "…"):
+        if text.endswith(mark):
+            return norm(text[: -len(mark)])
+    return None
+
+
+def _confirms(heading: str, candidate: str) -> bool:
+    """Whether a visible heading is the candidate title, or the headline inside it."""
+    h, c = norm(heading), norm(candidate)
+    if not h:
+        return False
+    if h == c or any(norm(p) == h for p in title_parts(candidate)):
+        return True
+    if len(h) >= 10 and h in c and len(h) >= 0.4 * len(c):
+        return True
+    prefix = _ellipsis_prefix(candidate)
+    return bool(prefix and len(prefix) >= 10 and h.startswith(prefix))
+
+
+def _title(found: Candidates, url: str) -> str | None:
+    """The most trusted title candidate without its site-name part; a visible ``<h1>`` that
+    confirms a candidate (equal to it or to its headline part) is preferred, since it is
+    what the reader sees as the headline."""
+    sites, labels = _site_names(found, url)
+    # a "site name" that is the page's own headline (a misfilled og:site_name) names nothing
+    sites -= {compact(v) for _, v in found.get("h1", ())}
+    headings = [
+        h for _, v in found.get("h1", ()) if (h := clean(v)) and not is_site_name(h, sites, labels)
+    ][:3]
+    candidates: list[str] = []
+    for source in ORDER["title"]:
+        for src, value in found.get("title", ()):
+            text = clean(value)
+            if src != source or not text or is_site_name(text, sites, set()):
+                continue
+            text = strip_site_suffix(text, sites, labels)
+            if compact(text) not in GENERIC_TITLES:
+                candidates.append(text)
+    for candidate in candidates:
+        for heading in headings:
+            if _confirms(heading, candidate):
+                return heading
+    if candidates:
+        return candidates[0]
+    return headings[0] if headings else None
+
+
+_PAGE_AUTHOR_SOURCES = {"page", "page-byline", "microdata"}
+
+
+def _authors(found: Candidates, url: str) -> list[str]:
+    """Names from the most trusted source that has one. A name that is the site itself
+    (``The Planetary Press`` on theplanetarypress.com, og:site_name) is a publisher, not an
+    author, and is passed over. Visible bylines give one name (the first), since later
+    ones are mostly comment authors and related articles."""
+    sites, labels = _site_names(found, url)
+    by_source: dict[str, list[str]] = {}
+    for source, value in found.get("authors", ()):
+        name = clean_author(value)
+        if name and not is_site_name(name, sites, labels):
+            by_source.setdefault(source, []).append(name)
+    for source in ORDER["authors"]:
+        names = by_source.get(source)
+        if names:
+            if source in _PAGE_AUTHOR_SOURCES:
+                names = names[:1]
+            seen: set[str] = set()
+            unique = []
+            for name in names:
+                key = norm(name)
+                if key not in seen:
+                    seen.add(key)
+                    unique.append(name)
+            return unique
+    return []
+
+
+HTMLDATE_EXTENSIVE = True
+
+
+def _htmldate(root: lxml_html.HtmlElement, url: str) -> datetime | None:
+    """htmldate's guess of the original publication date (it copies the tree)."""
+    try:
+        from htmldate import find_date
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    try:
+        found = find_date(
+            root, url=url or None, original_date=True, extensive_search=HTMLDATE_EXTENSIVE
+        )
+    except Exception:  # a third-party heuristic must never break extraction
+        return None
+    parsed = parse_dated(found) if found else None
+    if parsed is None or parsed[0].day == 1:
+        return None  # htmldate's 1st of a month is mostly a year or month-only guess
+    return parsed[1]
+
+
+def _published(found: Candidates, url: str, root: lxml_html.HtmlElement) -> datetime | None:
+    """Vote: each source adds its weight to the calendar day it gives; the day with most weight
+    wins, and its most trusted instant is returned. A full date in the URL path (which is
+    fixed when the article is created) overrides later metadata dates (which are often the
+    last modification). Without metadata, htmldate's guess (markup patterns, visible text)
+    is used."""
+    votes: dict[date, float] = {}
+    best_value: dict[date, tuple[float, datetime]] = {}
+    seen_sources: set[tuple[str, date]] = set()
+    for source, text in found.get("published", ()):
+        weight = DATE_WEIGHT.get(source, 0.0)
+        parsed = parse_dated(text)
+        if parsed is None or weight == 0.0:
+            continue
+        day, value = parsed
+        if (source, day) in seen_sources:
+            continue
+        seen_sources.add((source, day))
+        votes[day] = votes.get(day, 0.0) + weight
+        if day not in best_value or weight > best_value[day][0]:
+            best_value[day] = (weight, value)
+    from_url, has_day = url_date(url)
+    if from_url is not None and has_day:
+        day = from_url.date()
+        close = [d for d in votes if abs((d - day).days) <= 1]
+        if close:
+            top = max(close, key=lambda d: votes[d])
+            return best_value[top][1]
+        return from_url
+    if from_url is not None:  # a /2017/07/ path: prefer days in that month
+        for day in votes:
+            if (day.year, day.month) == (from_url.year, from_url.month):
+                votes[day] += 1.0
+    if votes:
+        top = max(votes.items(), key=lambda kv: (kv[1], best_value[kv[0]][0]))[0]
+        if votes[top] >= 2.0:
+            return best_value[top][1]
+    return _htmldate(root, url)
+
+
+def _modified(found: Candidates) -> datetime | None:
+    for source in ("jsonld", "og", "dc", "meta", "microdata", "jsonld-page"):
+        for src, text in found.get("modified", ()):
+            if src == source:
+                parsed = parse_dated(text)
+                if parsed is not None:
+                    return parsed[1]
+    return None
+
+
+def _lang(found: Candidates) -> str | None:
+    value = _first(found, "lang")
+    if not value:
+        return None
+    value = value.split(",")[0].strip().replace("_", "-")
+    return value if 2 <= len(value) <= 20 else None
+
+
+_JUNK: tuple[str, ...] = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+)
+_JUNK += ("form", "button", "select", "iframe", "figcaption")
+
+
+def _main_text(root: lxml_html.HtmlElement) -> str:
+    """The article's text: the ``articleBody``, the longest ``<article>``, ``<main>``, or the
+    body, without navigation, headers, footers, asides, scripts and forms. Mutates ``root``."""
+    candidates = root.xpath("//*[@itemprop='articleBody']") or root.xpath("//article")
+    candidates = candidates or root.xpath("//main | //*[@role='main']")
+    if candidates:
+        node = max(candidates, key=lambda el: len(el.text_content()))
+    else:
+        body = root.find("body")
+        node = body if body is not None else root
+    etree.strip_elements(node, *_JUNK, etree.Comment, with_tail=False)
+    return str(node.text_content())
+
+
+def _parse(text: str) -> lxml_html.HtmlElement | None:
+    parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=False, huge_tree=True)
+    try:
+        root = lxml_html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
+    except (etree.ParserError, ValueError, etree.XMLSyntaxError):
+        return None
+    return root if isinstance(root, lxml_html.HtmlElement) else None
+
+
+def extract(body: bytes | str, url: str, *, content_type: str | None = None) -> PageMeta:
+    """The metadata of one HTML page; empty ``PageMeta`` for anything that is not HTML."""
+    text = decode_html(body, content_type)
+    if not text.strip():
+        return PageMeta()
+    root = _parse(text)
+    if root is None:
+        return PageMeta()
+    found = collect(root)
+    base = url
+    for _, href in found.get("base", ())[:1]:
+        base = _absolute(url, href) or url
+    site_name = _first(found, "site_name")
+    feeds: list[str] = []
+    for _, href in found.get("feeds", ()):
+        absolute = _absolute(base, href)
+        if absolute and absolute not in feeds:
+            feeds.append(absolute)
+    canonical = next(
+        (c for _, href in found.get("canonical", ()) if (c := _absolute(base, href))), None
+    )
+    published = _published(found, url, root)  # before _main_text, which prunes the tree
+    words, minutes = word_stats(_main_text(root))
+    return PageMeta(
+        title=_title(found, url),
+        description=_first(found, "description"),
+        site_name=site_name,
+        authors=_authors(found, url),
+        published=published,
+        modified=_modified(found),
+        lang=_lang(found),
+        canonical=canonical,
+        image=_absolute(base, _first(found, "image")),
+        feeds=feeds,
+        word_count=words,
+        reading_minutes=minutes,
+    )

@@ -1,0 +1,130 @@
+"""Dates as pages write them, normalised to UTC.
+
+A date with a time and a zone becomes that instant in UTC; a date without a zone, or without
+a time, becomes its calendar day at midnight UTC (the day as written is kept, never shifted).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+MIN_YEAR = 1993
+
+_ISO = re.compile(
+    r"(?P<y>(?:19|20)\d\d)-(?P<m>\d\d?)-(?P<d>\d\d?)"
+    r"(?:[T ](?P<H>\d\d?):(?P<M>\d\d)(?::(?P<S>\d\d)(?:[.,]\d+)?)?\s*"
+    r"(?P<tz>Z|z|UTC|GMT|[+-]\d\d:?\d\d|[+-]\d\d(?![\d:]))?)?"
+)
+_COMPACT = re.compile(r"^(?P<y>(?:19|20)\d\d)(?P<m>[01]\d)(?P<d>[0-3]\d)(?:T|\b|$)")
+_YMD_SLASH = re.compile(r"(?P<y>(?:19|20)\d\d)[/.](?P<m>\d\d?)[/.](?P<d>\d\d?)")
+_DMY = re.compile(r"\b(?P<d>\d\d?)[./-](?P<m>\d\d?)[./-](?P<y>(?:19|20)\d\d)\b")
+_MONTHS = {
+    name: i + 1
+    for i, names in enumerate(
+        [
+            "jan january janvier januar enero gennaio",
+            "feb february fevrier février februar febrero febbraio",
+            "mar march mars märz maerz marzo",
+            "apr april avril abril aprile",
+            "may mai mayo maggio",
+            "jun june juin juni junio giugno",
+            "jul july juillet juli julio luglio",
+            "aug august aout août agosto",
+            "sep sept september septembre septiembre settembre",
+            "oct october octobre oktober octubre ottobre",
+            "nov november novembre noviembre",
+            "dec december décembre decembre dezember diciembre dicembre",
+        ]
+    )
+    for name in names.split()
+}
+_TEXTUAL_DMY = re.compile(
+    r"\b(?P<d>\d\d?)\.?\s+(?P<mon>[^\W\d_]{3,10})\.?,?\s+(?P<y>(?:19|20)\d\d)\b"
+)
+_TEXTUAL_MDY = re.compile(
+    r"\b(?P<mon>[^\W\d_]{3,10})\.?\s+(?P<d>\d\d?)(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)\b"
+)
+_URL_DATE = re.compile(
+    r"/(?P<y>(?:19|20)\d\d)[/-]?(?P<m>[01]?\d)[/-]?(?P<d>[0-3]?\d)(?=[/_.-]|$)"
+    r"|/(?P<y2>(?:19|20)\d\d)/(?P<m2>[01]?\d)/"
+)
+
+
+def _day(y: int, m: int, d: int) -> datetime | None:
+    try:
+        value = datetime(y, m, d, tzinfo=UTC)
+    except ValueError:
+        return None
+    return value if plausible(value) else None
+
+
+def plausible(value: datetime) -> bool:
+    return value.year >= MIN_YEAR and value <= datetime.now(UTC) + timedelta(days=2)
+
+
+def _offset(tz: str) -> timedelta:
+    if tz.upper() in {"Z", "UTC", "GMT"}:
+        return timedelta(0)
+    sign = -1 if tz[0] == "-" else 1
+    digits = tz[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    return sign * timedelta(hours=hours, minutes=minutes)
+
+
+def parse_date(text: str | None) -> datetime | None:
+    """A UTC datetime from the common machine and human date notations; None if none."""
+    found = parse_dated(text)
+    return found[1] if found else None
+
+
+def parse_dated(text: str | None) -> tuple[date, datetime] | None:
+    """(the calendar day as written, the UTC datetime) or None."""
+    found = _parse(text)
+    if found is None:
+        return None
+    day, value = found
+    return day.date(), value
+
+
+def _parse(text: str | None) -> tuple[datetime, datetime] | None:
+    if not text:
+        return None
+    text = text.strip()[:200]
+    m = _ISO.search(text)
+    if m:
+        day = _day(int(m["y"]), int(m["m"]), int(m["d"]))
+        if day is None:
+            return None
+        if m["H"] is not None and m["tz"]:
+            hour, minute, second = int(m["H"]), int(m["M"]), int(m["S"] or 0)
+            if hour > 23 or minute > 59 or second > 59:
+                return day, day
+            local = day.replace(hour=hour, minute=minute, second=second)
+            return day, local - _offset(m["tz"])
+        return day, day
+    for pattern in (_COMPACT, _YMD_SLASH, _DMY):
+        m = pattern.search(text)
+        if m:
+            found = _day(int(m["y"]), int(m["m"]), int(m["d"]))
+            return (found, found) if found else None
+    for pattern in (_TEXTUAL_DMY, _TEXTUAL_MDY):
+        m = pattern.search(text)
+        if m:
+            month = _MONTHS.get(m["mon"].lower().rstrip("."))
+            if month:
+                found = _day(int(m["y"]), month, int(m["d"]))
+                return (found, found) if found else None
+    return None
+
+
+def url_date(url: str) -> tuple[datetime | None, bool]:
+    """The date in a URL path (``/2017/07/12/``, ``/20170712``): (date, has_day); a
+    ``/2017/07/`` path gives the first of the month with has_day False."""
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    m = _URL_DATE.search(path)
+    if not m:
+        return None, False
+    if m["y"] is not None:
+        return _day(int(m["y"]), int(m["m"]), int(m["d"])), True
+    return _day(int(m["y2"]), int(m["m2"]), 1), False

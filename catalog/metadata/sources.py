@@ -1,0 +1,248 @@
+"""Candidate values from each source of a parsed page, in the page's own words.
+
+``collect`` returns, per field, a list of ``(source, value)`` pairs; the sources are
+``jsonld``, ``og`` (OpenGraph and its ``article:`` namespace), ``dc`` (Dublin Core),
+``meta`` (other ``<meta>`` conventions: plain HTML, Twitter cards, Highwire ``citation_``,
+Parse.ly, Sailthru), ``microdata`` (``itemprop``) and ``page`` (the visible page).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from lxml import html as lxml_html
+
+from . import jsonld
+
+Candidates = dict[str, list[tuple[str, str]]]
+
+# lowercased meta name/property -> (field, source)
+META_FIELDS: dict[str, tuple[str, str]] = {}
+for _field, _source, _names in [
+    ("title", "og", "og:title"),
+    ("title", "meta", "twitter:title citation_title parsely-title sailthru.title headline"),
+    ("title", "dc", "dc.title dcterms.title"),
+    ("description", "og", "og:description"),
+    ("description", "meta", "description twitter:description"),
+    ("description", "dc", "dc.description dcterms.description dcterms.abstract"),
+    ("site_name", "og", "og:site_name"),
+    ("site_name", "meta", "application-name apple-mobile-web-app-title publisher"),
+    ("site_name", "dc", "dc.publisher dcterms.publisher"),
+    ("authors", "og", "article:author og:article:author book:author"),
+    (
+        "authors",
+        "meta",
+        "author citation_author parsely-author sailthru.author byl dc.creator.author "
+        "article.author author_name",
+    ),
+    ("authors", "dc", "dc.creator dcterms.creator dc.contributor"),
+    ("published", "og", "article:published_time og:article:published_time og:published_time"),
+    (
+        "published",
+        "meta",
+        "citation_publication_date citation_date citation_online_date date pubdate "
+        "publishdate publish-date publish_date publication_date parsely-pub-date sailthru.date "
+        "article.published article_date_original originalpublicationdate "
+        "og:pubdate article.created date.created created dc.date.created release_date "
+        "datepublished",
+    ),
+    ("published", "dc", "dc.date dc.date.issued dcterms.issued dcterms.date dcterms.created"),
+    ("modified", "og", "article:modified_time og:updated_time og:article:modified_time"),
+    ("modified", "meta", "last-modified lastmod revised article.updated datemodified"),
+    ("modified", "dc", "dc.date.modified dcterms.modified"),
+    ("image", "og", "og:image og:image:url og:image:secure_url"),
+    ("image", "meta", "twitter:image twitter:image:src thumbnail"),
+    ("lang", "og", "og:locale"),
+    ("lang", "meta", "content-language language"),
+    ("lang", "dc", "dc.language dcterms.language"),
+    ("og_url", "og", "og:url"),
+]:
+    for _name in _names.split():
+        META_FIELDS[_name] = (_field, _source)
+
+MICRODATA_FIELDS = {
+    "headline": "title",
+    "author": "authors",
+    "creator": "authors",
+    "datepublished": "published",
+    "datecreated": "published",
+    "datemodified": "modified",
+    "description": "description",
+}
+
+FEED_TYPES = {
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/feed+json",
+    "application/rdf+xml",
+}
+
+
+def collect(root: lxml_html.HtmlElement) -> Candidates:
+    found: Candidates = defaultdict(list)
+    _from_jsonld(root, found)
+    _from_meta(root, found)
+    _from_links(root, found)
+    _from_microdata(root, found)
+    _from_page(root, found)
+    return found
+
+
+def _from_meta(root: lxml_html.HtmlElement, found: Candidates) -> None:
+    for meta in root.iter("meta"):
+        content = meta.get("content")
+        if content is None:
+            content = meta.get("value")
+        if not content or not content.strip():
+            continue
+        for attr in ("property", "name", "http-equiv", "itemprop"):
+            key = meta.get(attr)
+            if key:
+                spec = META_FIELDS.get(key.strip().lower())
+                if spec:
+                    found[spec[0]].append((spec[1], content))
+                    break
+
+
+def _from_links(root: lxml_html.HtmlElement, found: Candidates) -> None:
+    for link in root.iter("link"):
+        href = link.get("href")
+        if not href or not href.strip():
+            continue
+        rels = {r.lower() for r in (link.get("rel") or "").split()}
+        if "canonical" in rels:
+            found["canonical"].append(("page", href))
+        if "alternate" in rels:
+            kind = (link.get("type") or "").split(";")[0].strip().lower()
+            if kind in FEED_TYPES or (kind == "application/json" and _json_feed_like(link)):
+                found["feeds"].append(("page", href))
+        if "image_src" in rels:
+            found["image"].append(("page", href))
+        if "author" in rels and link.get("title"):
+            found["authors"].append(("page", link.get("title") or ""))
+
+
+def _json_feed_like(link: lxml_html.HtmlElement) -> bool:
+    """``application/json`` alternates are mostly REST API documents (WordPress
+    ``/wp-json/``, oEmbed); count one as a JSON Feed only when it says it is a feed."""
+    href = (link.get("href") or "").lower()
+    title = (link.get("title") or "").lower()
+    if "wp-json" in href or "oembed" in href:
+        return False
+    return "feed" in href or "feed" in title
+
+
+def _from_jsonld(root: lxml_html.HtmlElement, found: Candidates) -> None:
+    values: list[Any] = []
+    for script in root.iter("script"):
+        kind = (script.get("type") or "").strip().lower()
+        if kind == "application/ld+json" and script.text:
+            values.extend(jsonld.parse_block(script.text))
+    if not values:
+        return
+    nodes = list(jsonld.iter_nodes(values))
+    index = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
+    articles = [n for n in nodes if jsonld.types_of(n) & jsonld.ARTICLE_TYPES]
+    pages = [n for n in nodes if jsonld.types_of(n) & jsonld.PAGE_TYPES]
+    for n in pages:  # a WebPage's mainEntity is often the article
+        main = n.get("mainEntity")
+        if isinstance(main, dict) and jsonld.types_of(main) & jsonld.ARTICLE_TYPES:
+            articles.append(main)
+    for rank, group in (("jsonld", articles), ("jsonld-page", pages)):
+        for node in group:
+            _jsonld_node(node, rank, index, found)
+    for node in nodes:
+        if jsonld.types_of(node) & jsonld.SITE_TYPES:
+            name = jsonld.text_of(node.get("name"))
+            if name:
+                source = "jsonld-site" if "website" in jsonld.types_of(node) else "jsonld-org"
+                found["site_name"].append((source, name))
+
+
+def _jsonld_node(
+    node: dict[str, Any], rank: str, index: dict[str, dict[str, Any]], found: Candidates
+) -> None:
+    title = jsonld.text_of(node.get("headline")) or jsonld.text_of(node.get("name"))
+    if title:
+        found["title"].append((rank, title))
+    desc = jsonld.text_of(node.get("description"))
+    if desc:
+        found["description"].append((rank, desc))
+    for key in ("author", "creator"):
+        if key in node:
+            for name in jsonld.names_of(node[key], index):
+                found["authors"].append((rank, name))
+            break
+    for key, field in (
+        ("datePublished", "published"),
+        ("dateCreated", "published"),
+        ("uploadDate", "published"),
+        ("dateModified", "modified"),
+    ):
+        value = jsonld.text_of(node.get(key))
+        if value:
+            found[field].append((rank, value))
+    image = jsonld.url_of(node.get("image")) or jsonld.url_of(node.get("thumbnailUrl"))
+    if image:
+        found["image"].append((rank, image))
+    lang = jsonld.text_of(node.get("inLanguage"))
+    if lang:
+        found["lang"].append((rank, lang))
+    publisher = jsonld.text_of(node.get("publisher"), index)
+    if publisher:
+        found["site_name"].append((rank + "-publisher", publisher))
+
+
+def _from_microdata(root: lxml_html.HtmlElement, found: Candidates) -> None:
+    for el in root.xpath("//body//*[@itemprop]"):
+        field = MICRODATA_FIELDS.get((el.get("itemprop") or "").strip().lower())
+        if field is None or el.tag == "meta":
+            if el.tag == "meta" and field in {"published", "modified", "authors"}:
+                content = el.get("content")
+                if content:
+                    found[field].append(("microdata", content))
+            continue
+        if field in {"published", "modified"}:
+            value = el.get("datetime") or el.get("content") or el.text_content()
+        elif field == "authors":
+            names = el.xpath(".//*[@itemprop='name']")
+            value = (names[0].get("content") or names[0].text_content()) if names else None
+            value = value or el.get("content") or el.text_content()
+        else:
+            value = el.get("content") or el.text_content()
+        if value and value.strip():
+            found[field].append(("microdata", value))
+
+
+def _from_page(root: lxml_html.HtmlElement, found: Candidates) -> None:
+    title = root.find(".//title")
+    if title is not None and title.text_content().strip():
+        found["title"].append(("page-title", title.text_content()))
+    for h1 in root.iter("h1"):
+        text = h1.text_content()
+        if text.strip():
+            found["h1"].append(("page", text))
+    lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    if lang:
+        found["lang"].insert(0, ("page", lang))
+    for base in root.iter("base"):
+        if base.get("href"):
+            found["base"].append(("page", base.get("href") or ""))
+            break
+    for t in root.iter("time"):
+        value = t.get("datetime")
+        if value:
+            marked = t.get("pubdate") is not None or "publish" in (t.get("class") or "").lower()
+            found["published"].append(("page-time" if marked else "page-anytime", value))
+    for a in root.xpath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"):
+        text = a.text_content()
+        if text.strip():
+            found["authors"].append(("page", text))
+    for el in root.xpath(
+        "//body//*[self::span or self::div or self::p or self::a or self::address]"
+        "[contains(@class, 'author') or contains(@class, 'byline')][not(self::div and .//div)]"
+    )[:10]:
+        text = el.text_content()
+        if text.strip() and len(text) < 120:
+            found["authors"].append(("page-byline", text))

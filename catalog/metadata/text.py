@@ -1,0 +1,166 @@
+"""Small text helpers: whitespace, titles without site-name suffixes, author names, words."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+
+_SPACE = re.compile(r"\s+")
+_EDGE_PUNCT = re.compile(r"^[\W_]+|[\W_]+$")
+_TITLE_SEP = re.compile(r"\s+(?:[|–—·•»«:]|-{1,2}|::|\\|/)\s+")
+_AUTHOR_PREFIX = re.compile(
+    r"^(?:view all posts by|show all articles of|all posts by|erstellt von|beitrag\s*von|"
+    r"un documentaire de|autor/in:?|"
+    r"(?:(?:written|posted|published|text|story|reported|photos?)\s+)?"
+    r"(?:by|von|par|por|di|da|door|av|af|de|autor(?:in)?|author|auteur|text|texte)\s*[:\s])\s*",
+    re.I,
+)
+_AUTHOR_SUFFIX = re.compile(r"\s*(?:says|schreibt|dit|»|:)\s*$", re.I)
+NOT_AUTHORS = {
+    "noauthor",
+    "name",
+    "follow",
+    "by",
+    "autoreninformation",
+    "nom",
+    "admin",
+    "wordpressadmin",
+    "administrator",
+    "redaktion",
+    "editor",
+    "unknown",
+    "anonymous",
+    "guest",
+}
+_AUTHOR_JUNK = re.compile(r"https?://|www\.|@\w+\.\w|\{\{|<|>")
+_AUTHOR_TAIL = re.compile(
+    r"\s*(?:[|,–—-]\s*)?(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|(?:19|20)\d\d-\d\d-\d\d|updated\b|"
+    r"published\b|posted\b|veröffentlicht\b|am\s+\d).*$",
+    re.I,
+)
+_NON_WORD = re.compile(r"[\W_]+")
+_DATE_PART = re.compile(r"[\d\s.,:/-]*\d[\d\s.,:/-]*(?:uhr|h)?", re.I)
+_BOILERPLATE = {"blogarchive", "archive", "blog"}
+GENERIC_TITLES = {
+    "home",
+    "homepage",
+    "startseite",
+    "accueil",
+    "inicio",
+    "index",
+    "untitled",
+    "aboutus",
+    "about",
+    "untitleddocument",
+}
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
+WORDS_PER_MINUTE = 230
+CJK_CHARS_PER_MINUTE = 500
+
+
+def clean(value: str | None) -> str | None:
+    """Entities unescaped, whitespace collapsed; None for empty strings."""
+    if value is None:
+        return None
+    if "&" in value:
+        value = html.unescape(value)
+    value = _SPACE.sub(" ", value).strip()
+    return value or None
+
+
+def norm(value: str) -> str:
+    """The comparison form of a short text: casefolded, whitespace collapsed, no punctuation
+    at either end."""
+    return _EDGE_PUNCT.sub("", _SPACE.sub(" ", value.casefold()).strip())
+
+
+def compact(value: str) -> str:
+    return _NON_WORD.sub("", value.casefold())
+
+
+def is_site_name(
+    part: str, sites: set[str], labels: set[str], *, boilerplate: bool = False
+) -> bool:
+    """Whether a title part names the site: equal to a known site name, or (compared
+    without spaces and punctuation) containing a domain label of the host (``Harper's
+    Magazine`` on harpers.org, ``Stack Overflow Blog`` on stackoverflow.com)."""
+    p = compact(part)
+    if not p:
+        return False
+    if p in sites or p in labels or (boilerplate and p in _BOILERPLATE):
+        return True
+    return any(
+        len(label) >= 4
+        and label in p
+        and (p.startswith(label) or p.endswith(label) or len(p) <= 3 * len(label))
+        for label in labels
+    )
+
+
+def _date_like(part: str) -> bool:
+    return bool(_DATE_PART.fullmatch(part.strip()))
+
+
+def title_parts(title: str) -> list[str]:
+    return [p for p in _TITLE_SEP.split(title) if p.strip()]
+
+
+def strip_site_suffix(title: str, sites: set[str], labels: set[str]) -> str:
+    """``Headline | Site`` → ``Headline``: parts at either end that name the site (see
+    ``is_site_name``) or are a bare date are dropped; the headline keeps its own
+    separators."""
+    parts = title_parts(title)
+    if len(parts) < 2:
+        return title
+    first, last = 0, len(parts)
+    # a site name and everything after it (taglines) ...
+    for i in range(1, len(parts)):
+        if is_site_name(parts[i], sites, labels) or compact(" ".join(parts[i:])) in sites:
+            last = i
+            break
+    while last - first > 1 and _date_like(parts[last - 1]):
+        last -= 1
+    # ... and a site name with everything before it (breadcrumbs)
+    for i in range(last - 2, -1, -1):
+        if is_site_name(parts[i], sites, labels, boilerplate=True):
+            first = i + 1
+            break
+    while last - first > 1 and is_site_name(parts[first], sites, labels, boilerplate=True):
+        first += 1
+    if (first, last) == (0, len(parts)):
+        return title
+    start = title.find(parts[first])
+    end = title.rfind(parts[last - 1]) + len(parts[last - 1])
+    return title[start:end].strip() if 0 <= start < end else " ".join(parts[first:last])
+
+
+def clean_author(value: str | None) -> str | None:
+    value = clean(value)
+    if not value or _AUTHOR_JUNK.search(value):
+        return None
+    value = _AUTHOR_PREFIX.sub("", value)
+    value = _AUTHOR_SUFFIX.sub("", _AUTHOR_TAIL.sub("", value)).strip(" ,;:|-–—*")
+    if compact(value) in NOT_AUTHORS:
+        return None
+    if (
+        not value
+        or len(value) > 80
+        or len(value.split()) > 8
+        or not any(c.isalpha() for c in value)
+    ):
+        return None
+    return value
+
+
+def word_stats(text: str) -> tuple[int, int]:
+    """(word count, reading minutes); CJK characters count as words read at 500 a minute."""
+    cjk = len(_CJK.findall(text))
+    if cjk:
+        text = _CJK.sub(" ", text)
+    words = len(_WORD.findall(text))
+    if not words and not cjk:
+        return 0, 0
+    minutes = math.ceil(words / WORDS_PER_MINUTE + cjk / CJK_CHARS_PER_MINUTE)
+    return words + cjk, max(1, minutes)

@@ -1,0 +1,71 @@
+"""Item pipeline for the feeds spider: parse each polled feed and store it.
+
+Parsing is ``catalog.feeds.parse_feed`` (pure); storing is ``catalog.discovery.record_poll``
+in one transaction per feed, in a thread so the reactor keeps polling. A malformed feed is
+parsed as far as it goes and its problem stored on the feed, never fatal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.crawler import Crawler
+from twisted.internet.threads import deferToThread
+
+from catalog import db
+from catalog.discovery import Poll, record_poll
+from catalog.feeds import FeedEntry, FeedError, parse_feed
+from crawler.items import FeedItem
+
+
+def to_poll(item: FeedItem) -> tuple[Poll, list[FeedEntry]]:
+    """A FeedItem read into what the catalog stores."""
+    common: dict[str, Any] = {
+        "feed_id": item.feed_id,
+        "http_status": item.http_status,
+        "final_url": item.final_url,
+        "moved_permanently": item.moved_permanently,
+    }
+    if item.error is not None:
+        return Poll(**common, error=item.error), []
+    if item.http_status == 304:
+        return Poll(**common), []
+    if item.http_status != 200:
+        return Poll(**common, error=f"HTTP {item.http_status}"), []
+    try:
+        parsed = parse_feed(item.body, item.final_url or item.url, content_type=item.content_type)
+    except FeedError as exc:
+        return Poll(**common, error=f"not a feed: {exc}"), []
+    poll = Poll(**common, etag=item.etag, last_modified=item.last_modified, problem=parsed.problem)
+    return poll, parsed.entries
+
+
+class FeedPipeline:
+    def __init__(self, url: str, document_id: int | None) -> None:
+        self.url = url
+        self.document_id = document_id
+        self.engine: Any = None
+        self.results: list[Any] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FeedPipeline:
+        s = crawler.settings
+        return cls(s.get("STORE_DATABASE_URL"), s.getint("DISCOVER_DOCUMENT_ID") or None)
+
+    def open_spider(self) -> None:
+        self.engine = db.make_engine(self.url)
+
+    async def process_item(self, item: FeedItem) -> FeedItem:
+        from scrapy.utils.defer import maybe_deferred_to_future
+
+        poll, entries = to_poll(item)
+        await maybe_deferred_to_future(deferToThread(self._write, poll, entries))
+        return item
+
+    def _write(self, poll: Poll, entries: list[FeedEntry]) -> None:
+        with db.session_scope(self.engine) as session:
+            record_poll(session, poll, entries, document_id=self.document_id)
+
+    def close_spider(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose()

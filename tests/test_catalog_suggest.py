@@ -1,0 +1,138 @@
+"""catalog.suggest: section suggestion for new articles, and its hold-out accuracy on the seed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from catalog.markdown import parse_markdown
+from catalog.parsed import ParsedDocument
+from catalog.suggest import Rule, holdout_accuracy, letter_group, suggest_section
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "README.md"
+
+UBER = "How Uber Computes ETA at Half a Million Requests per Second"
+UBER_URL = "https://newsletter.systemdesign.one/p/uber-eta"
+
+
+@pytest.fixture(scope="module")
+def seed() -> ParsedDocument:
+    if not SEED.exists():
+        pytest.skip(f"seed list not present: {SEED} (checked out beside the repo)")
+    return parse_markdown(SEED.read_text(encoding="utf-8"))
+
+
+def _sections(parsed: ParsedDocument, *, without: str | None = None) -> dict[str, list[str]]:
+    sections: dict[str, list[str]] = {}
+    for item in parsed.items:
+        if item.heading is None or item.title == without:
+            continue
+        sections.setdefault(parsed.headings[item.heading].text, []).append(item.title)
+    for heading in parsed.headings:
+        if letter_group(heading.text):
+            sections.setdefault(heading.text, [])
+    return sections
+
+
+def test_uber_goes_under_u_companies(seed: ParsedDocument) -> None:
+    for without in (None, UBER):  # with the entry in the list, and as a new article
+        suggestion = suggest_section(UBER, UBER_URL, sections=_sections(seed, without=without))
+        assert suggestion.section == "U companies"
+        assert "company 'uber'" in suggestion.reason
+    heading = next(h for h in seed.headings if h.text == "U companies")
+    assert heading.path[-2] == "System Design Case Study"
+
+
+def test_new_company_goes_to_its_letter(seed: ParsedDocument) -> None:
+    sections = _sections(seed)
+    suggestion = suggest_section(
+        "How Vercel Serves a Billion Requests per Day", "https://x.example/v", sections=sections
+    )
+    # the seed has no "V companies" section and suggest_section never invents one: with no
+    # section for the subject's letter, a weaker signal decides (here "Serves" -> S), which
+    # a maintainer must correct; documented as a limitation
+    assert suggestion.section is not None and "company" not in suggestion.reason
+    lyft = suggest_section(
+        "How Lyft Scaled Its Dispatch System", "https://x.example/l", sections=sections
+    )
+    assert lyft.section != "U companies"
+    kafka = suggest_section("How Kafka Streams Works", "https://x.example/k", sections=sections)
+    assert kafka.section == "K technologies"
+
+
+def test_letter_group() -> None:
+    assert letter_group("U companies") == ("U", "companies")
+    assert letter_group("# companies") == ("#", "companies")
+    assert letter_group("\\# companies") == ("#", "companies")
+    assert letter_group("X white papers") == ("X", "white papers")
+    assert letter_group("System Design Case Study") is None
+    assert letter_group("Fundamentals") is None
+
+
+def test_topic_overlap_for_plain_sections() -> None:
+    sections = {
+        "Databases": ["Sharding Postgres", "Postgres Replication Explained"],
+        "Frontend": ["React Rendering Deep Dive", "CSS Grid Layouts"],
+    }
+    suggestion = suggest_section("Logical Replication in Postgres 16", "", sections=sections)
+    assert suggestion.section == "Databases" and "topic overlap" in suggestion.reason
+
+
+def test_feed_hint_and_rules() -> None:
+    sections = {"News": ["Release notes"], "Talks": ["A talk"]}
+    hinted = suggest_section(
+        "Something new", "https://x.example/a", sections=sections, feed_hint="Talks"
+    )
+    assert hinted.section == "Talks" and "feed hint" in hinted.reason
+    ruled = suggest_section(
+        "Something new",
+        "https://youtube.example/watch?v=1",
+        sections=sections,
+        rules=[Rule(pattern=r"youtube\.", section="Talks", on="url")],
+    )
+    assert ruled.section == "Talks" and "rule" in ruled.reason
+    forced = suggest_section(
+        "A talk about release notes",
+        "https://trusted.example/post",
+        sections=sections,
+        rules=[Rule(pattern=r"^https://trusted\.example/", section="News", override=True)],
+    )
+    assert forced.section == "News" and forced.reason.startswith("rule")
+    assert suggest_section("x", "y", sections={}).section is None
+
+
+# Measured on the seed (hold each entry of a letter-group section out, suggest its section
+# among all 40 headings that hold entries plus the empty letter sections, compare):
+#   company groups ("A companies" ... "Z companies", "# companies"): 49 / 60 = 0.817
+#   all letter groups (companies, technologies, interview, white papers): 56 / 73 = 0.767
+# The misses: the four "# companies" entries (no company to read), titles whose company
+# also heads an interview section (Airbnb, WhatsApp), names the list never used before
+# with a generic first word ("Virtual Waiting Room ... at SeatGeek"), "How to Scale an App
+# ... on GCP" (GCP for Google), and single-entry technology and interview sections.
+COMPANIES_FLOOR = (49, 60)
+ALL_FLOOR = (56, 73)
+
+
+def test_holdout_accuracy_on_seed(seed: ParsedDocument) -> None:
+    correct, total = holdout_accuracy(seed, families=["companies"])
+    print(f"hold-out, company groups: {correct}/{total} = {correct / total:.3f}")
+    assert total == COMPANIES_FLOOR[1]
+    assert correct >= COMPANIES_FLOOR[0] and correct / total >= 0.8
+    correct_all, total_all = holdout_accuracy(seed)
+    print(f"hold-out, all letter groups: {correct_all}/{total_all} = {correct_all / total_all:.3f}")
+    assert total_all == ALL_FLOOR[1]
+    assert correct_all >= ALL_FLOOR[0]
+
+
+def test_holdout_skips_relative_links_under_letter_headings(seed: ParsedDocument) -> None:
+    # the learning-path table rows that the README's interleaving puts under "K companies"
+    # are not held out: only the Khan Academy entry counts there
+    correct, total = holdout_accuracy(seed, families=["companies"])
+    k_items = [
+        item
+        for item in seed.items
+        if item.heading is not None and seed.headings[item.heading].text == "K companies"
+    ]
+    assert len(k_items) == 4 and total == 60
+    assert correct <= total
