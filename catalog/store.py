@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from catalog.config import Verdicts
-from catalog.models import Check, Link, LinkKind, LinkStatus, utcnow
+from catalog.models import Check, Link, LinkKind, LinkStatus, PageMetadata, utcnow
 from catalog.verdicts import CheckRecord, OutcomeKind, status_from_history
 
 HISTORY_WINDOW = 20  # the checks a verdict looks back on
@@ -40,6 +41,7 @@ class Result:
     elapsed_ms: int | None = None
     etag: str | None = None
     last_modified: str | None = None
+    metadata: dict[str, Any] | None = None  # PageMetadata columns, when the page was read
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,22 @@ def record(
         updates.append(row)
         statuses[link_id] = decision.status
     session.execute(update(Link), updates)
+    pages = [{"link_id": r.link_id, **r.metadata} for r in latest.values() if r.metadata]
+    if pages:
+        _upsert_metadata(session, pages)
     return statuses
+
+
+def _upsert_metadata(session: Session, rows: list[dict[str, Any]]) -> None:
+    """One row per link: the latest read of its page replaces the previous one."""
+    dialect = session.get_bind().dialect.name
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert_(PageMetadata)
+    columns = [c for c in rows[0] if c != "link_id"]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["link_id"], set_={c: stmt.excluded[c] for c in columns}
+    )
+    session.execute(stmt, rows)
 
 
 def host_answers(session: Session) -> dict[str, list[int | None]]:

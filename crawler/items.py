@@ -11,6 +11,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 BODY_SAMPLE_CHARS = 4096  # how much of a body a check keeps for classification
 
@@ -79,6 +80,8 @@ class CheckItem:
     not_modified: bool = False  # a 304 answer to a conditional request
     etag: str | None = None  # validators to send next time (conditional GET)
     last_modified: str | None = None
+    html: str | None = None  # the page, when its metadata is wanted; dropped once read
+    metadata: dict[str, Any] | None = None  # set by pipelines.metadata: PageMetadata columns
     # Set by pipelines.classify: the outcome of this one check and why.
     outcome: str | None = None
     reason: str | None = None

@@ -78,7 +78,9 @@ SETTINGS: dict[str, Any] = {
     "EXTENSIONS": {"crawler.extensions.bodycap.BodyCap": 100},
     "ITEM_PIPELINES": {
         "pipelines.classify.ClassifyPipeline": 300,
+        "pipelines.metadata.MetadataPipeline": 400,
         "pipelines.store.StorePipeline": 800,
     },
+    "METADATA_ENABLED": True,  # page metadata from a link's first GET
     "STORE_BATCH_SIZE": 500,
 }

@@ -8,8 +8,6 @@ excluded ones are decided here; web links go to a Scrapy crawl in a child proces
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
 import re
 import subprocess
 import sys
@@ -26,7 +24,7 @@ from sqlalchemy import func, select
 
 from catalog import db
 from catalog.config import Verdicts
-from catalog.errors import ConfigError, ListkeeperError
+from catalog.errors import ConfigError
 from catalog.importer import document_key, import_readme
 from catalog.markdown import parse_markdown
 from catalog.models import Document, Link, LinkKind, LinkStatus, Run, Section, utcnow
@@ -34,6 +32,7 @@ from catalog.store import DueLink, Result, due_links, host_answers, record
 from catalog.urls import link_key
 from catalog.verdicts import OutcomeKind
 from jobs.context import Context
+from jobs.crawling import run_crawl
 
 LOCAL_KINDS = (LinkKind.ANCHOR, LinkKind.RELATIVE)
 WEB_KINDS = (LinkKind.EXTERNAL, LinkKind.NO_SCHEME)
@@ -256,26 +255,12 @@ def _crawl(
         settings["CONCURRENT_REQUESTS_PER_DOMAIN"] = options.per_host
     if options.timeout:
         settings["DOWNLOAD_TIMEOUT"] = options.timeout
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
-        json.dump({"links": links, "settings": settings}, fh)
-        jobfile = fh.name
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "crawler.crawl", jobfile],
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        _progress(ctx, proc, run_id, len(links))
-        stderr = proc.stderr.read() if proc.stderr else ""
-        if proc.wait() != 0:
-            tail = " | ".join(stderr.strip().splitlines()[-3:])
-            raise ListkeeperError(f"the crawl failed (exit {proc.returncode}): {tail}")
-        for line in stderr.splitlines():
-            if " ERROR: " in line or "Traceback" in line:
-                click.echo(f"crawl: {line}", err=True)
-    finally:
-        Path(jobfile).unlink(missing_ok=True)
+    run_crawl(
+        "links",
+        {"links": links},
+        settings,
+        watch=lambda proc: _progress(ctx, proc, run_id, len(links)),
+    )
 
 
 def _progress(ctx: Context, proc: subprocess.Popen[str], run_id: int, total: int) -> None:

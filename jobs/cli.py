@@ -100,6 +100,102 @@ def check_(obj: Context, added_since: str | None, readme: Path | None, **options
     return check_job.check(obj, opts)
 
 
+@cli.command("discover")
+@click.argument("readme", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_obj
+def discover_(obj: Context, readme: Path | None) -> int:
+    """Poll the followed feeds; new articles become candidates for the list."""
+    from jobs import discover as discover_job
+
+    return discover_job.discover(obj, readme)
+
+
+@cli.group()
+def feeds() -> None:
+    """Manage the feeds the list follows."""
+
+
+@feeds.command("add")
+@click.argument("url")
+@click.option("--section", help="Suggest this section for the feed's articles.")
+@click.pass_obj
+def feeds_add(obj: Context, url: str, section: str | None) -> int:
+    """Follow a feed (RSS, Atom, JSON Feed or sitemap)."""
+    from jobs import discover as discover_job
+
+    return discover_job.feeds_add(obj, url, section)
+
+
+@feeds.command("import-opml")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_obj
+def feeds_import_opml(obj: Context, file: Path) -> int:
+    """Follow every feed of an OPML file."""
+    from jobs import discover as discover_job
+
+    return discover_job.feeds_import_opml(obj, file)
+
+
+@feeds.command("list")
+@click.pass_obj
+def feeds_list(obj: Context) -> int:
+    """List the followed feeds with their state."""
+    from jobs import discover as discover_job
+
+    return discover_job.feeds_list(obj)
+
+
+@feeds.command("suggest")
+@click.pass_obj
+def feeds_suggest(obj: Context) -> int:
+    """Feeds advertised by pages of the list that are not followed yet."""
+    from jobs import discover as discover_job
+
+    return discover_job.feeds_suggest(obj)
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def candidates(ctx: click.Context) -> int | None:
+    """List the candidates found by discovery (accept or reject them)."""
+    if ctx.invoked_subcommand is not None:
+        return None
+    from jobs import discover as discover_job
+
+    return discover_job.candidates_list(ctx.obj)
+
+
+@candidates.command("accept")
+@click.argument("entry_id", type=int)
+@click.option("--section", help="The section to list it in (default: the suggested one).")
+@click.pass_obj
+def candidates_accept(obj: Context, entry_id: int, section: str | None) -> int:
+    """Accept a candidate: it appears in the README at the next render."""
+    from jobs import discover as discover_job
+
+    return discover_job.candidates_decide(obj, entry_id, accept=True, section=section)
+
+
+@candidates.command("reject")
+@click.argument("entry_id", type=int)
+@click.pass_obj
+def candidates_reject(obj: Context, entry_id: int) -> int:
+    """Reject a candidate: it is not suggested again."""
+    from jobs import discover as discover_job
+
+    return discover_job.candidates_decide(obj, entry_id, accept=False, section=None)
+
+
+@cli.command("extract")
+@click.argument("path_or_url")
+@click.option("--url", help="The page's own URL, for relative links of a saved file.")
+def extract_(path_or_url: str, url: str | None) -> int:
+    """Print one page's metadata as JSON."""
+    from jobs import discover as discover_job
+
+    return discover_job.extract_page(path_or_url, url)
+
+
 @cli.command("demo")
 @click.option(
     "--workdir",

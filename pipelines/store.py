@@ -61,6 +61,7 @@ class StorePipeline:
                 elapsed_ms=item.elapsed_ms,
                 etag=item.etag,
                 last_modified=item.last_modified,
+                metadata=item.metadata,
             )
         )
         if len(self.buffer) >= self.batch_size:

@@ -24,3 +24,44 @@ def test_demo_runs_the_whole_job(tmp_path: Path, capsys: pytest.CaptureFixture[s
     readme = (tmp_path / "demo" / "README.md").read_text()
     assert "| [A](#a-companies)  |" in readme  # the A–Z index was rendered
     assert "history starts now" in result.err
+
+
+def test_check_stores_page_metadata_and_extract_prints_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    assert cli(capsys, "demo", "--workdir", str(tmp_path / "demo")).code == 0
+    with sqlite3.connect(tmp_path / "demo" / "listkeeper.db") as con:
+        rows = dict(
+            con.execute(
+                "select l.url, m.title from page_metadata m join links l on l.id = m.link_id"
+            ).fetchall()
+        )
+    url = "https://engineering.acme.test/posts/order-book-sharding"
+    assert rows[url] == "How Acme Shards Its Order Book"
+    page = tmp_path / "page.html"
+    page.write_text(
+        '<html lang="en"><head><title>A Post | Blog</title><meta property="og:site_name" '
+        'content="Blog"><link rel="canonical" href="/p/a-post"><link rel="alternate" '
+        'type="application/rss+xml" href="/feed.xml"></head><body><p>Hello.</p></body></html>'
+    )
+    out = cli(capsys, "extract", str(page), "--url", "https://blog.test/p/a-post?ref=x")
+    assert out.code == 0
+    meta = json.loads(out.out)
+    assert meta["title"] == "A Post" and meta["canonical"] == "https://blog.test/p/a-post"
+    assert meta["feeds"] == ["https://blog.test/feed.xml"] and meta["lang"] == "en"
+    assert set(meta) == {
+        "title",
+        "description",
+        "site_name",
+        "authors",
+        "published",
+        "modified",
+        "lang",
+        "canonical",
+        "image",
+        "feeds",
+        "word_count",
+        "reading_minutes",
+    }

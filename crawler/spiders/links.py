@@ -198,6 +198,8 @@ class LinksSpider(scrapy.Spider):
             text = response.text
             item.body_sample = text[:BODY_SAMPLE_CHARS]
             if _html_text(response) is not None:
+                if page.want_body and 200 <= response.status < 300:
+                    item.html = text  # for pipelines.metadata
                 # A regex, not a parse: most pages need no tree (fragments below do).
                 found_title = _TITLE.search(text, 0, TITLE_SCAN_CHARS)
                 if found_title:

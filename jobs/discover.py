@@ -1,0 +1,158 @@
+"""Feeds, discovery and candidates: ``feeds ...``, ``discover``, ``candidates ...``, ``extract``."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from catalog import db
+from catalog.discovery import add_feed, decide
+from catalog.errors import InputError
+from catalog.feeds import parse_opml
+from catalog.importer import document_key, import_readme
+from catalog.metadata import extract
+from catalog.models import Entry, EntryState, Feed, Link, PageMetadata, Section
+from catalog.queries import document_by_path
+from jobs.context import Context
+from jobs.crawling import run_crawl
+
+
+def feeds_add(ctx: Context, url: str, section: str | None) -> int:
+    with db.session_scope(ctx.engine()) as s:
+        feed, new = add_feed(s, url, section=section)
+        click.echo(f"{'following' if new else 'already following'} {feed.url} (id {feed.id})")
+    return 0
+
+
+def feeds_import_opml(ctx: Context, path: Path) -> int:
+    try:
+        feeds = parse_opml(path.read_bytes())
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    except ValueError as exc:
+        raise InputError(f"{path}: not an OPML file: {exc}") from exc
+    added = 0
+    with db.session_scope(ctx.engine()) as s:
+        for f in feeds:
+            _, new = add_feed(s, f.xml_url, title=f.title, site_url=f.html_url)
+            added += new
+    click.echo(f"{path}: {len(feeds)} feeds, {added} new, {len(feeds) - added} already followed")
+    return 0
+
+
+def feeds_list(ctx: Context) -> int:
+    with db.session_factory(ctx.engine())() as s:
+        for f in s.scalars(select(Feed).order_by(Feed.id)):
+            state = f"failing x{f.failures}: {f.last_error}" if f.failures else (f.last_error or "")
+            polled = f.last_polled_at.strftime("%Y-%m-%d %H:%M") if f.last_polled_at else "never"
+            click.echo(f"{f.id:>5}  {f.url}  [polled {polled}] {state}".rstrip())
+    return 0
+
+
+def feeds_suggest(ctx: Context) -> int:
+    """Sites linked from the list whose pages advertise a feed that is not followed yet."""
+    with db.session_factory(ctx.engine())() as s:
+        followed = set(s.scalars(select(Feed.url)))
+        seen: dict[str, str] = {}
+        for feeds, url in s.execute(
+            select(PageMetadata.feeds, Link.url).join(Link, Link.id == PageMetadata.link_id)
+        ):
+            for feed in feeds or []:
+                if feed not in followed:
+                    seen.setdefault(feed, url)
+    for feed, page in sorted(seen.items()):
+        click.echo(f"{feed}  (advertised by {page})")
+    if not seen:
+        click.echo("no new feed advertised by the checked pages (run `listkeeper check` first)")
+    return 0
+
+
+def discover(ctx: Context, readme: Path | None) -> int:
+    readme = readme or ctx.config.readme
+    engine = ctx.engine()
+    with db.session_scope(engine) as s:
+        document_id = None
+        if readme.exists():
+            import_readme(s, readme)  # the README is the truth: candidates are checked against it
+            doc = document_by_path(s, document_key(readme))
+            document_id = doc.id if doc else None
+        feeds = [
+            {"id": f.id, "url": f.url, "etag": f.etag, "last_modified": f.last_modified}
+            for f in s.scalars(select(Feed).order_by(Feed.id))
+        ]
+        before = s.scalar(select(Entry.id).order_by(Entry.id.desc()).limit(1)) or 0
+    if not feeds:
+        click.echo("no feeds followed yet: `listkeeper feeds add URL` or `feeds import-opml FILE`")
+        return 0
+    check_cfg = ctx.config.raw.get("check", {})
+    settings = {
+        "STORE_DATABASE_URL": ctx.url,
+        "DISCOVER_DOCUMENT_ID": document_id or 0,
+        "PRIVATEGUARD_ALLOW_NETWORKS": check_cfg.get("allow_networks", []),
+        **check_cfg.get("settings", {}),
+    }
+    run_crawl("feeds", {"feeds": feeds}, settings)
+    with db.session_factory(engine)() as s:
+        new = s.scalars(
+            select(Entry).where(Entry.id > before, Entry.state == EntryState.CANDIDATE)
+        ).all()
+        failing = s.scalars(select(Feed).where(Feed.failures > 0)).all()
+    click.echo(f"polled {len(feeds)} feeds: {len(new)} new candidates, {len(failing)} failing")
+    for f in failing:
+        click.echo(f"  failing x{f.failures}: {f.url}: {f.last_error}", err=True)
+    return 0
+
+
+def candidates_list(ctx: Context) -> int:
+    with db.session_factory(ctx.engine())() as s:
+        rows = s.execute(
+            select(Entry, Section.heading)
+            .outerjoin(Section, Entry.section_id == Section.id)
+            .where(Entry.state == EntryState.CANDIDATE)
+            .order_by(Entry.id)
+        ).all()
+        for entry, heading in rows:
+            url = entry.links[0].url if entry.links else entry.key
+            click.echo(f"{entry.id:>6}  {entry.title}\n        {url}\n        → {heading or '?'}")
+    if not rows:
+        click.echo("no candidates (run `listkeeper discover`)")
+    return 0
+
+
+def candidates_decide(ctx: Context, entry_id: int, *, accept: bool, section: str | None) -> int:
+    with db.session_scope(ctx.engine()) as s:
+        entry = decide(s, entry_id, accept=accept, section=section)
+        verb = "accepted" if accept else "rejected"
+        click.echo(f"{verb} {entry.id}: {entry.title}")
+    if accept:
+        click.echo("it appears in the README at the next `listkeeper render`")
+    return 0
+
+
+def extract_page(path_or_url: str, url: str | None) -> int:
+    """One page's metadata as JSON: why did its title come out like that?"""
+    content_type = None
+    if path_or_url.startswith(("http://", "https://")):
+        from crawler.settings import USER_AGENT
+
+        request = urllib.request.Request(path_or_url, headers={"User-Agent": USER_AGENT})
+        try:
+            with urllib.request.urlopen(request, timeout=20) as response:
+                body = response.read(8 * 1024 * 1024)
+                content_type = response.headers.get("Content-Type")
+                url = url or response.geturl()
+        except OSError as exc:
+            raise InputError(f"{path_or_url}: cannot fetch: {exc}") from exc
+    else:
+        try:
+            body = Path(path_or_url).read_bytes()
+        except OSError as exc:
+            raise InputError(f"{path_or_url}: cannot read ({exc.strerror or exc})") from exc
+        url = url or Path(path_or_url).resolve().as_uri()
+    meta = extract(body, url or path_or_url, content_type=content_type)
+    click.echo(json.dumps(meta.to_json(), indent=2, ensure_ascii=False))
+    return 0

@@ -1,0 +1,122 @@
+"""`listkeeper discover`: feeds polled through Scrapy, new articles become candidates."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+
+from crawler.offlineweb.server import OfflineWeb
+from crawler.offlineweb.spec import Page, Web
+from crawler.offlineweb.wiring import check_toml
+from tests.readmes import cli
+
+README = """\
+# Reading list
+
+<!-- listkeeper:begin companies -->
+#### A companies
+
+- [How Acme Shards Its Orders](https://acme.example/orders)
+- [Acme Moves to Kafka](https://acme.example/kafka)
+
+#### U companies
+
+- [How Umbrella Computes ETAs](https://umbrella.example/eta)
+<!-- listkeeper:end companies -->
+"""
+CONFIG = """\
+[[render.regions]]
+name = "companies"
+kind = "letter-groups"
+group = "companies"
+"""
+ARTICLES = [
+    ("How Umbrella Shards Its Queue", "https://umbrella.example/queue"),
+    ("How Acme Scaled Search", "https://acme.example/search"),
+    ("How Umbrella Computes ETAs", "https://umbrella.example/eta"),  # already listed
+    ("Old post one", "https://blog.example/one"),
+    ("Old post two", "https://blog.example/two"),
+]
+
+
+def rss(items: list[tuple[str, str]]) -> str:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    body = "".join(
+        f"<item><title>{t}</title><link>{u}</link><guid>{u}</guid>"
+        f"<pubDate>{format_datetime(start - timedelta(days=i))}</pubDate></item>"
+        for i, (t, u) in enumerate(items)
+    )
+    head = '<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>'
+    return f"{head}{body}</channel></rss>"
+
+
+def web(items: list[tuple[str, str]], etag: str) -> Web:
+    w = Web()
+    host = w.host("127.0.2.1")
+    host.page("/feed.xml", Page(body=rss(items), content_type="application/rss+xml", etag=etag))
+    host.page("/moved.xml", Page(status=301, location="/feed2.xml"))
+    host.page("/feed2.xml", Page(body=rss(items[3:]), content_type="application/rss+xml"))
+    host.page("/broken.xml", Page(body="<rss><channel><item><title>x</ti", content_type="text/xml"))
+    return w
+
+
+def test_discover_baseline_new_articles_conditional_get_and_moves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("README.md").write_text(README)
+    older = web(ARTICLES[2:], etag='"v1"')  # the feed before its two newest entries
+    with OfflineWeb(older) as ow:
+        port = ow.port
+        Path("listkeeper.toml").write_text(CONFIG + check_toml(ow, allow_networks=["127.0.2.0/24"]))
+        for path in ("/feed.xml", "/moved.xml", "/broken.xml", "/missing.xml"):
+            assert cli(capsys, "feeds", "add", ow.url("127.0.2.1", path)).code == 0
+        first = cli(capsys, "discover")
+        assert first.code == 0, first.err
+        assert "0 new candidates" in first.out  # the first poll is the baseline
+    with OfflineWeb(web(ARTICLES, etag='"v2"'), port=port) as ow:
+        second = cli(capsys, "discover")
+        assert "2 new candidates" in second.out, second.out + second.err
+        third = cli(capsys, "discover")  # conditional GET: 304, nothing new
+        assert "0 new candidates" in third.out
+        polls = [
+            dict((k.lower(), v) for k, v in r["headers"])
+            for r in ow.stats(with_requests=True)["requests"]
+            if r["url"].endswith("/feed.xml")
+        ]
+    assert polls[-1].get("if-none-match") == '"v2"'
+    listed = cli(capsys, "candidates").out
+    assert "How Umbrella Shards Its Queue" in listed and "→ U companies" in listed
+    assert "How Acme Scaled Search" in listed and "→ A companies" in listed
+    assert "Computes ETAs" not in listed  # already in the list
+    feeds = cli(capsys, "feeds", "list").out
+    assert f"http://127.0.2.1:{port}/feed2.xml" in feeds  # a 301 moved the stored URL
+    assert "moved.xml" not in feeds
+    with sqlite3.connect("listkeeper.db") as con:
+        broken = con.execute("select last_error from feeds where url like '%broken%'")
+        (error,) = broken.fetchone()
+        missing = con.execute("select failures, last_error from feeds where url like '%missing%'")
+        failures, why = missing.fetchone()
+    assert error  # malformed: parsed as far as it goes, the problem said, never fatal
+    assert failures == 3 and "404" in why  # each failed poll counted
+
+    with sqlite3.connect("listkeeper.db") as con:
+        (queue_id,) = con.execute(
+            "select id from entries where title = 'How Umbrella Shards Its Queue'"
+        ).fetchone()
+        (search_id,) = con.execute(
+            "select id from entries where title = 'How Acme Scaled Search'"
+        ).fetchone()
+    assert cli(capsys, "candidates", "accept", str(queue_id)).code == 0
+    assert cli(capsys, "candidates", "reject", str(search_id)).code == 0
+    assert cli(capsys, "render", "README.md").code == 0
+    text = Path("README.md").read_text()
+    u_group = text.split("#### U companies", 1)[1]
+    assert "- [How Umbrella Shards Its Queue](https://umbrella.example/queue)" in u_group
+    assert "Acme Scaled Search" not in text
+    bad = cli(capsys, "candidates", "accept", "99999")
+    assert bad.code == 3 and "no candidate" in bad.err
