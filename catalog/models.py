@@ -335,6 +335,21 @@ class Run(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+class Lock(Base):
+    """A named lock between processes sharing a catalog (two runs never overlap).
+
+    It expires, so a run that crashed or was killed cannot hold it forever; a holder on
+    the same machine whose process is gone is taken over at once.
+    """
+
+    __tablename__ = "locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255))  # "host:pid"
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
 __all__ = [
     "Base",
     "Check",
@@ -347,6 +362,7 @@ __all__ = [
     "Link",
     "LinkKind",
     "LinkStatus",
+    "Lock",
     "Occurrence",
     "PageMetadata",
     "Run",

@@ -100,6 +100,25 @@ def check_(obj: Context, added_since: str | None, readme: Path | None, **options
     return check_job.check(obj, opts)
 
 
+@cli.command("run")
+@click.option("--fail-on", type=click.Choice(["dead", "never"]), default="dead", show_default=True)
+@click.option("--max-concurrency", type=click.IntRange(1, 1024), help="Requests in flight.")
+@click.option("--per-host", type=click.IntRange(1, 64), help="Requests in flight per host.")
+@click.option("--timeout", type=click.FloatRange(0.1, 600), help="Seconds per request.")
+@click.option("--allow-private", is_flag=True, help="Allow loopback and private addresses.")
+@click.option(
+    "--report-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where the reports go [default: [report] dir, else the working directory].",
+)
+@click.pass_obj
+def run_(obj: Context, **options: Any) -> int:
+    """The scheduled job: import, check, discover, render, report (and pr)."""
+    from jobs import run as run_job
+
+    return run_job.run(obj, run_job.RunOptions(**options))
+
+
 @cli.command("discover")
 @click.argument("readme", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.pass_obj

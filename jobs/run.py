@@ -1,0 +1,120 @@
+"""``listkeeper run``: the cron job. Each step reports and fails on its own.
+
+import → check → discover → render → report → pr (when ``[pr]`` is configured). A step that
+fails (a feed that errors, a host that hangs, GitHub refusing) is reported and the others
+still run; what each stored stays stored. Two runs never overlap on one catalog: a lock
+in the catalog, which a crashed run cannot hold forever.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from catalog import db, locks
+from catalog.errors import ListkeeperError
+from catalog.models import LinkStatus, Run, utcnow
+from jobs import check as check_job
+from jobs import discover as discover_job
+from jobs import readme as readme_job
+from jobs import report as report_job
+from jobs.context import Context
+
+LOCK_TTL = timedelta(hours=6)  # a run longer than this is presumed dead
+
+
+@dataclass
+class RunOptions:
+    fail_on: str = "dead"
+    max_concurrency: int | None = None
+    per_host: int | None = None
+    timeout: float | None = None
+    allow_private: bool = False
+    report_dir: Path | None = None
+
+
+@dataclass
+class Outcome:
+    failed: list[str] = field(default_factory=list)
+    dead: int = 0
+
+
+def run(ctx: Context, options: RunOptions) -> int:
+    engine = ctx.engine()
+    readme = ctx.config.readme
+    report_dir = options.report_dir or Path(ctx.config.raw.get("report", {}).get("dir", "."))
+    outcome = Outcome()
+    with locks.held(engine, "run", LOCK_TTL):
+        with db.session_scope(engine) as s:
+            record = Run(job="run")
+            s.add(record)
+            s.flush()
+            run_id = record.id
+        check_options = check_job.CheckOptions(
+            max_concurrency=options.max_concurrency,
+            per_host=options.per_host,
+            timeout=options.timeout,
+            allow_private=options.allow_private,
+            fail_on="never",
+        )
+        steps: list[tuple[str, Callable[[], int]]] = [
+            ("import", lambda: readme_job.import_(ctx, readme)),
+            ("check", lambda: check_job.check(ctx, check_options)),
+            ("discover", lambda: discover_job.discover(ctx, readme)),
+            (
+                "render",
+                lambda: readme_job.render(ctx, readme, check=False, diff=False, adopt=False),
+            ),
+            ("report", lambda: _reports(ctx, report_dir)),
+        ]
+        if "pr" in ctx.config.raw:
+            steps.append(("pr", lambda: _pr(ctx)))
+        for name, step in steps:
+            click.echo(f"== {name}")
+            try:
+                step()
+            except ListkeeperError as exc:
+                outcome.failed.append(name)
+                click.echo(f"listkeeper: {name} failed: {exc}", err=True)
+            except Exception as exc:  # a bug in one step must not cost the others
+                outcome.failed.append(name)
+                click.echo(f"listkeeper: {name} failed unexpectedly: {exc!r}", err=True)
+                click.echo(traceback.format_exc(), err=True)
+        outcome.dead = check_job.summary(engine).get(LinkStatus.DEAD.value, 0)
+        with db.session_scope(engine) as s:
+            row = s.get(Run, run_id)
+            if row is not None:
+                row.finished_at = utcnow()
+                row.status = "failed" if outcome.failed else "done"
+                row.stats = {"failed_steps": outcome.failed, "dead": outcome.dead}
+    if outcome.failed:
+        click.echo(f"run: steps failed: {', '.join(outcome.failed)}", err=True)
+        return 1
+    if outcome.dead and options.fail_on == "dead":
+        click.echo(f"run: {outcome.dead} dead links confirmed", err=True)
+        return 2
+    return 0
+
+
+def _reports(ctx: Context, folder: Path) -> int:
+    folder.mkdir(parents=True, exist_ok=True)
+    from catalog.formats import FORMATS
+
+    for fmt in FORMATS:
+        suffix = {"markdown": "md", "junit": "junit.xml"}.get(fmt, fmt)
+        report_job.report(ctx, fmt=fmt, output=folder / f"report.{suffix}", document=None)
+    return 0
+
+
+def _pr(ctx: Context) -> int:
+    try:
+        from jobs import pr as pr_job  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise ListkeeperError("the pr step is not available in this version") from exc
+    result: int = pr_job.pr(ctx, dry_run=False, api_url=None)
+    return result
