@@ -25,11 +25,8 @@ from sqlalchemy import func, select
 from catalog import db
 from catalog.config import Verdicts
 from catalog.errors import ConfigError
-from catalog.importer import document_key, import_readme
-from catalog.markdown import parse_markdown
 from catalog.models import Document, Link, LinkKind, LinkStatus, Run, Section, utcnow
 from catalog.store import DueLink, Result, due_links, host_answers, record
-from catalog.urls import link_key
 from catalog.verdicts import OutcomeKind
 from jobs.context import Context
 from jobs.crawling import run_crawl
@@ -107,6 +104,11 @@ def check_added(ctx: Context, ref: str, readme: Path, options: CheckOptions) -> 
         raise ConfigError(
             f"--added-since {ref}: cannot read {readme} there: {detail.strip()}"
         ) from exc
+
+    # Imported here: only this path parses Markdown, and every check pays for its imports.
+    from catalog.importer import document_key, import_readme
+    from catalog.markdown import parse_markdown
+    from catalog.urls import link_key
 
     doc = document_key(readme)
     before = {link_key(ref_.url, doc) for ref_ in parse_markdown(old).links}

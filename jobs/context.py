@@ -34,8 +34,10 @@ class Context:
         """The catalog, brought to the latest schema on first use."""
         if self._engine is None:
             try:
-                db.upgrade(self.url)
-                self._engine = db.make_engine(self.url)
+                engine = db.make_engine(self.url)
+                if not db.is_current(engine):
+                    db.upgrade(self.url)
+                self._engine = engine
             except SQLAlchemyError as exc:
                 raise ConfigError(
                     f"cannot open the catalog at {_redact(self.url)}: {exc.__class__.__name__}:"

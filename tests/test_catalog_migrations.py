@@ -97,3 +97,17 @@ def test_db_upgrade_from_installed_wheel(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "catalog at revision" in done.stdout
     assert (work / "w.db").exists()
+
+
+def test_schema_head_constant_is_alembic_head(sqlite_url: str) -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(db.alembic_config(sqlite_url))
+    assert script.get_current_head() == db.SCHEMA_HEAD
+    engine = db.make_engine(sqlite_url)
+    try:
+        assert not db.is_current(engine)  # an empty file: no schema yet
+        db.upgrade(sqlite_url)
+        assert db.is_current(engine)
+    finally:
+        engine.dispose()
