@@ -119,6 +119,15 @@ def run_(obj: Context, **options: Any) -> int:
     return run_job.run(obj, run_job.RunOptions(**options))
 
 
+@cli.command("schedule")
+@click.pass_obj
+def schedule_(obj: Context) -> int:
+    """Run the jobs of [schedule.jobs] on their cron expressions until stopped."""
+    from jobs import schedule as schedule_job
+
+    return schedule_job.schedule(obj)
+
+
 @cli.command("discover")
 @click.argument("readme", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.pass_obj
