@@ -20,6 +20,7 @@ from jobs.context import Context
 # the offline web, nor `import` the crawler (start-up time counts in every cron run).
 
 EXIT_OK, EXIT_FAILURE, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2, 3
+REPORT_FORMATS = ["markdown", "json", "html", "junit"]  # catalog.formats.FORMATS (a test)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -243,10 +244,11 @@ def demo_(workdir: Path) -> int:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["markdown", "json"]),
+    type=click.Choice(REPORT_FORMATS),
     default="markdown",
     show_default=True,
-    help="Markdown for a pull request or an issue; JSON for machines (stable shape).",
+    help="Markdown for a pull request or an issue; JSON for machines (stable shape); "
+    "HTML for a maintainer's review; JUnit for CI systems.",
 )
 @click.option(
     "--output",

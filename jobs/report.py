@@ -1,4 +1,4 @@
-"""The report job: the dead-link report of the catalog, as Markdown or JSON."""
+"""The report job: the dead-link report of the catalog, as Markdown, JSON, HTML or JUnit."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import click
 from sqlalchemy.orm import Session
 
 from catalog import db
+from catalog.candidates_view import candidates_for_report
 from catalog.errors import InputError
 from catalog.formats import FORMATS
+from catalog.formats import html as html_format
 from catalog.importer import document_key
 from catalog.queries import document_by_path
 from catalog.reports import Report, build_report
@@ -26,7 +28,12 @@ def report(ctx: Context, fmt: str, output: Path | None, document: str | None) ->
         if document is not None:
             doc_path = _document(session, document)
         result: Report = build_report(session, document_path=doc_path)
-    text = FORMATS[fmt](result)
+        candidates = candidates_for_report(session, doc_path) if fmt == "html" else []
+    if fmt == "html":
+        wayback = bool(ctx.config.raw.get("report", {}).get("wayback", True))
+        text = html_format.format_report(result, candidates=candidates, wayback=wayback)
+    else:
+        text = FORMATS[fmt](result)
     if output is None:
         click.echo(text, nl=False)
     else:

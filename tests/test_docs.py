@@ -34,3 +34,10 @@ def test_quick_start_is_the_two_make_commands() -> None:
     quick = README.split("## Quick start", 1)[1].split("##", 1)[0]
     assert "make demo" in quick and "make test" in quick
     assert "make test" in (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
+
+
+def test_report_format_choices_are_the_formatters() -> None:
+    from catalog.formats import FORMATS
+    from jobs.cli import REPORT_FORMATS
+
+    assert sorted(FORMATS) == sorted(REPORT_FORMATS)
