@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 FeedKind = Literal["rss", "atom", "json", "sitemap", "listing"]
 
@@ -116,3 +116,26 @@ def html_document(html: str) -> object | None:
             return None
     except lxml.etree.ParserError:
         return None
+
+
+def read_xml(body: bytes, what: str) -> tuple[Any, list[str]]:
+    """A recovering, safe parse (no entities, no network): the root and lxml's complaints.
+
+    ``FeedError`` when nothing at all could be read as XML.
+    """
+    import lxml.etree
+
+    parser = lxml.etree.XMLParser(
+        recover=True,
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+        remove_comments=True,
+    )
+    try:
+        root = lxml.etree.fromstring(body, parser=parser)
+    except lxml.etree.XMLSyntaxError as exc:
+        raise FeedError(f"{what} is not XML: {exc}") from exc
+    if root is None:
+        raise FeedError(f"{what} is empty")
+    return root, [str(error) for error in parser.error_log]

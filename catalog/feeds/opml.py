@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import lxml.etree
-
-from catalog.feeds.model import FeedError, OpmlFeed, collapse
+from catalog.feeds.model import FeedError, OpmlFeed, collapse, read_xml
 
 
 def _attr(element: Any, name: str) -> str | None:
@@ -26,15 +24,7 @@ def parse_opml(body: bytes) -> list[OpmlFeed]:
     decides; the same feed listed twice is still one subscription). Broken XML is read as
     far as lxml's recovering parser gets; ``FeedError`` when no ``<opml>``/``<outline>`` at all.
     """
-    parser = lxml.etree.XMLParser(
-        recover=True, resolve_entities=False, no_network=True, huge_tree=False
-    )
-    try:
-        root = lxml.etree.fromstring(body, parser=parser)
-    except lxml.etree.XMLSyntaxError as exc:
-        raise FeedError(f"OPML is not XML: {exc}") from exc
-    if root is None:
-        raise FeedError("OPML is empty")
+    root, _ = read_xml(body, "OPML")
     feeds: list[OpmlFeed] = []
     outlines = [el for el in root.iter() if isinstance(el.tag, str) and el.tag.lower() == "outline"]
     if not outlines and str(root.tag).lower() != "opml":

@@ -29,6 +29,7 @@ from catalog.feeds.model import (
     ParsedFeed,
     collapse,
     parse_w3c_datetime,
+    read_xml,
     shorten,
 )
 
@@ -446,14 +447,7 @@ def _child_text(element: Any, name: str) -> str | None:
 
 
 def _parse_sitemap(body: bytes, url: str) -> ParsedFeed:
-    parser = lxml.etree.XMLParser(**_XML_PARSER_OPTIONS)
-    try:
-        root = lxml.etree.fromstring(body, parser=parser)
-    except lxml.etree.XMLSyntaxError as exc:
-        raise FeedError(f"sitemap is not XML: {exc}") from exc
-    if root is None:
-        raise FeedError("sitemap is empty")
-    errors = [str(error) for error in parser.error_log]
+    root, errors = read_xml(body, "sitemap")
     root_name = _local(root.tag)
     entries: list[FeedEntry] = []
     children: list[str] = []
