@@ -120,6 +120,22 @@ def run_(obj: Context, **options: Any) -> int:
     return run_job.run(obj, run_job.RunOptions(**options))
 
 
+@cli.command("pr")
+@click.option("--dry-run", is_flag=True, help="Print the diff and the pull request's body only.")
+@click.option(
+    "--api-url",
+    metavar="URL",
+    help="GitHub API, e.g. https://HOST/api/v3 for GitHub Enterprise "
+    "[default: [pr] api_url, else https://api.github.com].",
+)
+@click.pass_obj
+def pr_(obj: Context, dry_run: bool, api_url: str | None) -> int:
+    """Branch, commit, push, and open or update the one bot pull request."""
+    from jobs import pr as pr_job
+
+    return pr_job.pr(obj, dry_run=dry_run, api_url=api_url)
+
+
 @cli.command("schedule")
 @click.pass_obj
 def schedule_(obj: Context) -> int:

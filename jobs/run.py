@@ -112,9 +112,6 @@ def _reports(ctx: Context, folder: Path) -> int:
 
 
 def _pr(ctx: Context) -> int:
-    try:
-        from jobs import pr as pr_job  # type: ignore[attr-defined]
-    except ImportError as exc:
-        raise ListkeeperError("the pr step is not available in this version") from exc
-    result: int = pr_job.pr(ctx, dry_run=False, api_url=None)
-    return result
+    from jobs import pr as pr_job
+
+    return pr_job.pr(ctx, dry_run=False, api_url=None)

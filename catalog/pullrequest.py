@@ -1,0 +1,380 @@
+"""The one pull request, as pure logic: settings, what may change, decisions, the body.
+
+No git, no HTTP here (``jobs/pr.py`` and ``jobs/github.py`` do those): this module turns
+the README text and what the catalog knows into the text to propose and the body to
+show, so every rule can be tested on strings.
+
+What may change (``[pr]`` in ``listkeeper.toml``):
+
+- ``rewrite_redirects``: a link whose status is ``redirected`` (a permanent redirect to
+  the same article; redirects to a login wall or another site's home page are classified
+  ``suspect`` or ``blocked`` and never qualify) is rewritten to its final URL, where it is
+  written as a link destination (``[t](url)``, ``<url>``, ``[ref]: url``, ``href="url"``).
+  An ``https`` link is never rewritten to ``http``.
+- ``dead``: ``keep`` (only reported), ``mark`` (a ``*(dead link)*`` note after the link) or
+  ``archive`` (the URL becomes the Wayback Machine's capture nearest the day the link
+  entered the list, ``https://web.archive.org/web/YYYYMMDD/URL``).
+- ``add_candidates``: accepted candidates (entries discovery found and a maintainer
+  accepted) are rendered into the managed regions; with ``false`` they wait.
+
+Decisions remembered:
+
+- ``<!-- listkeeper:ignore REASON until YYYY-MM-DD -->`` on a link's line, or on the
+  line before it, keeps every link of that line as written until the date has passed
+  (without ``until``: for good).
+- A rewrite the bot proposed in a pull request that was then merged or closed while the
+  base README still has the old URL was reverted or refused by a maintainer: it is not
+  proposed again until the redirect's target changes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from email.utils import parseaddr
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from catalog.errors import ConfigError
+from catalog.formats import markdown
+from catalog.reports import Report
+
+DEFAULT_BRANCH = "listkeeper/update"
+DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_AUTHOR = "listkeeper <listkeeper@users.noreply.github.com>"
+DEFAULT_TITLE = "listkeeper: update the list"
+DEAD_MARK = " *(dead link)*"
+BODY_LIMIT = 65_536  # GitHub refuses a longer pull-request body
+MAX_LISTED = 60  # changes listed one by one in the body; the rest are counted
+
+DeadPolicy = Literal["keep", "mark", "archive"]
+DEAD_POLICIES: tuple[str, ...] = ("keep", "mark", "archive")
+
+
+@dataclass(frozen=True)
+class PrSettings:
+    repo: str | None = None  # "owner/name"; None: from the remote's URL
+    base: str | None = None  # None: the remote's default branch
+    branch: str = DEFAULT_BRANCH
+    remote: str = "origin"
+    api_url: str = DEFAULT_API_URL
+    title: str = DEFAULT_TITLE
+    author: str = DEFAULT_AUTHOR
+    rewrite_redirects: bool = True
+    dead: DeadPolicy = "keep"
+    add_candidates: bool = True
+
+    @property
+    def author_name(self) -> str:
+        return parseaddr(self.author)[0] or "listkeeper"
+
+    @property
+    def author_email(self) -> str:
+        return parseaddr(self.author)[1]
+
+
+def settings(raw: Mapping[str, Any], where: str = "config") -> PrSettings:
+    """``[pr]`` of the config, checked: one clear error per wrong key."""
+    table = raw.get("pr", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [pr] must be a table")
+    known = set(PrSettings.__dataclass_fields__)
+    unknown = set(table) - known
+    if unknown:
+        raise ConfigError(f"{where}: [pr]: unknown key(s) {', '.join(sorted(unknown))}")
+    for key in ("repo", "base", "branch", "remote", "api_url", "title", "author"):
+        if key in table and (not isinstance(table[key], str) or not table[key].strip()):
+            raise ConfigError(f"{where}: [pr] {key} must be a non-empty string")
+    for key in ("rewrite_redirects", "add_candidates"):
+        if key in table and not isinstance(table[key], bool):
+            raise ConfigError(f"{where}: [pr] {key} must be true or false")
+    if table.get("dead", "keep") not in DEAD_POLICIES:
+        raise ConfigError(f"{where}: [pr] dead must be one of {', '.join(DEAD_POLICIES)}")
+    repo = table.get("repo")
+    if repo is not None and not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
+        raise ConfigError(f'{where}: [pr] repo must be "owner/name", not {repo!r}')
+    s = PrSettings(**table)
+    if not s.author_email:
+        raise ConfigError(f'{where}: [pr] author must read "Name <email>"')
+    if urlsplit(s.api_url).scheme not in ("http", "https"):
+        raise ConfigError(f"{where}: [pr] api_url must be an http(s) URL")
+    return s
+
+
+def repo_from_url(url: str) -> str | None:
+    """``owner/name`` of a GitHub-style remote URL (https, ssh or scp-like), else None."""
+    url = url.strip()
+    if "://" in url:
+        parts = urlsplit(url)
+        path = parts.path if parts.netloc else ""
+    elif re.match(r"^[\w.-]+@[\w.-]+:", url):
+        path = url.split(":", 1)[1]
+    else:
+        return None  # a local path: no repository name to guess
+    m = re.fullmatch(r"/?([\w.-]+)/([\w.-]+?)(?:\.git)?/?", path)
+    return f"{m[1]}/{m[2]}" if m else None
+
+
+# --- ignore comments ------------------------------------------------------------------
+
+_IGNORE = re.compile(
+    r"<!--\s*listkeeper:ignore\b(?P<reason>.*?)(?:\buntil\s+(?P<until>\d{4}-\d{2}-\d{2}))?\s*-->"
+)
+
+
+@dataclass(frozen=True)
+class Ignore:
+    reason: str
+    until: date | None  # None: for good
+    line: int  # 1-based line of the comment
+
+    def active(self, today: date) -> bool:
+        return self.until is None or today <= self.until
+
+
+def ignores(text: str, today: date) -> dict[int, Ignore]:
+    """Lines (1-based) kept as written: the comment's own line, and the next one when the
+    comment stands on a line of its own (a comment after a link covers that line only).
+
+    An expired comment (its date passed) keeps nothing; a malformed date is no date.
+    """
+    covered: dict[int, Ignore] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        for m in _IGNORE.finditer(line):
+            until = None
+            if m["until"]:
+                try:
+                    until = date.fromisoformat(m["until"])
+                except ValueError:
+                    until = None
+            found = Ignore(reason=m["reason"].strip(), until=until, line=number)
+            if not found.active(today):
+                continue
+            covered.setdefault(number, found)
+            if not _IGNORE.sub("", line).strip():  # a comment on a line of its own
+                covered.setdefault(number + 1, found)
+    return covered
+
+
+# --- changes --------------------------------------------------------------------------
+
+ChangeKind = Literal["rewrite", "mark", "archive"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change the bot may make to every place ``old`` is written as a link."""
+
+    kind: ChangeKind
+    old: str  # the URL as written in the README
+    new: str = ""  # the URL written instead (rewrite, archive)
+    lines: tuple[int, ...] = ()  # where the catalog saw it, for the body
+
+
+@dataclass(frozen=True)
+class Applied:
+    change: Change
+    line: int  # 1-based, in the proposed text
+
+
+@dataclass(frozen=True)
+class Skipped:
+    change: Change
+    why: str  # plain text (untrusted parts included): escaped when shown
+    line: int | None = None
+
+
+@dataclass
+class Outcome:
+    text: str
+    applied: list[Applied] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def proposed(self, kind: ChangeKind) -> list[Change]:
+        seen: dict[tuple[str, str], Change] = {}
+        for a in self.applied:
+            if a.change.kind == kind:
+                seen.setdefault((a.change.old, a.change.new), a.change)
+        return list(seen.values())
+
+
+def rewrite_allowed(old: str, new: str) -> bool:
+    """A final URL that may replace ``old``: http(s), different, never a downgrade."""
+    a, b = urlsplit(old if "://" in old else "https://" + old), urlsplit(new)
+    if b.scheme not in ("http", "https") or not b.netloc or new == old:
+        return False
+    return not (a.scheme == "https" and b.scheme == "http")
+
+
+def archive_url(url: str, since: date) -> str:
+    """The Wayback Machine's capture nearest *since* (it redirects to the closest one)."""
+    return f"https://web.archive.org/web/{since:%Y%m%d}/{url}"
+
+
+def _destination(old: str) -> re.Pattern[str]:
+    # ``old`` where Markdown or HTML reads it as a link destination, and nowhere else.
+    return re.compile(
+        r"(?P<pre>\]\(<?|(?<![\w\]])<|^\s*\[[^\]]+\]:[ \t]+<?|href=[\"'])"
+        + re.escape(old)
+        + r"(?=[)\s>\"']|$)",
+        re.MULTILINE,
+    )
+
+
+def _marked(old: str) -> re.Pattern[str]:
+    # The whole inline link ``[text](old "title")`` (or ``<old>``), to put a note after it.
+    return re.compile(
+        r"(?:\]\(<?"
+        + re.escape(old)
+        + r">?(?:\s+\"[^\"]*\")?\)|(?<![\w\]])<"
+        + re.escape(old)
+        + ">)"
+        r"(?!" + re.escape(DEAD_MARK) + ")"
+    )
+
+
+def _replacer(new: str) -> Callable[[re.Match[str]], str]:
+    return lambda m: m["pre"] + new
+
+
+def apply_changes(
+    text: str,
+    changes: Iterable[Change],
+    *,
+    today: date,
+    rejected: Iterable[tuple[str, str]] = (),
+) -> Outcome:
+    """*text* with the allowed changes made, line by line, and what was left and why."""
+    refused = set(rejected)
+    todo: list[Change] = []
+    out = Outcome(text=text)
+    for change in changes:
+        if change.kind == "rewrite" and (change.old, change.new) in refused:
+            why = "a maintainer reverted or refused this rewrite before"
+            out.skipped.append(Skipped(change, why))
+        else:
+            todo.append(change)
+    kept = ignores(text, today)
+    lines = text.splitlines(keepends=True)
+    ignored_seen: set[tuple[str, int]] = set()
+    for index, line in enumerate(lines):
+        number = index + 1
+        for change in todo:
+            pattern = _marked(change.old) if change.kind == "mark" else _destination(change.old)
+            if not pattern.search(line):
+                continue
+            if number in kept:
+                if (change.old, kept[number].line) not in ignored_seen:
+                    ignored_seen.add((change.old, kept[number].line))
+                    ign = kept[number]
+                    until = f" until {ign.until.isoformat()}" if ign.until else ""
+                    why = f"kept on purpose{until}" + (f": {ign.reason}" if ign.reason else "")
+                    out.skipped.append(Skipped(change, why, number))
+                continue
+            if change.kind == "mark":
+                line = pattern.sub(lambda m: m[0] + DEAD_MARK, line)
+            else:
+                line = pattern.sub(_replacer(change.new), line)
+            out.applied.append(Applied(change, number))
+        lines[index] = line
+    out.text = "".join(lines)
+    return out
+
+
+# --- reverted rewrites ----------------------------------------------------------------
+
+
+def refused_rewrites(
+    last: Mapping[str, Any] | None, *, open_pr: bool, base_text: str
+) -> list[tuple[str, str]]:
+    """The rewrites not to propose again, from the last ``pr`` run's stats.
+
+    Carried forward: those refused before. Added: those the last run proposed in a pull
+    request that is no longer open (merged or closed) while the base still has the old
+    URL — a maintainer reverted them or closed the pull request over them.
+    """
+    if not last:
+        return []
+    refused = {(str(a), str(b)) for a, b in last.get("refused", [])}
+    if last.get("pr") is not None and not open_pr:
+        for old, new in last.get("proposed", []):
+            if _destination(str(old)).search(base_text):
+                refused.add((str(old), str(new)))
+    return sorted(refused)
+
+
+# --- the body -------------------------------------------------------------------------
+
+
+def _change_line(change: Change, line: int | None) -> str:
+    where = f"line {line}: " if line else ""
+    if change.kind == "rewrite":
+        return f"- {where}{markdown.code(change.old)} → {markdown.code(change.new)} (moved)"
+    if change.kind == "archive":
+        return f"- {where}{markdown.code(change.old)} → archived copy {markdown.code(change.new)}"
+    return f"- {where}{markdown.code(change.old)} marked as a dead link"
+
+
+def body(
+    report: Report,
+    outcome: Outcome,
+    *,
+    readme: str,
+    limit: int = BODY_LIMIT - 1_000,
+) -> str:
+    """The pull request's body: what changed, what was not and why, then the report.
+
+    Everything from the web or the README (URLs, reasons, titles) is escaped and its
+    ``@mentions`` and ``fixes #N`` are defused: a body never pings or closes anything.
+    """
+    parts = [
+        f"listkeeper re-rendered {markdown.text(readme)} from its catalog"
+        f"{' and made the changes below' if outcome.applied else ''}. "
+        "Merge it as is, or push your own commits to the base branch: "
+        "listkeeper never force-pushes over commits that are not its own.\n\n"
+    ]
+    if outcome.applied:
+        parts.append(f"### Changes ({len(outcome.applied)})\n\n")
+        shown = [_change_line(a.change, a.line) for a in outcome.applied[:MAX_LISTED]]
+        more = len(outcome.applied) - MAX_LISTED
+        parts.append("\n".join(shown) + (f"\n- …and {more} more" if more > 0 else "") + "\n\n")
+    if outcome.skipped:
+        parts.append(f"### Not proposed ({len(outcome.skipped)})\n\n")
+        rows = [
+            _change_line(s.change, s.line) + f" — not changed: {markdown.text(s.why)}"
+            for s in outcome.skipped[:MAX_LISTED]
+        ]
+        more = len(outcome.skipped) - MAX_LISTED
+        parts.append("\n".join(rows) + (f"\n- …and {more} more" if more > 0 else "") + "\n\n")
+    head = "".join(parts)
+    room = max(limit - len(head), 2_000)
+    return head + markdown.format_report(report, max_chars=min(room, markdown.MAX_CHARS))
+
+
+def changes_from(
+    rows: Sequence[tuple[str, int, str, str | None, date]], settings: PrSettings
+) -> list[Change]:
+    """Changes from ``(written, line, status, final_url, listed_since)`` rows of the catalog."""
+    found: dict[tuple[str, str], list[int]] = {}
+    kinds: dict[tuple[str, str], ChangeKind] = {}
+    for written, line, status, final_url, since in rows:
+        if status == "redirected" and settings.rewrite_redirects and final_url:
+            if not rewrite_allowed(written, final_url):
+                continue
+            key = (written, final_url)
+            kinds[key] = "rewrite"
+        elif status == "dead" and settings.dead == "mark":
+            key = (written, "")
+            kinds[key] = "mark"
+        elif status == "dead" and settings.dead == "archive" and "://" in written:
+            key = (written, archive_url(written, since))
+            kinds[key] = "archive"
+        else:
+            continue
+        found.setdefault(key, []).append(line)
+    return [
+        Change(kind=kinds[key], old=key[0], new=key[1], lines=tuple(sorted(set(lines))))
+        for key, lines in found.items()
+    ]
