@@ -168,3 +168,33 @@ def host_of(url: str) -> str | None:
     except ValueError:
         return None
     return host or None
+
+
+Rule = tuple["re.Pattern[str]", str]
+
+
+def parse_rules(rules: list[str], where: str) -> list[Rule]:
+    """``"PATTERN REPLACEMENT"`` strings (lychee's remap convention) as compiled rules."""
+    import re
+
+    from catalog.errors import ConfigError
+
+    out: list[Rule] = []
+    for rule in rules:
+        pattern, _, replacement = str(rule).partition(" ")
+        if not replacement.strip():
+            raise ConfigError(f"{where}: rule {rule!r} needs 'PATTERN REPLACEMENT'")
+        try:
+            out.append((re.compile(pattern), replacement.strip()))
+        except re.error as exc:
+            raise ConfigError(f"{where}: bad regular expression {pattern!r}: {exc}") from exc
+    return out
+
+
+def rewrite(url: str, rules: list[Rule]) -> str:
+    """The URL after the first rule that changes it (or as it was)."""
+    for pattern, replacement in rules:
+        new = pattern.sub(replacement, url)
+        if new != url:
+            return new
+    return url

@@ -27,6 +27,7 @@ from catalog.config import Verdicts
 from catalog.errors import ConfigError
 from catalog.models import Document, Link, LinkKind, LinkStatus, Run, Section, utcnow
 from catalog.store import DueLink, Result, due_links, host_answers, record
+from catalog.urls import Rule, parse_rules, rewrite
 from catalog.verdicts import OutcomeKind
 from jobs.context import Context
 from jobs.crawling import run_crawl
@@ -43,6 +44,8 @@ class CheckOptions:
     timeout: float | None = None
     allow_private: bool = False
     fail_on: str = "dead"
+    queue: str | None = None  # redis://HOST:PORT/DB: enqueue for `listkeeper worker`
+    wait: bool = False  # with queue: wait until the workers drain it, then summarise
 
 
 @dataclass
@@ -50,7 +53,8 @@ class CheckConfig:
     """The ``[check]`` table of listkeeper.toml."""
 
     exclude: list[re.Pattern[str]] = field(default_factory=list)
-    remap: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
+    remap: list[Rule] = field(default_factory=list)  # URL as written → URL fetched
+    unmap: list[str] = field(default_factory=list)  # URL fetched → URL to report and write
     ttl_hours: float = 20.0
     batch_size: int = 500
     allow_networks: list[str] = field(default_factory=list)
@@ -69,17 +73,12 @@ class CheckConfig:
                     if line.strip() and not line.lstrip().startswith("#")
                 ]
             exclude = [re.compile(p) for p in patterns]
-            remap = []
-            for rule in raw.get("remap", []):
-                pattern, _, replacement = str(rule).partition(" ")
-                if not replacement.strip():
-                    raise ConfigError(f"{where}: remap rule {rule!r} needs 'PATTERN REPLACEMENT'")
-                remap.append((re.compile(pattern), replacement.strip()))
         except re.error as exc:
             raise ConfigError(f"{where}: bad regular expression: {exc}") from exc
         return cls(
             exclude=exclude,
-            remap=remap,
+            remap=parse_rules(raw.get("remap", []), f"{where} remap"),
+            unmap=list(raw.get("unmap", [])),
             ttl_hours=float(raw.get("ttl_hours", 20.0)),
             batch_size=int(raw.get("batch_size", 500)),
             allow_networks=list(raw.get("allow_networks", [])),
@@ -144,6 +143,10 @@ def check(ctx: Context, options: CheckOptions) -> int:
     engine = ctx.engine()
     verdicts = ctx.config.verdicts
     ttl = timedelta(hours=cfg.ttl_hours)
+    if options.queue:
+        from jobs.worker import ensure_idle
+
+        ensure_idle(options.queue)  # before a run is opened: one queued run at a time
     with db.session_scope(engine) as s:
         run = Run(job="check")
         s.add(run)
@@ -168,7 +171,18 @@ def check(ctx: Context, options: CheckOptions) -> int:
             decided.append(_result(link, OutcomeKind.EXCLUDED, f"{link.kind.value} link"))
     with db.session_scope(engine) as s:
         record(s, decided, verdicts=verdicts, ttl=ttl, run_id=run_id)
-    if web:
+    if web and options.queue:
+        from jobs.worker import enqueue, wait_drained
+
+        links, settings = _crawl_job(ctx, cfg, options, web, host_statuses, run_id)
+        enqueue(options.queue, run_id, settings, links)
+        if not options.wait:
+            click.echo(
+                f"queued {len(links)} links for run {run_id}; `listkeeper worker` checks them"
+            )
+            return 0
+        wait_drained(options.queue)
+    elif web:
         _crawl(ctx, cfg, options, web, host_statuses, run_id)
     return _finish(engine, run_id, len(due), options)
 
@@ -209,14 +223,6 @@ def _key_of(engine: Any, link_id: int) -> str:
         return s.scalar(select(Link.key).where(Link.id == link_id)) or ""
 
 
-def _remap(url: str, rules: list[tuple[re.Pattern[str], str]]) -> str:
-    for pattern, replacement in rules:
-        new = pattern.sub(replacement, url)
-        if new != url:
-            return new
-    return url
-
-
 def _crawl(
     ctx: Context,
     cfg: CheckConfig,
@@ -225,10 +231,28 @@ def _crawl(
     host_statuses: dict[str, list[int | None]],
     run_id: int,
 ) -> None:
+    links, settings = _crawl_job(ctx, cfg, options, web, host_statuses, run_id)
+    run_crawl(
+        "links",
+        {"links": links},
+        settings,
+        watch=lambda proc: _progress(ctx, proc, run_id, len(links)),
+    )
+
+
+def _crawl_job(
+    ctx: Context,
+    cfg: CheckConfig,
+    options: CheckOptions,
+    web: list[DueLink],
+    host_statuses: dict[str, list[int | None]],
+    run_id: int,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The links to crawl and the Scrapy settings, for a local crawl or the queue."""
     links = [
         {
             "id": link.id,
-            "url": _remap(_web_url(link), cfg.remap),
+            "url": rewrite(_web_url(link), cfg.remap),
             "etag": link.etag,
             "last_modified": link.last_modified,
             "want_body": link.status == LinkStatus.UNCHECKED,
@@ -241,6 +265,7 @@ def _crawl(
         "STORE_BATCH_SIZE": cfg.batch_size,
         "STORE_TTL_HOURS": cfg.ttl_hours,
         "STORE_VERDICTS": vars(ctx.config.verdicts),
+        "STORE_UNMAP": cfg.unmap,
         "CLASSIFY_HOST_STATUSES": host_statuses,
         "CLASSIFY_ACCEPT": {h: v["accept"] for h, v in cfg.hosts.items() if "accept" in v},
         "LINKS_HOST_HEADERS": {h: v["headers"] for h, v in cfg.hosts.items() if "headers" in v},
@@ -257,12 +282,7 @@ def _crawl(
         settings["CONCURRENT_REQUESTS_PER_DOMAIN"] = options.per_host
     if options.timeout:
         settings["DOWNLOAD_TIMEOUT"] = options.timeout
-    run_crawl(
-        "links",
-        {"links": links},
-        settings,
-        watch=lambda proc: _progress(ctx, proc, run_id, len(links)),
-    )
+    return links, settings
 
 
 def _progress(ctx: Context, proc: subprocess.Popen[str], run_id: int, total: int) -> None:

@@ -8,7 +8,10 @@ check, render and the reports on an embedded SQLite catalog.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
+import subprocess
 from importlib import resources
 from pathlib import Path
 
@@ -17,10 +20,9 @@ import click
 from crawler.offlineweb.sample import article_html
 from crawler.offlineweb.server import OfflineWeb
 from crawler.offlineweb.spec import Page, Web
-from crawler.offlineweb.wiring import check_toml, port_remap
-from jobs import check as check_job
-from jobs import readme as readme_job
-from jobs import report as report_job
+from crawler.offlineweb.wiring import check_toml, port_remap, port_unmap
+from jobs import pr as pr_job
+from jobs import run as run_job
 from jobs.context import Context
 
 ARTICLES = {
@@ -71,6 +73,8 @@ def demo_web() -> Web:
 
 
 def demo(workdir: Path) -> int:
+    """Copy the sample list into ``workdir`` (a git clone with a local remote), serve its
+    web, run the whole job, then a dry-run pull request."""
     workdir.mkdir(parents=True, exist_ok=True)
     sample = resources.files("catalog") / "sample"
     for name in ("README.md", "listkeeper.toml"):
@@ -78,25 +82,46 @@ def demo(workdir: Path) -> int:
             shutil.copyfile(src, workdir / name)
     for stale in workdir.glob("listkeeper.db*"):
         stale.unlink()
-    readme = workdir / "README.md"
+    _git_clone(workdir)
+    config = workdir / "listkeeper.toml"
+    ctx = Context(config_path=config, db_url=f"sqlite:///{(workdir / 'listkeeper.db').resolve()}")
     with OfflineWeb(demo_web(), tls=True) as ow:
-        config = workdir / "listkeeper.toml"
-        wiring = check_toml(ow, allow_networks=["127.77.0.0/16"], remap=port_remap(ow))
-        config.write_text(config.read_text() + "\n" + wiring)
-        ctx = Context(
-            config_path=config, db_url=f"sqlite:///{(workdir / 'listkeeper.db').resolve()}"
+        wiring = check_toml(
+            ow, allow_networks=["127.77.0.0/16"], remap=port_remap(ow), unmap=port_unmap()
         )
+        config.write_text(config.read_text() + f'\n[report]\ndir = "."\n\n{wiring}')
         click.echo(f"demo: offline web on 127.77.0.0/16 port {ow.port} (https {ow.tls_port})")
         click.echo(f"demo: working in {workdir}/ with catalog {ctx.url}")
-        click.echo("== import")
-        readme_job.import_(ctx, readme)
-        click.echo("== check")
-        check_job.check(ctx, check_job.CheckOptions(fail_on="never"))
-    click.echo("== render")
-    readme_job.render(ctx, readme, check=False, diff=False, adopt=False)
-    click.echo("== report")
-    for fmt, name in (("markdown", "report.md"), ("json", "report.json")):
-        report_job.report(ctx, fmt=fmt, output=workdir / name, document=None)
+        code = run_job.run(ctx, run_job.RunOptions(fail_on="never", report_dir=workdir))
+    # The pull request, as a dry run: the GitHub API is not for a demo.
+    with config.open("a") as fh:
+        fh.write('\n[pr]\nrepo = "listkeeper/sample"\nbase = "main"\ndead = "mark"\n')
+    ctx = Context(config_path=config, db_url=ctx.url)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        pr_job.pr(ctx, dry_run=True, api_url=None)
+    (workdir / "pull-request.txt").write_text(out.getvalue())
     click.echo((workdir / "report.md").read_text().split("\n### ", 1)[0].strip())
-    click.echo(f"demo: done; see {readme}, {workdir / 'report.md'} and {workdir / 'report.json'}")
-    return readme_job.render(ctx, readme, check=True, diff=False, adopt=False)
+    click.echo("demo: done; see")
+    for name in ("README.md", "report.html", "report.md", "report.json", "pull-request.txt"):
+        click.echo(f"  {workdir / name}")
+    return code
+
+
+def _git_clone(workdir: Path) -> None:
+    """Make ``workdir`` a clone of a local bare remote whose main holds the sample list."""
+    remote = workdir / "remote.git"
+    shutil.rmtree(workdir / ".git", ignore_errors=True)
+    shutil.rmtree(remote, ignore_errors=True)
+    git = ["git", "-c", "user.name=demo", "-c", "user.email=demo@example.invalid"]
+
+    def run(*args: str) -> None:
+        subprocess.run([*git, *args], cwd=workdir, check=True, capture_output=True)
+
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True, capture_output=True)
+    run("init", "-q", "-b", "main")
+    (workdir / ".gitignore").write_text("listkeeper.db*\nremote.git/\nreport.*\npull-request.txt\n")
+    run("add", "README.md", "listkeeper.toml", ".gitignore")
+    run("commit", "-q", "-m", "The sample list")
+    run("remote", "add", "origin", str(remote.resolve()))
+    run("push", "-q", "origin", "main")

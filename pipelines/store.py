@@ -15,13 +15,21 @@ from twisted.internet.threads import deferToThread
 from catalog import db
 from catalog.config import Verdicts
 from catalog.store import Result, record
+from catalog.urls import Rule, parse_rules, rewrite
 from crawler.items import CheckItem
 
 
 class StorePipeline:
     def __init__(
-        self, url: str, batch_size: int, verdicts: Verdicts, ttl: timedelta, run_id: int | None
+        self,
+        url: str,
+        batch_size: int,
+        verdicts: Verdicts,
+        ttl: timedelta,
+        run_id: int | None,
+        unmap: list[Rule] | None = None,
     ) -> None:
+        self.unmap = unmap or []  # back from the URLs fetched (remap) to the web's own
         self.url = url
         self.batch_size = batch_size
         self.verdicts = verdicts
@@ -39,6 +47,7 @@ class StorePipeline:
             Verdicts(**s.getdict("STORE_VERDICTS")),
             timedelta(hours=s.getfloat("STORE_TTL_HOURS", 20.0)),
             s.getint("STORE_RUN_ID") or None,
+            parse_rules(s.getlist("STORE_UNMAP"), "[check] unmap"),
         )
 
     def open_spider(self) -> None:
@@ -55,9 +64,9 @@ class StorePipeline:
                 checked_at=item.checked_at,
                 method=item.method,
                 http_status=item.http_status,
-                final_url=item.final_url,
+                final_url=rewrite(item.final_url, self.unmap) if item.final_url else None,
                 error=item.error,
-                redirects=[list(hop) for hop in item.redirects] or None,
+                redirects=[[code, rewrite(u, self.unmap)] for code, u in item.redirects] or None,
                 elapsed_ms=item.elapsed_ms,
                 etag=item.etag,
                 last_modified=item.last_modified,

@@ -24,6 +24,10 @@ def test_demo_runs_the_whole_job(tmp_path: Path, capsys: pytest.CaptureFixture[s
     readme = (tmp_path / "demo" / "README.md").read_text()
     assert "| [A](#a-companies)  |" in readme  # the A–Z index was rendered
     assert "history starts now" in result.err
+    assert "<table" in (tmp_path / "demo" / "report.html").read_text()
+    pr = (tmp_path / "demo" / "pull-request.txt").read_text()  # the dry-run pull request
+    # The permanent redirect is proposed as its target, as the web knows it (no test port).
+    assert "+- [How Initech Moved Payroll to a Queue](https://initech.test/blog/2024/" in pr
 
 
 def test_check_stores_page_metadata_and_extract_prints_it(

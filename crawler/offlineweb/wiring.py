@@ -23,6 +23,7 @@ def check_toml(
     *,
     allow_networks: list[str] | None = None,
     remap: list[str] | None = None,
+    unmap: list[str] | None = None,
     check: dict[str, Any] | None = None,
     settings: dict[str, Any] | None = None,
 ) -> str:
@@ -35,6 +36,7 @@ def check_toml(
         "[check]",
         f"allow_networks = {toml_value(allow_networks or [])}",
         f"remap = {toml_value(remap or [])}",
+        f"unmap = {toml_value(unmap or [])}",
         *(f"{k} = {toml_value(v)}" for k, v in (check or {}).items()),
         "",
         "[check.settings]",
@@ -44,6 +46,12 @@ def check_toml(
         *(f"{toml_value(k)} = {toml_value(v)}" for k, v in ow.dns_map().items()),
     ]
     return "\n".join(lines) + "\n"
+
+
+def port_unmap(suffix: str = ".test") -> list[str]:
+    """The way back: ``https://x.test:PORT/...`` as ``https://x.test/...`` in reports."""
+    pattern = r"[A-Za-z0-9.-]+" + suffix.replace(".", r"\.")
+    return [rf"^(https?)://({pattern}):\d+/ \1://\2/"]
 
 
 def port_remap(ow: OfflineWeb, suffix: str = ".test") -> list[str]:
