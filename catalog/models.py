@@ -10,6 +10,7 @@ them.
 from __future__ import annotations
 
 import enum
+import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,7 +38,19 @@ NAMING_CONVENTION = {
 }
 
 
+CLOCK_ENV = "LISTKEEPER_NOW"
+
+
 def utcnow() -> datetime:
+    """Now, in UTC: the one clock of the catalog, the crawl and the reports.
+
+    ``LISTKEEPER_NOW`` (ISO 8601) replaces it, in this process and the crawls it starts:
+    an injectable clock for tests and for replaying a day, never a sleep.
+    """
+    fixed = os.environ.get(CLOCK_ENV)
+    if fixed:
+        moment = datetime.fromisoformat(fixed)
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
     return datetime.now(UTC)
 
 

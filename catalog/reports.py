@@ -26,6 +26,7 @@ from catalog.models import (
     Occurrence,
     PageMetadata,
     Section,
+    utcnow,
 )
 
 EVIDENCE_CHECKS = 5  # the last N checks shown for a link that is not ok
@@ -132,7 +133,7 @@ def build_report(
     session: Session, *, document_path: str | None = None, now: datetime | None = None
 ) -> Report:
     """Every link written in the catalog's documents (or in *document_path*), worst first."""
-    now = (now or datetime.now(UTC)).astimezone(UTC)
+    now = (now or utcnow()).astimezone(UTC)
     occ = select(Occurrence.link_id)
     if document_path is not None:
         occ = occ.join(Document, Occurrence.document_id == Document.id).where(

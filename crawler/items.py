@@ -10,8 +10,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from catalog.models import utcnow
 
 BODY_SAMPLE_CHARS = 4096  # how much of a body a check keeps for classification
 
@@ -76,7 +78,7 @@ class CheckItem:
     fragment: str | None = None  # the URL's #fragment, if any
     fragment_found: bool | None = None  # None: not checked
     elapsed_ms: int | None = None
-    checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    checked_at: datetime = field(default_factory=utcnow)
     not_modified: bool = False  # a 304 answer to a conditional request
     etag: str | None = None  # validators to send next time (conditional GET)
     last_modified: str | None = None

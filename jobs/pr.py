@@ -26,7 +26,7 @@ import os
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -53,7 +53,7 @@ PRIVATE_HEAD = "refs/listkeeper/head"
 
 def today() -> date:
     """The day ignore comments are compared with (tests replace it)."""
-    return datetime.now(UTC).date()
+    return utcnow().date()
 
 
 class GitError(ListkeeperError):
