@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
@@ -21,7 +22,7 @@ from crawler.settings import SETTINGS
 from crawler.spiders.feeds import FeedsSpider
 from crawler.spiders.links import LinksSpider
 
-SPIDERS = {"links": LinksSpider, "feeds": FeedsSpider}
+SPIDERS: dict[str, type[scrapy.Spider]] = {"links": LinksSpider, "feeds": FeedsSpider}
 
 
 def settings_for(overrides: dict[str, Any]) -> Settings:
@@ -39,7 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     # LOG_LEVEL filters at the handler only; records below it would still be built.
     for name in ("scrapy", "twisted", "py.warnings"):
         logging.getLogger(name).setLevel(settings.get("LOG_LEVEL"))
-    spider = SPIDERS[job.get("spider", "links")]
+    name = job.get("spider", "links")
+    if name == "queued-links":  # listkeeper worker; imported here: only workers need redis
+        from crawler.spiders.queued import QueuedLinksSpider
+
+        SPIDERS[name] = QueuedLinksSpider
+    spider = SPIDERS[name]
     process.crawl(spider, **job.get("arguments", {"links": job.get("links", [])}))
     process.start()
     return 0

@@ -89,12 +89,18 @@ def render(obj: Context, readme: Path, check: bool, diff: bool, adopt: bool) -> 
     metavar="GIT_REF",
     help="Check only the links README gained since GIT_REF (for pull requests).",
 )
+@click.option(
+    "--queue", metavar="URL", help="Enqueue for `listkeeper worker` (redis://HOST:PORT/DB)."
+)
+@click.option("--wait", is_flag=True, help="With --queue: wait until the workers drain it.")
 @click.argument("readme", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.pass_obj
 def check_(obj: Context, added_since: str | None, readme: Path | None, **options: Any) -> int:
     """Check the links that are due; exit 2 when a link is confirmed dead."""
     from jobs import check as check_job
 
+    if options["wait"] and not options["queue"]:
+        raise click.UsageError("--wait goes with --queue")
     opts = check_job.CheckOptions(**options)
     if added_since:
         return check_job.check_added(obj, added_since, readme or obj.config.readme, opts)
@@ -134,6 +140,17 @@ def pr_(obj: Context, dry_run: bool, api_url: str | None) -> int:
     from jobs import pr as pr_job
 
     return pr_job.pr(obj, dry_run=dry_run, api_url=api_url)
+
+
+@cli.command("worker")
+@click.option("--queue", "queue_url", required=True, metavar="URL", help="redis://HOST:PORT/DB")
+@click.option("--exit-when-empty", is_flag=True, help="Stop once the queue is drained.")
+@click.pass_obj
+def worker_(obj: Context, queue_url: str, exit_when_empty: bool) -> int:
+    """A distributed crawl worker: check the links queued by `check --queue`."""
+    from jobs import worker as worker_job
+
+    return worker_job.worker(queue_url, exit_when_empty=exit_when_empty, db_url=obj.db_url)
 
 
 @cli.command("schedule")

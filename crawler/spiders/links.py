@@ -1,8 +1,8 @@
 """The link-check spider: one request per page, one CheckItem per link.
 
-Links arrive from a source (the catalog's due list, through the job file; later a Redis
-queue), never from the database directly. ``page#a`` and ``page#b`` share one request and
-give two items, since Scrapy's dupefilter ignores fragments.
+Links arrive from a source (the catalog's due list, through the job file; or a Redis
+queue, crawler.spiders.queued), never from the database directly. ``page#a`` and ``page#b``
+share one request and give two items, since Scrapy's dupefilter ignores fragments.
 """
 
 from __future__ import annotations
@@ -78,13 +78,19 @@ class LinksSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for page in self.pages:
-            if page.want_body:
-                # The probe goes first in the host's queue, so that its pages are not held
-                # back waiting for it at the end.
-                parts = urlsplit(page.url)
-                if probe := self._probe(parts.scheme, parts.netloc):
-                    yield probe
-            yield self._request(page)
+            for request in self.requests_for(page):
+                yield request
+
+    def requests_for(self, page: Page) -> Iterator[scrapy.Request]:
+        """A page's request, after its host's probe when that is still to be sent (a source
+        other than the job file, e.g. crawler.spiders.queued, feeds pages through this)."""
+        if page.want_body:
+            # The probe goes first in the host's queue, so that its pages are not held
+            # back waiting for it at the end.
+            parts = urlsplit(page.url)
+            if probe := self._probe(parts.scheme, parts.netloc):
+                yield probe
+        yield self._request(page)
 
     def _probe(self, scheme: str, host: str) -> scrapy.Request | None:
         """Once per host: a random path, whose answer tells this host's soft 404s."""

@@ -1,0 +1,206 @@
+"""``listkeeper worker --queue URL`` and the queue side of ``listkeeper check --queue``.
+
+``check --queue`` selects the due links as a local check does, decides the local ones, and
+puts the web ones in Redis with the Scrapy settings a local crawl of that run would get
+(``crawler.queue``). Any number of workers, on any machines that reach Redis and the
+catalog, consume it: for each queued run a worker starts a crawl in a child process
+(``python -m crawler.crawl``, spider ``queued-links``) with those settings plus the
+shared per-host limit (crawler.middlewares.sharedhost) and the acknowledging store
+pipeline (pipelines.queued). The child ends when the queue is drained (nothing pending,
+nothing leased by any worker); the worker then polls for the next run (backing off to
+``POLL_MAX`` seconds) until SIGTERM/SIGINT, which it passes on to the crawl (Scrapy shuts
+down cleanly: stored links are acknowledged, the others given back to the queue), or,
+with ``exit_when_empty``, it stops at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import click
+import redis
+
+from catalog.errors import ConfigError, ListkeeperError
+from crawler.queue import Queue, QueueBusy
+from crawler.settings import SETTINGS
+
+POLL_MIN, POLL_MAX = 0.2, 5.0  # seconds between looks at an empty queue
+
+
+def _queue(url: str) -> Queue:
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"--queue {url}: expected redis://HOST:PORT/DB")
+    queue = Queue(url)
+    try:
+        queue.ping()
+    except redis.RedisError as exc:
+        raise ListkeeperError(f"cannot reach the queue at {url}: {exc}; is Redis running?") from exc
+    return queue
+
+
+def ensure_idle(url: str) -> None:
+    """A ConfigError while links of another run are still queued."""
+    queue = _queue(url)
+    try:
+        pending, leased = queue.status()
+        if pending or leased:
+            raise ConfigError(
+                f"the queue at {url} still holds {pending + leased} links of run"
+                f" {queue.job_id()}: let the workers finish (check --queue {url} --wait)"
+            )
+    finally:
+        queue.close()
+
+
+def _absolute_sqlite(url: str) -> str:
+    """Workers may start elsewhere: a relative SQLite path is made absolute."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        database = parsed.database or ""
+        if not Path(database).is_absolute():
+            return parsed.set(database=str(Path(database).resolve())).render_as_string(
+                hide_password=False
+            )
+    return url
+
+
+def enqueue(url: str, run_id: int, settings: dict[str, Any], links: list[dict[str, Any]]) -> int:
+    job_settings = dict(settings)
+    job_settings["STORE_DATABASE_URL"] = _absolute_sqlite(settings["STORE_DATABASE_URL"])
+    queue = _queue(url)
+    try:
+        return queue.enqueue(str(run_id), job_settings, links)
+    except QueueBusy as exc:
+        raise ConfigError(f"the queue at {url}: {exc}") from exc
+    finally:
+        queue.close()
+
+
+def wait_drained(url: str, *, poll_max: float = 2.0) -> None:
+    """Until nothing is pending and nothing is leased (every link stored and acknowledged)."""
+    queue = _queue(url)
+    delay = POLL_MIN
+    try:
+        while True:
+            pending, leased = queue.status()
+            if not pending and not leased:
+                break
+            time.sleep(delay)
+            delay = min(delay * 1.5, poll_max)
+        if given_up := queue.given_up():
+            click.echo(
+                f"{len(given_up)} links failed on every delivery and stay due for the next run",
+                err=True,
+            )
+    finally:
+        queue.close()
+
+
+def crawl_settings(url: str, job_settings: dict[str, Any], db_url: str | None) -> dict[str, Any]:
+    """The run's settings plus what makes a crawl a queue worker."""
+    settings = dict(job_settings)
+    settings["QUEUE_URL"] = url
+    if db_url:
+        settings["STORE_DATABASE_URL"] = db_url
+    settings["DOWNLOADER_MIDDLEWARES"] = {
+        **settings.get("DOWNLOADER_MIDDLEWARES", {}),
+        "crawler.middlewares.sharedhost.SharedHostLimitMiddleware": 950,
+    }
+    pipelines = dict(settings.get("ITEM_PIPELINES") or SETTINGS["ITEM_PIPELINES"])
+    pipelines["pipelines.store.StorePipeline"] = None
+    pipelines["pipelines.queued.QueuedStorePipeline"] = 800
+    settings["ITEM_PIPELINES"] = pipelines
+    return settings
+
+
+class _Stop:
+    def __init__(self) -> None:
+        self.requested = False
+        self.child: subprocess.Popen[bytes] | None = None
+
+    def __call__(self, signum: int, _frame: FrameType | None) -> None:
+        self.requested = True
+        if self.child is not None and self.child.poll() is None:
+            self.child.send_signal(signum)  # Scrapy: a clean shutdown (twice: at once)
+
+
+def worker(
+    url: str,
+    *,
+    exit_when_empty: bool = False,
+    db_url: str | None = None,
+    poll_max: float = POLL_MAX,
+) -> int:
+    """Consume the queue until stopped (or, with ``exit_when_empty``, until it is drained)."""
+    queue = _queue(url)
+    stop = _Stop()
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    delay = POLL_MIN
+    try:
+        while not stop.requested:
+            job = queue.job()
+            pending, leased = queue.status()
+            if job is None or (not pending and not leased):
+                if exit_when_empty:
+                    return 0
+                time.sleep(delay)
+                delay = min(delay * 2, poll_max)
+                continue
+            delay = POLL_MIN
+            code = _crawl(url, job.id, crawl_settings(url, job.settings, db_url), stop)
+            if code != 0 and not stop.requested:
+                click.echo(f"worker: the crawl of run {job.id} failed (exit {code})", err=True)
+                time.sleep(delay)
+        return 0
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        queue.close()
+
+
+def _crawl(url: str, job_id: str, settings: dict[str, Any], stop: _Stop) -> int:
+    arguments = {"queue": url, "job": job_id}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump({"spider": "queued-links", "arguments": arguments, "settings": settings}, fh)
+        jobfile = fh.name
+    try:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "LISTKEEPER_WORKER_PID": str(os.getpid())}
+        stop.child = subprocess.Popen([sys.executable, "-m", "crawler.crawl", jobfile], env=env)
+        while True:
+            try:
+                return stop.child.wait()
+            except InterruptedError:  # pragma: no cover - PEP 475 retries for us
+                continue
+    finally:
+        stop.child = None
+        Path(jobfile).unlink(missing_ok=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m jobs.worker --queue URL [--exit-when-empty] [--db URL]``."""
+    parser = argparse.ArgumentParser(prog="listkeeper worker")
+    parser.add_argument("--queue", required=True, metavar="URL")
+    parser.add_argument("--exit-when-empty", action="store_true")
+    parser.add_argument("--db", metavar="URL")
+    args = parser.parse_args(argv)
+    try:
+        return worker(args.queue, exit_when_empty=args.exit_when_empty, db_url=args.db)
+    except ListkeeperError as exc:
+        click.echo(f"listkeeper: error: {exc}", err=True)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""Distributed checks: ``check --queue`` fills Redis, ``worker`` processes drain it.
+
+A real ``redis-server`` (a child of the test session on a free loopback port), the offline
+web, and workers as separate processes (``python -m jobs.worker``).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from crawler.offlineweb.server import OfflineWeb
+from crawler.offlineweb.spec import Page, Web
+from crawler.queue import K
+from jobs import check as check_job
+from jobs.context import Context
+from tests import services
+from tests.checking import statuses, write_workspace
+from tests.readmes import cli
+
+HOSTS = [f"127.0.10.{i}" for i in range(1, 5)]
+ROOT = Path(__file__).resolve().parents[1]
+# A short lease so a killed worker's links come back within the test; small batches so
+# both workers share every host.
+QUEUE_SETTINGS = {
+    "QUEUE_LEASE_SECONDS": 3,
+    "QUEUE_BATCH_SIZE": 8,
+    "QUEUE_FLUSH_SECONDS": 0.3,
+    "QUEUE_IDLE_MAX_SECONDS": 0.5,
+    "SHAREDHOST_TOKEN_SECONDS": 3,
+}
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    if not services.REDIS_SERVER.exists():
+        pytest.skip("redis-server is not installed here (.ci/run installs Debian's redis-server)")
+    with services.redis_server() as url:
+        yield url
+
+
+@pytest.fixture
+def queue(redis_url: str) -> Iterator[str]:
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    yield redis_url
+    client.close()
+
+
+def _web(n: int = 120, latency: float = 0.1) -> Web:
+    web = Web(latency=latency)
+    for i in range(n):
+        web.host(HOSTS[i % len(HOSTS)]).page(f"/a/{i}", Page(body=f"<title>a{i}</title>text {i}"))
+    return web
+
+
+def _urls(ow: OfflineWeb, n: int = 120) -> dict[str, str]:
+    return {f"a{i}": ow.url(HOSTS[i % len(HOSTS)], f"/a/{i}") for i in range(n)}
+
+
+def _workspace(folder: Path, ow: OfflineWeb, urls: dict[str, str], capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    write_workspace(folder, ow, urls, allow_networks=["127.0.10.0/24"], settings=QUEUE_SETTINGS)
+    monkeypatch.chdir(folder)
+    assert cli(capsys, "import", "README.md").code == 0
+
+
+def _worker(folder: Path, url: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "jobs.worker", "--queue", url, "--exit-when-empty"],
+        cwd=folder,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its crawl child too is killed with the group
+    )
+
+
+def _checks_per_link(folder: Path) -> dict[str, int]:
+    with sqlite3.connect(folder / "listkeeper.db") as con:
+        rows = con.execute(
+            "select l.url, count(c.id) from links l left join checks c on c.link_id = l.id"
+            " group by l.url"
+        )
+        return dict(rows)
+
+
+def test_two_workers_check_every_link_once_within_the_host_limit(
+    queue, tmp_path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    with OfflineWeb(_web()) as ow:
+        urls = _urls(ow)
+        _workspace(tmp_path, ow, urls, capsys, monkeypatch)
+        capsys.readouterr()
+        # check --queue URL --wait: enqueue, then wait for the workers started below.
+        result: dict[str, int] = {}
+        options = check_job.CheckOptions(queue=queue, wait=True)
+        waiter = threading.Thread(
+            target=lambda: result.setdefault("code", check_job.check(Context(), options))
+        )
+        waiter.start()
+        client = redis.Redis.from_url(queue, decode_responses=True)
+        deadline = time.monotonic() + 30
+        while client.llen(K.pending) < len(urls):
+            assert time.monotonic() < deadline, "nothing was queued"
+            time.sleep(0.05)
+        workers = [_worker(tmp_path, queue) for _ in range(2)]
+        outputs = [w.communicate(timeout=120)[1] for w in workers]
+        waiter.join(timeout=60)
+        assert not waiter.is_alive()
+        stats = ow.stats()
+    assert [w.returncode for w in workers] == [0, 0], outputs
+    assert result["code"] == 0
+    out = capsys.readouterr().out
+    assert "checked 120 due links; ok 120" in out
+    # Every link fetched exactly once over both workers, and checked once in the catalog.
+    assert {u: stats["by_url"].get(u, 0) for u in urls.values()} == {u: 1 for u in urls.values()}
+    assert set(_checks_per_link(tmp_path).values()) == {1}
+    assert {s for s, _ in statuses(tmp_path).values()} == {"ok"}
+    # Two per host in flight, across both workers together.
+    assert all(stats["max_in_flight"][h] <= 2 for h in HOSTS), stats["max_in_flight"]
+    assert max(stats["max_in_flight"][h] for h in HOSTS) == 2  # the limit was reached
+    # The queue is drained and the hosts' tokens are back.
+    assert client.llen(K.pending) == 0 and client.zcard(K.leased) == 0
+    assert client.hlen(K.links) == 0
+    assert all(client.zcard(K.host(h)) == 0 for h in HOSTS)
+    client.close()
+
+
+def test_a_killed_workers_links_come_back_to_the_other(
+    queue, tmp_path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    with OfflineWeb(_web(latency=0.15)) as ow:
+        urls = _urls(ow)
+        _workspace(tmp_path, ow, urls, capsys, monkeypatch)
+        assert check_job.check(Context(), check_job.CheckOptions(queue=queue)) == 0
+        client = redis.Redis.from_url(queue, decode_responses=True)
+        victim = _worker(tmp_path, queue)
+        deadline = time.monotonic() + 60
+        while client.zcard(K.leased) == 0:  # the victim holds links
+            assert time.monotonic() < deadline and victim.poll() is None
+            time.sleep(0.02)
+        time.sleep(0.5)  # some of them in flight, some stored
+        survivor = _worker(tmp_path, queue)
+        time.sleep(0.3)
+        held_by_someone = set(client.zrange(K.leased, 0, -1))
+        os.killpg(victim.pid, signal.SIGKILL)
+        victim.wait(timeout=10)
+        _, err = survivor.communicate(timeout=120)
+        assert survivor.returncode == 0, err
+    assert held_by_someone  # links were leased when the victim died
+    per_link = _checks_per_link(tmp_path)
+    assert set(per_link) == set(urls.values())
+    assert min(per_link.values()) >= 1  # nothing unchecked
+    assert "unchecked" not in {s for s, _ in statuses(tmp_path).values()}
+    assert client.llen(K.pending) == 0 and client.zcard(K.leased) == 0
+    client.close()
+
+
+def test_check_queue_refuses_while_another_run_is_queued(
+    queue, tmp_path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    with OfflineWeb(_web(n=8)) as ow:
+        _workspace(tmp_path, ow, _urls(ow, 8), capsys, monkeypatch)
+        assert check_job.check(Context(), check_job.CheckOptions(queue=queue)) == 0
+        assert "queued 8 links" in capsys.readouterr().out
+        from catalog.errors import ConfigError
+
+        with pytest.raises(ConfigError, match="still holds 8 links"):
+            check_job.check(Context(), check_job.CheckOptions(queue=queue, all_links=True))
