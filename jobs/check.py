@@ -8,16 +8,19 @@ excluded ones are decided here; web links go to a Scrapy crawl in a child proces
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 from sqlalchemy import func, select
@@ -29,6 +32,7 @@ from catalog.models import Document, Link, LinkKind, LinkStatus, Run, Section, u
 from catalog.store import DueLink, Result, due_links, host_answers, record
 from catalog.urls import Rule, parse_rules, rewrite
 from catalog.verdicts import OutcomeKind
+from crawler.settings import SETTINGS
 from jobs.context import Context
 from jobs.crawling import run_crawl
 
@@ -44,6 +48,7 @@ class CheckOptions:
     timeout: float | None = None
     allow_private: bool = False
     fail_on: str = "dead"
+    processes: int | None = None  # crawl processes, hosts split between them
     queue: str | None = None  # redis://HOST:PORT/DB: enqueue for `listkeeper worker`
     wait: bool = False  # with queue: wait until the workers drain it, then summarise
 
@@ -56,6 +61,7 @@ class CheckConfig:
     remap: list[Rule] = field(default_factory=list)  # URL as written → URL fetched
     unmap: list[str] = field(default_factory=list)  # URL fetched → URL to report and write
     ttl_hours: float = 20.0
+    processes: int | None = None  # crawl processes; default: one per core for 1,000+ links
     batch_size: int = 500
     allow_networks: list[str] = field(default_factory=list)
     hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -80,6 +86,7 @@ class CheckConfig:
             remap=parse_rules(raw.get("remap", []), f"{where} remap"),
             unmap=list(raw.get("unmap", [])),
             ttl_hours=float(raw.get("ttl_hours", 20.0)),
+            processes=int(raw["processes"]) if "processes" in raw else None,
             batch_size=int(raw.get("batch_size", 500)),
             allow_networks=list(raw.get("allow_networks", [])),
             hosts=dict(raw.get("hosts", {})),
@@ -223,6 +230,10 @@ def _key_of(engine: Any, link_id: int) -> str:
         return s.scalar(select(Link.key).where(Link.id == link_id)) or ""
 
 
+# Below this many links one process is quicker: each crawl process costs a second to start.
+PROCESS_MIN_LINKS = 1000
+
+
 def _crawl(
     ctx: Context,
     cfg: CheckConfig,
@@ -231,13 +242,55 @@ def _crawl(
     host_statuses: dict[str, list[int | None]],
     run_id: int,
 ) -> None:
+    """Crawl in one process, or in several with the hosts split between them.
+
+    A crawl is CPU-bound on one core long before the network is the limit; hosts never
+    span two processes, so per-host politeness holds, and the global concurrency cap is
+    shared out between them.
+    """
     links, settings = _crawl_job(ctx, cfg, options, web, host_statuses, run_id)
-    run_crawl(
-        "links",
-        {"links": links},
-        settings,
-        watch=lambda proc: _progress(ctx, proc, run_id, len(links)),
+    wanted = options.processes or cfg.processes
+    if wanted is None:
+        wanted = (os.cpu_count() or 1) if len(links) >= PROCESS_MIN_LINKS else 1
+    groups = split_by_host(links, max(1, wanted))
+    total = len(links)
+    if len(groups) == 1:
+        run_crawl(
+            "links", {"links": links}, settings, watch=lambda p: _progress(ctx, p, run_id, total)
+        )
+        return
+    share = -(
+        -int(settings.get("CONCURRENT_REQUESTS", SETTINGS["CONCURRENT_REQUESTS"])) // len(groups)
     )
+    errors: list[BaseException] = []
+
+    def one(index: int, group: list[dict[str, Any]]) -> None:
+        watch = (lambda p: _progress(ctx, p, run_id, total)) if index == 0 else None
+        try:
+            run_crawl(
+                "links", {"links": group}, {**settings, "CONCURRENT_REQUESTS": share}, watch=watch
+            )
+        except BaseException as exc:  # reported once every process has ended
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one, args=(i, g)) for i, g in enumerate(groups)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
+def split_by_host(links: list[dict[str, Any]], n: int) -> list[list[dict[str, Any]]]:
+    """At most ``n`` groups of links, no host in two, of about equal size (largest first)."""
+    by_host: dict[str, list[dict[str, Any]]] = {}
+    for link in links:
+        by_host.setdefault(urlsplit(link["url"]).netloc.lower(), []).append(link)
+    groups: list[list[dict[str, Any]]] = [[] for _ in range(min(n, len(by_host)) or 1)]
+    for host_links in sorted(by_host.values(), key=len, reverse=True):
+        min(groups, key=len).extend(host_links)
+    return [g for g in groups if g]
 
 
 def _crawl_job(

@@ -90,6 +90,11 @@ def render(obj: Context, readme: Path, check: bool, diff: bool, adopt: bool) -> 
     help="Check only the links README gained since GIT_REF (for pull requests).",
 )
 @click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    help="Crawl processes, hosts split between them [default: one per core for 1,000+ links].",
+)
+@click.option(
     "--queue", metavar="URL", help="Enqueue for `listkeeper worker` (redis://HOST:PORT/DB)."
 )
 @click.option("--wait", is_flag=True, help="With --queue: wait until the workers drain it.")

@@ -225,3 +225,37 @@ def test_per_host_headers_are_sent(tmp_path, monkeypatch, capsys) -> None:  # ty
         ]
     assert sent and all(h.get("authorization") == "Bearer t0ken" for h in sent)
     assert all("listkeeper" in h.get("user-agent", "") for h in sent)
+
+
+def test_split_by_host_keeps_hosts_whole_and_balances() -> None:
+    from jobs.check import split_by_host
+
+    links = [{"url": f"http://h{i % 5}.test/{i}"} for i in range(50)]
+    links += [{"url": f"http://big.test/{i}"} for i in range(30)]
+    groups = split_by_host(links, 3)
+    assert len(groups) == 3 and sum(map(len, groups)) == 80
+    hosts = [{link["url"].split("/")[2] for link in g} for g in groups]
+    assert all(not (a & b) for i, a in enumerate(hosts) for b in hosts[i + 1 :])
+    assert max(map(len, groups)) == 30  # the big host alone; the others share the rest
+    assert split_by_host(links[:3], 8) == [[links[0]], [links[1]], [links[2]]]
+
+
+def test_two_crawl_processes_check_every_link_once(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    web = Web(latency=0.02)
+    for h in range(6):
+        host = web.host(f"127.0.3.{h + 1}")
+        for i in range(8):
+            host.page(f"/a/{i}", Page(body=f"<title>a{i}</title>article"))
+    with OfflineWeb(web) as ow:
+        urls = {
+            f"h{h}a{i}": ow.url(f"127.0.3.{h + 1}", f"/a/{i}") for h in range(6) for i in range(8)
+        }
+        write_workspace(tmp_path, ow, urls, allow_networks=["127.0.3.0/24"])
+        monkeypatch.chdir(tmp_path)
+        assert cli(capsys, "import", "README.md").code == 0
+        assert cli(capsys, "check", "--processes", "2").code == 0
+        stats = ow.stats()
+    assert all(stats["by_url"].get(u) == 1 for u in urls.values())
+    assert max(stats["max_in_flight"].values()) <= 2
+    assert {s for s, _ in statuses(tmp_path).values()} == {"ok"}
+    assert len(checks(tmp_path)) == len(urls)
