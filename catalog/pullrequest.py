@@ -13,7 +13,9 @@ What may change (``[pr]`` in ``listkeeper.toml``):
   An ``https`` link is never rewritten to ``http``.
 - ``dead``: ``keep`` (only reported), ``mark`` (a ``*(dead link)*`` note after the link) or
   ``archive`` (the URL becomes the Wayback Machine's capture nearest the day the link
-  entered the list, ``https://web.archive.org/web/YYYYMMDD/URL``).
+  entered the list, as its CDX server at ``wayback_api`` lists it — ``jobs/pr.py`` asks,
+  ``catalog.wayback`` chooses; without an archived copy the link is marked instead, and
+  the body says so).
 - ``add_candidates``: accepted candidates (entries discovery found and a maintainer
   accepted) are rendered into the managed regions; with ``false`` they wait.
 
@@ -43,6 +45,7 @@ from catalog.reports import Report
 
 DEFAULT_BRANCH = "listkeeper/update"
 DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_WAYBACK_API = "https://web.archive.org"
 DEFAULT_AUTHOR = "listkeeper <listkeeper@users.noreply.github.com>"
 DEFAULT_TITLE = "listkeeper: update the list"
 DEAD_MARK = " *(dead link)*"
@@ -65,6 +68,7 @@ class PrSettings:
     rewrite_redirects: bool = True
     dead: DeadPolicy = "keep"
     add_candidates: bool = True
+    wayback_api: str = DEFAULT_WAYBACK_API  # the Wayback Machine (its CDX server)
 
     @property
     def author_name(self) -> str:
@@ -84,7 +88,7 @@ def settings(raw: Mapping[str, Any], where: str = "config") -> PrSettings:
     unknown = set(table) - known
     if unknown:
         raise ConfigError(f"{where}: [pr]: unknown key(s) {', '.join(sorted(unknown))}")
-    for key in ("repo", "base", "branch", "remote", "api_url", "title", "author"):
+    for key in ("repo", "base", "branch", "remote", "api_url", "title", "author", "wayback_api"):
         if key in table and (not isinstance(table[key], str) or not table[key].strip()):
             raise ConfigError(f"{where}: [pr] {key} must be a non-empty string")
     for key in ("rewrite_redirects", "add_candidates"):
@@ -100,6 +104,8 @@ def settings(raw: Mapping[str, Any], where: str = "config") -> PrSettings:
         raise ConfigError(f'{where}: [pr] author must read "Name <email>"')
     if urlsplit(s.api_url).scheme not in ("http", "https"):
         raise ConfigError(f"{where}: [pr] api_url must be an http(s) URL")
+    if urlsplit(s.wayback_api).scheme not in ("http", "https"):
+        raise ConfigError(f"{where}: [pr] wayback_api must be an http(s) URL")
     return s
 
 
@@ -171,6 +177,7 @@ class Change:
     old: str  # the URL as written in the README
     new: str = ""  # the URL written instead (rewrite, archive)
     lines: tuple[int, ...] = ()  # where the catalog saw it, for the body
+    note: str = ""  # plain text shown after it in the body (escaped there)
 
 
 @dataclass(frozen=True)
@@ -209,7 +216,8 @@ def rewrite_allowed(old: str, new: str) -> bool:
 
 
 def archive_url(url: str, since: date) -> str:
-    """The Wayback Machine's capture nearest *since* (it redirects to the closest one)."""
+    """The Wayback Machine's capture nearest *since*, unasked (it redirects to the closest
+    one): what ``changes_from`` writes when no lookup is given."""
     return f"https://web.archive.org/web/{since:%Y%m%d}/{url}"
 
 
@@ -314,7 +322,8 @@ def _change_line(change: Change, line: int | None) -> str:
         return f"- {where}{markdown.code(change.old)} → {markdown.code(change.new)} (moved)"
     if change.kind == "archive":
         return f"- {where}{markdown.code(change.old)} → archived copy {markdown.code(change.new)}"
-    return f"- {where}{markdown.code(change.old)} marked as a dead link"
+    note = f" ({markdown.text(change.note)})" if change.note else ""
+    return f"- {where}{markdown.code(change.old)} marked as a dead link{note}"
 
 
 def body(
@@ -353,12 +362,26 @@ def body(
     return head + markdown.format_report(report, max_chars=min(room, markdown.MAX_CHARS))
 
 
+NO_ARCHIVE_NOTE = "no archived copy found in the Wayback Machine"
+
+ArchiveLookup = Callable[[str, date], str | None]
+
+
 def changes_from(
-    rows: Sequence[tuple[str, int, str, str | None, date]], settings: PrSettings
+    rows: Sequence[tuple[str, int, str, str | None, date]],
+    settings: PrSettings,
+    *,
+    archive: ArchiveLookup = archive_url,
 ) -> list[Change]:
-    """Changes from ``(written, line, status, final_url, listed_since)`` rows of the catalog."""
+    """Changes from ``(written, line, status, final_url, listed_since)`` rows of the catalog.
+
+    *archive* gives the archived copy of a dead link listed since a day (``jobs/pr.py``
+    asks the Wayback Machine); None: there is none, and the link is marked instead.
+    """
     found: dict[tuple[str, str], list[int]] = {}
     kinds: dict[tuple[str, str], ChangeKind] = {}
+    notes: dict[tuple[str, str], str] = {}
+    looked_up: dict[tuple[str, date], str | None] = {}
     for written, line, status, final_url, since in rows:
         if status == "redirected" and settings.rewrite_redirects and final_url:
             if not rewrite_allowed(written, final_url):
@@ -369,12 +392,26 @@ def changes_from(
             key = (written, "")
             kinds[key] = "mark"
         elif status == "dead" and settings.dead == "archive" and "://" in written:
-            key = (written, archive_url(written, since))
-            kinds[key] = "archive"
+            if (written, since) not in looked_up:
+                looked_up[(written, since)] = archive(written, since)
+            copy = looked_up[(written, since)]
+            if copy is None:
+                key = (written, "")
+                kinds[key] = "mark"
+                notes[key] = NO_ARCHIVE_NOTE
+            else:
+                key = (written, copy)
+                kinds[key] = "archive"
         else:
             continue
         found.setdefault(key, []).append(line)
     return [
-        Change(kind=kinds[key], old=key[0], new=key[1], lines=tuple(sorted(set(lines))))
+        Change(
+            kind=kinds[key],
+            old=key[0],
+            new=key[1],
+            lines=tuple(sorted(set(lines))),
+            note=notes.get(key, ""),
+        )
         for key, lines in found.items()
     ]

@@ -43,6 +43,7 @@ from catalog.models import Link, LinkStatus, Occurrence, Run, utcnow
 from catalog.queries import document_by_path, render_entries
 from catalog.render import render_document, unified_diff
 from catalog.reports import build_report
+from catalog.wayback import nearest_capture
 from jobs.context import Context
 from jobs.github import GitHub, Redactor
 
@@ -245,7 +246,9 @@ def _plan(
         if not settings.add_candidates:
             entries = [e for e in entries if e.line is not None]  # accepted, not yet listed
         rendered = render_document(base_text, ctx.config, entries, where=path)
-        changes = prlogic.changes_from(_change_rows(session, doc.id), settings)
+        changes = prlogic.changes_from(
+            _change_rows(session, doc.id), settings, archive=_wayback(settings)
+        )
         last = _last_stats(session)
         refused = prlogic.refused_rewrites(last, open_pr=open_pr, base_text=base_text)
         outcome = prlogic.apply_changes(rendered, changes, today=today(), rejected=refused)
@@ -268,6 +271,16 @@ def _plan(
         body=body,
         refused=refused,
     )
+
+
+def _wayback(settings: prlogic.PrSettings) -> prlogic.ArchiveLookup:
+    """The archived copy of a dead link: the capture nearest the day it entered the list."""
+
+    def lookup(url: str, since: date) -> str | None:
+        capture = nearest_capture(url, since, api_url=settings.wayback_api)
+        return capture.archive_url if capture is not None else None
+
+    return lookup
 
 
 def _change_rows(
