@@ -17,10 +17,11 @@ from pathlib import Path
 
 import click
 
-from crawler.offlineweb.sample import article_html
+from crawler.offlineweb.sample import article_html, rss_feed
 from crawler.offlineweb.server import OfflineWeb
 from crawler.offlineweb.spec import Page, Web
 from crawler.offlineweb.wiring import check_toml, port_remap, port_unmap
+from jobs import discover as discover_job
 from jobs import pr as pr_job
 from jobs import run as run_job
 from jobs.context import Context
@@ -47,8 +48,15 @@ ARTICLES = {
 }
 
 
-def demo_web() -> Web:
-    """The hosts of the sample list, with a few of the ways real links go wrong."""
+NEW_POSTS = {  # what Queue Weekly published since yesterday's run
+    "/posts/umbrella-shards-its-queue": "How Umbrella Shards Its Queue",
+    "/posts/globex-cache-stampede": "How Globex Survived a Cache Stampede",
+}
+
+
+def demo_web(*, today: bool = True) -> Web:
+    """The hosts of the sample list, with a few of the ways real links go wrong, and a feed
+    that has two new posts ``today`` (not yet yesterday)."""
     web = Web(latency=0.05)
     for host, pages in ARTICLES.items():
         h = web.host(host)
@@ -69,6 +77,26 @@ def demo_web() -> Web:
         body=article_html("Hashring Notes", "notes.hashring.test", "/", "2023-01-01", "Notes.")
     )
     web.host("scalenotes.test").page("/archive", Page(status=410, body="gone"))
+    queue = web.hosts["queue.zone.test"]
+    items = [("Queue Weekly #112", "https://queue.zone.test/weekly/latest")]
+    if today:
+        items = [(t, f"https://queue.zone.test{p}") for p, t in NEW_POSTS.items()] + items
+        for path, title in NEW_POSTS.items():
+            body = article_html(
+                title, "queue.zone.test", f"https://queue.zone.test{path}", "2024-06-01", title
+            )
+            queue.page(path, Page(body=body))
+    queue.page(
+        "/feed.xml",
+        Page(
+            body=rss_feed(
+                "Queue Weekly",
+                "https://queue.zone.test/",
+                [(t, u, "Sat, 01 Jun 2024 08:00:00 GMT") for t, u in items],
+            ),
+            content_type="application/rss+xml; charset=utf-8",
+        ),
+    )
     return web
 
 
@@ -84,14 +112,19 @@ def demo(workdir: Path) -> int:
         stale.unlink()
     _git_clone(workdir)
     config = workdir / "listkeeper.toml"
+    base = config.read_text() + '\n[report]\ndir = "."\n\n'
     ctx = Context(config_path=config, db_url=f"sqlite:///{(workdir / 'listkeeper.db').resolve()}")
-    with OfflineWeb(demo_web(), tls=True) as ow:
-        wiring = check_toml(
-            ow, allow_networks=["127.77.0.0/16"], remap=port_remap(ow), unmap=port_unmap()
-        )
-        config.write_text(config.read_text() + f'\n[report]\ndir = "."\n\n{wiring}')
-        click.echo(f"demo: offline web on 127.77.0.0/16 port {ow.port} (https {ow.tls_port})")
-        click.echo(f"demo: working in {workdir}/ with catalog {ctx.url}")
+    click.echo(f"demo: working in {workdir}/ with catalog {ctx.url}")
+    with OfflineWeb(demo_web(today=False), tls=True) as ow:  # yesterday: follow the feed
+        config.write_text(base + _wiring(ow))
+        ctx = Context(config_path=config, db_url=ctx.url)
+        click.echo("== yesterday: follow Queue Weekly and read its feed once (the baseline)")
+        discover_job.feeds_add(ctx, "https://queue.zone.test/feed.xml", section=None)
+        discover_job.discover(ctx, None)
+    with OfflineWeb(demo_web(), tls=True) as ow:  # today: the scheduled run
+        config.write_text(base + _wiring(ow))
+        ctx = Context(config_path=config, db_url=ctx.url)
+        click.echo(f"== today: listkeeper run (offline web on 127.77.0.0/16, port {ow.port})")
         code = run_job.run(ctx, run_job.RunOptions(fail_on="never", report_dir=workdir))
     # The pull request, as a dry run: the GitHub API is not for a demo.
     with config.open("a") as fh:
@@ -106,6 +139,12 @@ def demo(workdir: Path) -> int:
     for name in ("README.md", "report.html", "report.md", "report.json", "pull-request.txt"):
         click.echo(f"  {workdir / name}")
     return code
+
+
+def _wiring(ow: OfflineWeb) -> str:
+    return check_toml(
+        ow, allow_networks=["127.77.0.0/16"], remap=port_remap(ow), unmap=port_unmap()
+    )
 
 
 def _git_clone(workdir: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from catalog.importer import document_key, import_readme
 from catalog.metadata import extract
 from catalog.models import Entry, EntryState, Feed, Link, PageMetadata, Section
 from catalog.queries import document_by_path
+from catalog.urls import parse_rules, rewrite
 from jobs.context import Context
 from jobs.crawling import run_crawl
 
@@ -80,8 +82,15 @@ def discover(ctx: Context, readme: Path | None) -> int:
             import_readme(s, readme)  # the README is the truth: candidates are checked against it
             doc = document_by_path(s, document_key(readme))
             document_id = doc.id if doc else None
-        feeds = [
-            {"id": f.id, "url": f.url, "etag": f.etag, "last_modified": f.last_modified}
+        remap = parse_rules(ctx.config.raw.get("check", {}).get("remap", []), "[check] remap")
+        feeds: list[dict[str, Any]] = [
+            # fetched where [check] remap sends it; stored as followed
+            {
+                "id": f.id,
+                "url": rewrite(f.url, remap),
+                "etag": f.etag,
+                "last_modified": f.last_modified,
+            }
             for f in s.scalars(select(Feed).order_by(Feed.id))
         ]
         before = s.scalar(select(Entry.id).order_by(Entry.id.desc()).limit(1)) or 0
@@ -91,6 +100,7 @@ def discover(ctx: Context, readme: Path | None) -> int:
     check_cfg = ctx.config.raw.get("check", {})
     settings = {
         "STORE_DATABASE_URL": ctx.url,
+        "STORE_UNMAP": check_cfg.get("unmap", []),
         "DISCOVER_DOCUMENT_ID": document_id or 0,
         "PRIVATEGUARD_ALLOW_NETWORKS": check_cfg.get("allow_networks", []),
         **check_cfg.get("settings", {}),

@@ -15,15 +15,16 @@ from twisted.internet.threads import deferToThread
 from catalog import db
 from catalog.discovery import Poll, record_poll
 from catalog.feeds import FeedEntry, FeedError, parse_feed
+from catalog.urls import Rule, parse_rules, rewrite
 from crawler.items import FeedItem
 
 
-def to_poll(item: FeedItem) -> tuple[Poll, list[FeedEntry]]:
-    """A FeedItem read into what the catalog stores."""
+def to_poll(item: FeedItem, unmap: list[Rule] | None = None) -> tuple[Poll, list[FeedEntry]]:
+    """A FeedItem read into what the catalog stores (a moved feed's URL unmapped)."""
     common: dict[str, Any] = {
         "feed_id": item.feed_id,
         "http_status": item.http_status,
-        "final_url": item.final_url,
+        "final_url": rewrite(item.final_url, unmap or []) if item.final_url else None,
         "moved_permanently": item.moved_permanently,
     }
     if item.error is not None:
@@ -41,16 +42,21 @@ def to_poll(item: FeedItem) -> tuple[Poll, list[FeedEntry]]:
 
 
 class FeedPipeline:
-    def __init__(self, url: str, document_id: int | None) -> None:
+    def __init__(self, url: str, document_id: int | None, unmap: list[Rule] | None = None) -> None:
         self.url = url
         self.document_id = document_id
+        self.unmap = unmap or []
         self.engine: Any = None
         self.results: list[Any] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FeedPipeline:
         s = crawler.settings
-        return cls(s.get("STORE_DATABASE_URL"), s.getint("DISCOVER_DOCUMENT_ID") or None)
+        return cls(
+            s.get("STORE_DATABASE_URL"),
+            s.getint("DISCOVER_DOCUMENT_ID") or None,
+            parse_rules(s.getlist("STORE_UNMAP"), "[check] unmap"),
+        )
 
     def open_spider(self) -> None:
         self.engine = db.make_engine(self.url)
@@ -58,7 +64,7 @@ class FeedPipeline:
     async def process_item(self, item: FeedItem) -> FeedItem:
         from scrapy.utils.defer import maybe_deferred_to_future
 
-        poll, entries = to_poll(item)
+        poll, entries = to_poll(item, self.unmap)
         await maybe_deferred_to_future(deferToThread(self._write, poll, entries))
         return item
 

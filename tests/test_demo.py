@@ -24,6 +24,7 @@ def test_demo_runs_the_whole_job(tmp_path: Path, capsys: pytest.CaptureFixture[s
     readme = (tmp_path / "demo" / "README.md").read_text()
     assert "| [A](#a-companies)  |" in readme  # the A–Z index was rendered
     assert "history starts now" in result.err
+    assert "polled 1 feeds: 2 new candidates" in result.out  # today's posts, not yesterday's
     assert "<table" in (tmp_path / "demo" / "report.html").read_text()
     pr = (tmp_path / "demo" / "pull-request.txt").read_text()  # the dry-run pull request
     # The permanent redirect is proposed as its target, as the web knows it (no test port).
