@@ -53,6 +53,7 @@ class DueLink:
     etag: str | None
     last_modified: str | None
     status: LinkStatus
+    key: str = ""  # the normalised key (anchors and files are checked from it)
 
 
 def due_links(
@@ -61,7 +62,14 @@ def due_links(
     """Links never checked or past their time-to-live, streamed (memory stays flat)."""
     now = now or utcnow()
     stmt = select(
-        Link.id, Link.url, Link.kind, Link.host, Link.etag, Link.last_modified, Link.status
+        Link.id,
+        Link.url,
+        Link.kind,
+        Link.host,
+        Link.etag,
+        Link.last_modified,
+        Link.status,
+        Link.key,
     ).order_by(Link.id)
     if not all_links:
         stmt = stmt.where(or_(Link.next_check_at.is_(None), Link.next_check_at <= now))

@@ -8,6 +8,7 @@ excluded ones are decided here; web links go to a Scrapy crawl in a child proces
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 import subprocess
@@ -16,6 +17,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -166,12 +168,13 @@ def check(ctx: Context, options: CheckOptions) -> int:
         click.echo("catalog has no check history yet: history starts now", err=True)
     web: list[DueLink] = []
     decided: list[Result] = []
+    anchors_of = _anchors(engine)
     for link in due:
         url = _web_url(link)
         if any(p.search(link.url) or p.search(url) for p in cfg.exclude):
             decided.append(_result(link, OutcomeKind.EXCLUDED, "excluded by an exclude rule"))
         elif link.kind in LOCAL_KINDS:
-            decided.append(_local(engine, link))
+            decided.append(_local(link, anchors_of))
         elif link.kind in WEB_KINDS:
             web.append(link)
         else:
@@ -202,13 +205,26 @@ def _result(link: DueLink, outcome: OutcomeKind, reason: str, **kw: Any) -> Resu
     return Result(link_id=link.id, outcome=outcome.value, reason=reason, checked_at=utcnow(), **kw)
 
 
-def _local(engine: Any, link: DueLink) -> Result:
+def _local(link: DueLink, anchors_of: Callable[[str], set[str]]) -> Result:
     """Anchors against the document's headings; relative links against files."""
-    key = _key_of(engine, link.id)
     if link.kind == LinkKind.ANCHOR:
-        doc_path, _, fragment = key.partition("#")
+        doc_path, _, fragment = link.key.partition("#")
+        if not fragment or fragment.lower() == "top" or fragment.lower() in anchors_of(doc_path):
+            return _result(link, OutcomeKind.OK, "heading exists")
+        return _result(link, OutcomeKind.SUSPECT, f"missing #{fragment}: no such heading")
+    path = link.key.removeprefix("file:").split("#", 1)[0].split("?", 1)[0]
+    if path and Path(path).exists():
+        return _result(link, OutcomeKind.OK, "file exists")
+    return _result(link, OutcomeKind.PERMANENT, f"no such file: {path}", error="no such file")
+
+
+def _anchors(engine: Any) -> Callable[[str], set[str]]:
+    """A document's heading anchors (lowercased), read once per document per check."""
+
+    @functools.cache
+    def anchors_of(doc_path: str) -> set[str]:
         with db.session_factory(engine)() as s:
-            anchors = {
+            return {
                 a.lower()
                 for a in s.scalars(
                     select(Section.anchor)
@@ -216,18 +232,8 @@ def _local(engine: Any, link: DueLink) -> Result:
                     .where(Document.path == doc_path, Section.present.is_(True))
                 )
             }
-        if not fragment or fragment.lower() in ("top",) or fragment.lower() in anchors:
-            return _result(link, OutcomeKind.OK, "heading exists")
-        return _result(link, OutcomeKind.SUSPECT, f"missing #{fragment}: no such heading")
-    path = key.removeprefix("file:").split("#", 1)[0].split("?", 1)[0]
-    if path and Path(path).exists():
-        return _result(link, OutcomeKind.OK, "file exists")
-    return _result(link, OutcomeKind.PERMANENT, f"no such file: {path}", error="no such file")
 
-
-def _key_of(engine: Any, link_id: int) -> str:
-    with db.session_factory(engine)() as s:
-        return s.scalar(select(Link.key).where(Link.id == link_id)) or ""
+    return anchors_of
 
 
 # Below this many links one process is quicker: each crawl process costs a second to start.

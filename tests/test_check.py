@@ -259,3 +259,24 @@ def test_two_crawl_processes_check_every_link_once(tmp_path, monkeypatch, capsys
     assert max(stats["max_in_flight"].values()) <= 2
     assert {s for s, _ in statuses(tmp_path).values()} == {"ok"}
     assert len(checks(tmp_path)) == len(urls)
+
+
+def test_anchors_and_files_beside_the_readme_are_checked_locally(
+    tmp_path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    Path("docs").mkdir()
+    Path("docs/guide.md").write_text("# Guide\n")
+    Path("README.md").write_text(
+        "# List\n\n## Tools\n\n- [Up](#tools)\n- [Nowhere](#no-such-part)\n"
+        "- [Guide](./docs/guide.md)\n- [Gone](./docs/missing.md)\n"
+    )
+    assert cli(capsys, "import", "README.md").code == 0
+    assert cli(capsys, "check").code == 0  # one check: a missing file is failing, not dead
+    got = {url: status for url, (status, _) in statuses(tmp_path).items()}
+    assert got == {
+        "#tools": "ok",
+        "#no-such-part": "suspect",
+        "./docs/guide.md": "ok",
+        "./docs/missing.md": "failing",
+    }
