@@ -15,12 +15,16 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 SAMPLE = Path(__file__).resolve().parents[1] / "catalog" / "sample"
 
 
-def shared_path(*parts: str) -> Path:
-    """A file under ../shared, or a skip that says why it is absent."""
-    path = SHARED.joinpath(*parts)
+def require(path: Path) -> Path:
+    """``path`` (test data under ../shared), or a skip that says why it is absent."""
     if not path.exists():
         pytest.skip(f"{path} is absent: ../shared (seeds, corpora) is only in CI and dev trees")
     return path
+
+
+def shared_path(*parts: str) -> Path:
+    """A file under ../shared, or a skip that says why it is absent."""
+    return require(SHARED.joinpath(*parts))
 
 
 @pytest.fixture(scope="session")

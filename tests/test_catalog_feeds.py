@@ -21,20 +21,15 @@ from catalog.feeds import (
     parse_listing,
     parse_opml,
 )
+from tests.conftest import require
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPORA = SHARED / "corpora"
 FEEDS = CORPORA / "feeds"
 
 
-def _need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared test data not present: {path} (checked out beside the repo)")
-    return path
-
-
 def _load(path: Path) -> Any:
-    return json.loads(_need(path).read_text(encoding="utf-8"))
+    return json.loads(require(path).read_text(encoding="utf-8"))
 
 
 # -- real-world feeds against their index --------------------------------------------------
@@ -87,7 +82,7 @@ def test_real_world_feeds_match_index(record: dict[str, Any]) -> None:
 
 
 def test_real_world_index_covers_all_48_feeds() -> None:
-    _need(REAL_WORLD)
+    require(REAL_WORLD)
     assert len(_REAL_RECORDS) == 48
     total = sum(
         len(parse_feed((FEEDS / r["file"]).read_bytes(), "https://x.example/").entries)
@@ -97,7 +92,7 @@ def test_real_world_index_covers_all_48_feeds() -> None:
 
 
 def test_published_dates_are_aware_and_right() -> None:
-    body = _need(FEEDS / "real_world" / "stratechery.com__73c63ac2.xml").read_bytes()
+    body = require(FEEDS / "real_world" / "stratechery.com__73c63ac2.xml").read_bytes()
     entry = parse_feed(body, "https://stratechery.com/feed/").entries[0]
     assert entry.published == datetime(2026, 2, 17, 11, 0, tzinfo=UTC)
     assert entry.authors == ("Ben Thompson",)
@@ -170,7 +165,7 @@ def test_expected_output_counts() -> None:
     "name", ["rss2/rss_2.0_invalid_1.xml", "xml/xml_sample_1.xml", "xml/xml_sample_2.xml"]
 )
 def test_feed_rs_fixtures_without_expectation_never_crash(name: str) -> None:
-    body = _need(WITH_EXPECTED / "feed_rs" / name).read_bytes()
+    body = require(WITH_EXPECTED / "feed_rs" / name).read_bytes()
     try:
         feed = parse_feed(body, "https://x.example/feed")
     except FeedError:
@@ -259,7 +254,7 @@ def test_json_feed_relative_urls_and_authors() -> None:
 
 def test_feedparser_suite_json_example() -> None:
     feed = parse_feed(
-        _need(FEEDS / "feedparser_suite/json/example.json").read_bytes(),
+        require(FEEDS / "feedparser_suite/json/example.json").read_bytes(),
         "https://example.org/feed.json",
     )
     assert (feed.kind, feed.title, len(feed.entries), feed.bozo) == (
@@ -302,7 +297,7 @@ def test_sitemap_lastmod_and_gzip() -> None:
 
 def test_engineering_blogs_opml() -> None:
     readmes = CORPORA / "readmes"
-    body = _need(readmes / "kilimchoi__engineering-blogs__engineering_blogs.opml").read_bytes()
+    body = require(readmes / "kilimchoi__engineering-blogs__engineering_blogs.opml").read_bytes()
     expected = _load(readmes / "index.json")["opml"]
     feeds = parse_opml(body)
     # 422 outlines with an xmlUrl, as the corpus README says; two URLs are listed twice
@@ -440,7 +435,7 @@ def test_parse_listing_ignores_a_page_without_cards() -> None:
     ],
 )
 def test_parse_listing_seed_text(name: str, title: str, minutes: int | None) -> None:
-    text = _need(SHARED / "seeds" / name).read_text(encoding="utf-8")
+    text = require(SHARED / "seeds" / name).read_text(encoding="utf-8")
     entries = parse_listing(text, "https://blog.example/")
     # 16 card lines of which the first two are the featured card shown twice
     assert len(entries) == 15

@@ -15,7 +15,7 @@ from catalog.markdown import MarkdownError, parse_markdown
 from catalog.models import LinkKind
 from catalog.parsed import LinkRef, ParsedDocument
 from catalog.urls import classify, link_key
-from tests.conftest import shared_path
+from tests.conftest import require, shared_path
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED = SHARED / "seeds" / "README.md"
@@ -28,12 +28,6 @@ def parse(text: str, **kwargs: Path) -> ParsedDocument:
 
 def urls(links: list[LinkRef]) -> list[str]:
     return [ref.url for ref in links]
-
-
-def shared_file(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"{path} is absent: the shared seeds and corpora live outside the repo")
-    return path
 
 
 # -- links: every syntax, with its line ---------------------------------------------------
@@ -499,7 +493,7 @@ def test_any_text_parses_or_raises_markdown_error(text: str) -> None:
 
 @pytest.fixture(scope="module")
 def seed() -> ParsedDocument:
-    path = shared_file(SEED)
+    path = require(SEED)
     return parse_markdown(path.read_text(encoding="utf-8"), base_dir=path.parent)
 
 
@@ -605,7 +599,7 @@ def test_corpus_counts_match_the_references(record: dict[str, object]) -> None:
     links (non-image, any syntax) must equal ``link_counts_scanner`` exactly: nothing
     fuzzy touches them.
     """
-    path = shared_file(READMES / str(record["file"]))
+    path = require(READMES / str(record["file"]))
     doc = parse_markdown(path.read_text(encoding="utf-8"))
     reference = record["link_counts_markdown_it"]
     scanner = record["link_counts_scanner"]
@@ -631,7 +625,7 @@ def test_corpus_counts_match_the_references(record: dict[str, object]) -> None:
 
 
 def test_corpus_entries_and_lines() -> None:
-    path = shared_file(READMES / "kilimchoi__engineering-blogs__README.md")
+    path = require(READMES / "kilimchoi__engineering-blogs__README.md")
     lines = path.read_text(encoding="utf-8").splitlines()
     doc = parse_markdown("\n".join(lines))
     # Every entry is a bullet with a bare blog URL; the index records 449 list items.

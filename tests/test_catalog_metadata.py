@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalog.metadata import JSON_KEYS, PageMeta, extract
+from tests.conftest import require
 
 URL = "https://news.example.org/2021/03/04/a-story/"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -250,8 +251,7 @@ FLOORS = {"title": 0.83, "date": 0.80, "author": 0.52, "canonical": 0.98, "feeds
 
 @pytest.fixture(scope="module")
 def corpus_scores() -> dict[str, tuple[float, float]]:
-    if not (CORPUS / "manifest.json").is_file():
-        pytest.skip(f"the shared metadata corpus is not checked out at {CORPUS}")
+    require(CORPUS / "manifest.json")
     bench = _bench()
     cases = bench.load_cases(CORPUS)
     predictions, _ = bench.run_system(bench.listkeeper, cases)

@@ -9,6 +9,7 @@ import pytest
 from catalog.markdown import parse_markdown
 from catalog.parsed import ParsedDocument
 from catalog.suggest import Rule, holdout_accuracy, letter_group, suggest_section
+from tests.conftest import require
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "README.md"
 
@@ -18,8 +19,7 @@ UBER_URL = "https://newsletter.systemdesign.one/p/uber-eta"
 
 @pytest.fixture(scope="module")
 def seed() -> ParsedDocument:
-    if not SEED.exists():
-        pytest.skip(f"seed list not present: {SEED} (checked out beside the repo)")
+    require(SEED)
     return parse_markdown(SEED.read_text(encoding="utf-8"))
 
 

@@ -13,6 +13,7 @@ from catalog.verdicts import OutcomeKind
 from crawler.items import BODY_SAMPLE_CHARS, CheckItem, ErrorKind, select_headers
 from pipelines.classify import HostStats, Outcome, classify, infer_error_kind
 from pipelines.fingerprint import content_fingerprint, similarity, visible_text
+from tests.conftest import require
 
 ARTICLE = " ".join(
     f"Paragraph {i}: consistent hashing spreads keys over nodes so that adding a node moves "
@@ -399,9 +400,7 @@ ASSUMED_STATUS = 403
 
 
 def load_records() -> list[dict[str, Any]]:
-    index = RESPONSES / "index.json"
-    if not index.exists():
-        pytest.skip(f"the shared corpora are not beside the repository ({index} is missing)")
+    index = require(RESPONSES / "index.json")
     records: list[dict[str, Any]] = json.loads(index.read_text())["records"]
     return records
 
