@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,13 +93,17 @@ def parse(data: dict[str, Any], file: Path | None = None) -> Config:
     )
 
 
+def check_keys(table: dict[str, Any], fields: type, where: str) -> None:
+    """A table of the config may only hold the fields of its dataclass: one clear error."""
+    unknown = set(table) - {f.name for f in dataclasses.fields(fields)}
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+
+
 def _region(raw: Any, where: str) -> Region:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: must be a table")
-    known = set(Region.__dataclass_fields__)
-    unknown = set(raw) - known
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    check_keys(raw, Region, where)
     name, kind = raw.get("name"), raw.get("kind")
     if not isinstance(name, str) or not name.strip() or any(c.isspace() for c in name):
         raise ConfigError(f"{where}: `name` must be a word without spaces")

@@ -39,6 +39,7 @@ from email.utils import parseaddr
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from catalog.config import check_keys
 from catalog.errors import ConfigError
 from catalog.formats import markdown
 from catalog.reports import Report
@@ -84,10 +85,7 @@ def settings(raw: Mapping[str, Any], where: str = "config") -> PrSettings:
     table = raw.get("pr", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: [pr] must be a table")
-    known = set(PrSettings.__dataclass_fields__)
-    unknown = set(table) - known
-    if unknown:
-        raise ConfigError(f"{where}: [pr]: unknown key(s) {', '.join(sorted(unknown))}")
+    check_keys(table, PrSettings, f"{where}: [pr]")
     for key in ("repo", "base", "branch", "remote", "api_url", "title", "author", "wayback_api"):
         if key in table and (not isinstance(table[key], str) or not table[key].strip()):
             raise ConfigError(f"{where}: [pr] {key} must be a non-empty string")

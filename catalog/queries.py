@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.models import Document, Entry, EntryLink, EntryState, Link, LinkStatus, Section
@@ -85,13 +85,3 @@ def render_entries(session: Session, document_id: int) -> list[RenderEntry]:
         )
         for id_, title, description, heading, position, line, added_at in rows
     ]
-
-
-def counts(session: Session) -> dict[str, int]:
-    """Row counts of the main tables, for summaries and tests."""
-    return {
-        "documents": session.scalar(select(func.count()).select_from(Document)) or 0,
-        "sections": session.scalar(select(func.count()).select_from(Section)) or 0,
-        "entries": session.scalar(select(func.count()).select_from(Entry)) or 0,
-        "links": session.scalar(select(func.count()).select_from(Link)) or 0,
-    }
