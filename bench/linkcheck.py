@@ -4,6 +4,7 @@ passes or fails on time.
     python bench/linkcheck.py                 # shapes a and b, both tools
     python bench/linkcheck.py --shape b --links 2000   # a smaller b for a quick run
     python bench/linkcheck.py --no-lychee
+    python bench/linkcheck.py --bare-scrapy   # also a bare Scrapy spider: Scrapy's own floor
 
 Shapes (crawler.offlineweb.builders.scale_web; paths tell the expected verdict):
   (a) the seed list's shape: 130 links over 10 hosts at 100 ms latency, 85 % of them on one
@@ -246,8 +247,20 @@ def run_listkeeper(shape: Shape, ow: WebProcess, urls: list[str], folder: Path) 
     if imported.returncode != 0:
         result.note = f"import failed: {imported.stderr.strip()[-300:]}"
         return result
+    return _listkeeper_check(shape, ow, urls, folder, result, [])
+
+
+def run_listkeeper_recheck(shape: Shape, ow: WebProcess, urls: list[str], folder: Path) -> Result:
+    """`check --all` on the catalog the first run left: what a daily scheduled check costs
+    once every link has been seen (HEAD, or a conditional GET, and no metadata to extract)."""
+    return _listkeeper_check(shape, ow, urls, folder, Result("lk-recheck"), ["--all"])
+
+
+def _listkeeper_check(
+    shape: Shape, ow: WebProcess, urls: list[str], folder: Path, result: Result, extra: list[str]
+) -> Result:
     ow.control("reset")
-    cmd = [*exe, "check", "--max-concurrency", str(shape.concurrency)]
+    cmd = [*listkeeper_exe(), "check", "--max-concurrency", str(shape.concurrency), *extra]
     cmd += ["--per-host", str(shape.per_host), "--timeout", str(shape.timeout)]
     result.wall, result.cpu, result.rss_mb, code, tail, result.started = measured(
         cmd, folder, RUN_TIMEOUT
@@ -327,6 +340,34 @@ def server_figures(result: Result, stats: dict[str, Any], hot: str | None) -> No
 
 
 # one shape --------------------------------------------------------------------------------
+def run_bare_scrapy(shape: Shape, ow: WebProcess, urls: list[str], folder: Path) -> Result:
+    """bench/bare_scrapy.py: the CPU Scrapy's downloader itself costs per link here."""
+    folder.mkdir()
+    (folder / "urls.txt").write_text("\n".join(urls))
+    result = Result("scrapy-bare")
+    ow.control("reset")
+    out = folder / "statuses.json"
+    cmd = [sys.executable, str(ROOT / "bench" / "bare_scrapy.py"), "urls.txt", str(out)]
+    cmd += ["--concurrency", str(shape.concurrency), "--per-host", str(shape.per_host)]
+    cmd += ["--timeout", str(shape.timeout)]
+    result.wall, result.cpu, result.rss_mb, code, tail, result.started = measured(
+        cmd, folder, RUN_TIMEOUT
+    )
+    try:
+        statuses = json.loads(out.read_text())
+    except (OSError, ValueError):
+        result.note = f"bare scrapy exit {code}, no output: {tail[-300:]}"
+        return result
+    for url in urls:
+        status = statuses.get(url, "missing")
+        broken = not isinstance(status, int) or status >= 400
+        result.verdicts["broken" if broken else "ok"] += 1
+        if broken != (expected_verdict(url) == "dead"):
+            result.wrong += 1
+            result.wrong_broken += broken
+    return result
+
+
 def run_shape(shape: Shape, tools: list[str], work: Path) -> list[Result]:
     web, templates = scale_web(
         shape.links,
@@ -358,8 +399,13 @@ def run_shape(shape: Shape, tools: list[str], work: Path) -> list[Result]:
     results: list[Result] = []
     try:
         for tool in tools:
-            run = run_listkeeper if tool == "listkeeper" else run_lychee
-            result = run(shape, ow, urls, folder / tool)
+            run = {
+                "listkeeper": run_listkeeper,
+                "lychee": run_lychee,
+                "scrapy-bare": run_bare_scrapy,
+                "lk-recheck": run_listkeeper_recheck,
+            }[tool]
+            result = run(shape, ow, urls, folder / ("listkeeper" if tool == "lk-recheck" else tool))
             server_figures(result, ow.control("stats?requests=1"), hot)
             results.append(result)
     finally:
@@ -404,11 +450,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--hosts", type=int, default=500, help="hosts in shape b (default 500)")
     p.add_argument("--per-host", type=int, default=2, help="per-host cap for both tools")
     p.add_argument("--timeout", type=float, default=10.0, help="request timeout, seconds")
-    p.add_argument("--no-lychee", action="store_true", help="listkeeper only")
+    p.add_argument("--no-lychee", action="store_true", help="without lychee")
+    p.add_argument(
+        "--bare-scrapy",
+        action="store_true",
+        help="also a bare Scrapy spider (bench/bare_scrapy.py): Scrapy's own cost per link",
+    )
     p.add_argument("--keep", action="store_true", help="keep the work folder and print it")
     args = p.parse_args(argv)
     print("link-check benchmark (bench/linkcheck.py): figures only, no pass/fail on time")
-    tools = ["listkeeper"]
+    tools = ["listkeeper", "lk-recheck"]
     if args.no_lychee:
         print("lychee: skipped (--no-lychee)")
     elif (exe := lychee_exe()) is None:
@@ -417,6 +468,8 @@ def main(argv: list[str] | None = None) -> int:
         tools.append("lychee")
         version = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60)
         print(f"lychee: {version.stdout.strip()} ({exe})")
+    if args.bare_scrapy:
+        tools.append("scrapy-bare")
     shapes = []
     if args.shape in ("a", "both"):
         shapes.append(

@@ -2,11 +2,14 @@
 
 The job file (JSON) carries the links to check and the settings; the parent job writes it
 and waits. A crawl runs in a process of its own because Twisted's reactor cannot restart,
-and so that a killed crawl never takes the caller with it.
+and so that a killed crawl never takes the caller with it. With ``-`` for JOBFILE the
+process imports its components first, then reads the job file's path from stdin (end of
+file: no job, exit 0), so that its start-up overlaps the parent's.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -32,9 +35,24 @@ def settings_for(overrides: dict[str, Any]) -> Settings:
     return settings
 
 
+def preload() -> None:
+    """Import every component the settings name (pipelines, middlewares, extensions)."""
+    paths: list[str] = [SETTINGS["DOWNLOADER"], SETTINGS["DOWNLOADER_CLIENTCONTEXTFACTORY"]]
+    for table in ("ITEM_PIPELINES", "DOWNLOADER_MIDDLEWARES_BASE", "EXTENSIONS"):
+        paths += [path for path, order in SETTINGS[table].items() if order is not None]
+    for path in paths:
+        importlib.import_module(path.rpartition(".")[0])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
-    job = json.loads(Path(args[0]).read_text(encoding="utf-8"))
+    jobfile = args[0]
+    if jobfile == "-":
+        preload()
+        jobfile = sys.stdin.readline().strip()
+        if not jobfile:
+            return 0
+    job = json.loads(Path(jobfile).read_text(encoding="utf-8"))
     settings = settings_for(job.get("settings", {}))
     process = CrawlerProcess(settings, install_root_handler=True)
     # LOG_LEVEL filters at the handler only; records below it would still be built.

@@ -36,7 +36,7 @@ from catalog.urls import Rule, parse_rules, rewrite
 from catalog.verdicts import OutcomeKind
 from crawler.settings import SETTINGS
 from jobs.context import Context
-from jobs.crawling import run_crawl
+from jobs.crawling import CrawlChild, run_crawl
 
 LOCAL_KINDS = (LinkKind.ANCHOR, LinkKind.RELATIVE)
 WEB_KINDS = (LinkKind.EXTERNAL, LinkKind.NO_SCHEME)
@@ -149,6 +149,16 @@ def check_added(ctx: Context, ref: str, readme: Path, options: CheckOptions) -> 
 
 def check(ctx: Context, options: CheckOptions) -> int:
     cfg = CheckConfig.from_raw(ctx.config.raw.get("check", {}), Path(".listkeeperignore"))
+    # The crawl process starts now and imports Scrapy while the catalog says what is due.
+    child = None if options.queue else CrawlChild()
+    try:
+        return _check(ctx, cfg, options, child)
+    finally:
+        if child is not None and child.proc.returncode is None:
+            child.cancel()
+
+
+def _check(ctx: Context, cfg: CheckConfig, options: CheckOptions, child: CrawlChild | None) -> int:
     engine = ctx.engine()
     verdicts = ctx.config.verdicts
     ttl = timedelta(hours=cfg.ttl_hours)
@@ -193,7 +203,7 @@ def check(ctx: Context, options: CheckOptions) -> int:
             return 0
         wait_drained(options.queue)
     elif web:
-        _crawl(ctx, cfg, options, web, host_statuses, run_id)
+        _crawl(ctx, cfg, options, web, host_statuses, run_id, child)
     return _finish(engine, run_id, len(due), options)
 
 
@@ -247,6 +257,7 @@ def _crawl(
     web: list[DueLink],
     host_statuses: dict[str, list[int | None]],
     run_id: int,
+    child: CrawlChild | None = None,
 ) -> None:
     """Crawl in one process, or in several with the hosts split between them.
 
@@ -262,7 +273,11 @@ def _crawl(
     total = len(links)
     if len(groups) == 1:
         run_crawl(
-            "links", {"links": links}, settings, watch=lambda p: _progress(ctx, p, run_id, total)
+            "links",
+            {"links": links},
+            settings,
+            watch=lambda p: _progress(ctx, p, run_id, total),
+            child=child,
         )
         return
     share = -(
@@ -274,7 +289,11 @@ def _crawl(
         watch = (lambda p: _progress(ctx, p, run_id, total)) if index == 0 else None
         try:
             run_crawl(
-                "links", {"links": group}, {**settings, "CONCURRENT_REQUESTS": share}, watch=watch
+                "links",
+                {"links": group},
+                {**settings, "CONCURRENT_REQUESTS": share},
+                watch=watch,
+                child=child if index == 0 else None,
             )
         except BaseException as exc:  # reported once every process has ended
             errors.append(exc)
