@@ -76,4 +76,10 @@ if __name__ == "__main__":
 
         cProfile.run("main()", profile)
         sys.exit(0)
-    sys.exit(main())
+    code = main()
+    # The pipelines have committed and closed the catalog: skip the interpreter's teardown
+    # of Scrapy, Twisted and SQLAlchemy (a sixth of a second of CPU per crawl).
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

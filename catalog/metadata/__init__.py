@@ -24,17 +24,8 @@ from lxml import html as lxml_html
 from .dates import parse_dated, url_date
 from .decode import decode_html
 from .sources import Candidates, collect
-from .text import (
-    GENERIC_TITLES,
-    clean,
-    clean_author,
-    compact,
-    is_site_name,
-    norm,
-    strip_site_suffix,
-    title_parts,
-    word_stats,
-)
+from .text import clean, clean_author, is_site_name, norm, word_stats
+from .titles import page_title, site_names
 
 __all__ = ["PageMeta", "decode_html", "extract"]
 
@@ -84,10 +75,12 @@ class PageMeta:
 
 # Trust order per field; a source missing from a field's order is not used for it.
 ORDER: dict[str, tuple[str, ...]] = {
-    "title": ("jsonld", "og", "dc", "meta", "microdata", "page-title"),
     "description": ("og", "jsonld", "dc", "meta", "microdata", "jsonld-page"),
     "site_name": ("og", "jsonld-publisher", "jsonld-site", "jsonld-page-publisher", "meta", "dc"),
-    "authors": ("jsonld", "microdata", "og", "dc", "meta", "jsonld-page", "page", "page-byline"),
+    "authors": (
+        *("jsonld", "microdata", "og", "dc", "meta", "jsonld-page"),
+        *("page", "page-byline", "page-text"),
+    ),
     "lang": ("page", "og", "jsonld", "dc", "meta", "jsonld-page"),
     "image": ("og", "jsonld", "meta", "jsonld-page", "page"),
 }
@@ -135,68 +128,7 @@ def _absolute(base: str, href: str | None) -> str | None:
     return joined if urlsplit(joined).scheme in {"http", "https"} or not base else None
 
 
-_SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "or", "ne", "go"}
-
-
-def _site_names(found: Candidates, url: str) -> tuple[set[str], set[str]]:
-    """(known site names, host labels), both in ``compact`` form."""
-    names = {compact(v) for _, v in found.get("site_name", ())}
-    host = (urlsplit(url).hostname or "").removeprefix("www.")
-    labels = host.split(".")[:-1] if "." in host else [host]
-    if len(labels) > 1 and labels[-1] in _SECOND_LEVEL:
-        labels.pop()
-    return names - {""}, {compact(x) for x in labels if x} | {compact(host)}
-
-
-def _ellipsis_prefix(text: str) -> str | None:
-    for mark in ("...", "…"):
-        if text.endswith(mark):
-            return norm(text[: -len(mark)])
-    return None
-
-
-def _confirms(heading: str, candidate: str) -> bool:
-    """Whether a visible heading is the candidate title, or the headline inside it."""
-    h, c = norm(heading), norm(candidate)
-    if not h:
-        return False
-    if h == c or any(norm(p) == h for p in title_parts(candidate)):
-        return True
-    if len(h) >= 10 and h in c and len(h) >= 0.4 * len(c):
-        return True
-    prefix = _ellipsis_prefix(candidate)
-    return bool(prefix and len(prefix) >= 10 and h.startswith(prefix))
-
-
-def _title(found: Candidates, url: str) -> str | None:
-    """The most trusted title candidate without its site-name part; a visible ``<h1>`` that
-    confirms a candidate (equal to it or to its headline part) is preferred, since it is
-    what the reader sees as the headline."""
-    sites, labels = _site_names(found, url)
-    # a "site name" that is the page's own headline (a misfilled og:site_name) names nothing
-    sites -= {compact(v) for _, v in found.get("h1", ())}
-    headings = [
-        h for _, v in found.get("h1", ()) if (h := clean(v)) and not is_site_name(h, sites, labels)
-    ][:3]
-    candidates: list[str] = []
-    for source in ORDER["title"]:
-        for src, value in found.get("title", ()):
-            text = clean(value)
-            if src != source or not text or is_site_name(text, sites, set()):
-                continue
-            text = strip_site_suffix(text, sites, labels)
-            if compact(text) not in GENERIC_TITLES:
-                candidates.append(text)
-    for candidate in candidates:
-        for heading in headings:
-            if _confirms(heading, candidate):
-                return heading
-    if candidates:
-        return candidates[0]
-    return headings[0] if headings else None
-
-
-_PAGE_AUTHOR_SOURCES = {"page", "page-byline", "microdata"}
+_PAGE_AUTHOR_SOURCES = {"page", "page-byline", "page-text", "microdata"}
 
 
 def _authors(found: Candidates, url: str) -> list[str]:
@@ -204,7 +136,7 @@ def _authors(found: Candidates, url: str) -> list[str]:
     (``The Planetary Press`` on theplanetarypress.com, og:site_name) is a publisher, not an
     author, and is passed over. Visible bylines give one name (the first), since later
     ones are mostly comment authors and related articles."""
-    sites, labels = _site_names(found, url)
+    sites, labels = site_names(found, url)
     by_source: dict[str, list[str]] = {}
     for source, value in found.get("authors", ()):
         name = clean_author(value)
@@ -366,7 +298,7 @@ def extract(body: bytes | str, url: str, *, content_type: str | None = None) -> 
     published = _published(found, url, root)  # before _main_text, which prunes the tree
     words, minutes = word_stats(_main_text(root))
     return PageMeta(
-        title=_title(found, url),
+        title=page_title(found, url),
         description=_first(found, "description"),
         site_name=site_name,
         authors=_authors(found, url),

@@ -46,7 +46,8 @@ _TEXTUAL_MDY = re.compile(
     r"\b(?P<mon>[^\W\d_]{3,10})\.?\s+(?P<d>\d\d?)(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)\b"
 )
 _URL_DATE = re.compile(
-    r"/(?P<y>(?:19|20)\d\d)[/-]?(?P<m>[01]?\d)[/-]?(?P<d>[0-3]?\d)(?=[/_.-]|$)"
+    r"/(?P<y>(?:19|20)\d\d)(?:(?P<sep>[/-])(?P<m>[01]?\d)(?P=sep)(?P<d>[0-3]?\d)|"
+    r"(?P<mc>[01]\d)(?P<dc>[0-3]\d))(?=[/_.-]|$)"
     r"|/(?P<y2>(?:19|20)\d\d)/(?P<m2>[01]?\d)/"
 )
 
@@ -126,5 +127,6 @@ def url_date(url: str) -> tuple[datetime | None, bool]:
     if not m:
         return None, False
     if m["y"] is not None:
-        return _day(int(m["y"]), int(m["m"]), int(m["d"])), True
+        month, day = (m["m"], m["d"]) if m["m"] is not None else (m["mc"], m["dc"])
+        return _day(int(m["y"]), int(month), int(day)), True
     return _day(int(m["y2"]), int(m["m2"]), 1), False

@@ -8,6 +8,7 @@ Parse.ly, Sailthru), ``microdata`` (``itemprop``) and ``page`` (the visible page
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -197,6 +198,8 @@ def _jsonld_node(
 def _from_microdata(root: lxml_html.HtmlElement, found: Candidates) -> None:
     for el in root.xpath("//body//*[@itemprop]"):
         field = MICRODATA_FIELDS.get((el.get("itemprop") or "").strip().lower())
+        if field == "authors" and _in_comments(el):
+            continue
         if field is None or el.tag == "meta":
             if el.tag == "meta" and field in {"published", "modified", "authors"}:
                 content = el.get("content")
@@ -219,10 +222,10 @@ def _from_page(root: lxml_html.HtmlElement, found: Candidates) -> None:
     title = root.find(".//title")
     if title is not None and title.text_content().strip():
         found["title"].append(("page-title", title.text_content()))
-    for h1 in root.iter("h1"):
-        text = h1.text_content()
+    for heading in root.iter("h1", "h2"):
+        text = heading.text_content()
         if text.strip():
-            found["h1"].append(("page", text))
+            found[str(heading.tag)].append(("page", text))
     lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
     if lang:
         found["lang"].insert(0, ("page", lang))
@@ -237,12 +240,64 @@ def _from_page(root: lxml_html.HtmlElement, found: Candidates) -> None:
             found["published"].append(("page-time" if marked else "page-anytime", value))
     for a in root.xpath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"):
         text = a.text_content()
-        if text.strip():
+        if text.strip() and not _in_comments(a):
             found["authors"].append(("page", text))
-    for el in root.xpath(
-        "//body//*[self::span or self::div or self::p or self::a or self::address]"
-        "[contains(@class, 'author') or contains(@class, 'byline')][not(self::div and .//div)]"
-    )[:10]:
-        text = el.text_content()
-        if text.strip() and len(text) < 120:
-            found["authors"].append(("page-byline", text))
+    _from_bylines(root, found)
+
+
+_BYLINE_CLASSES = ("author", "byline", "auteur", "autor", "contributor")
+_BYLINE_TAGS = {"span", "div", "p", "a", "address", "small"}
+_BYLINE_START = re.compile(
+    r"\s*(?:text von|texte de|blog beitrag von|by|von|par|por|auteur|autor|author)\b", re.I
+)
+_NAME = re.compile(
+    r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|(?:de|van|von|der|da|di|del|la|le)\b)"
+    r"(?:\s+(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|(?:de|van|von|der|da|di|del|la|le)\b)){1,3}"
+)
+
+
+def _from_bylines(root: lxml_html.HtmlElement, found: Candidates) -> None:
+    """Bylines: elements whose class names an author (``byline``, ``post-author``), and
+    short texts that read like one without markup (``By Ada Lovelace``, ``Von Claudia
+    Lindner``, ``par <a>Didier Roy</a>``: a byline word, then 2 to 4 capitalised words).
+    One pass over the body, since XPath string functions over a large page are slow."""
+    body = root.find("body")
+    if body is None:
+        return
+    marked = texts = 0
+    for el in body.iter(_BYLINE_TAGS):
+        cls = el.get("class")
+        if (
+            marked < 10
+            and cls
+            and any(c in cls.lower() for c in _BYLINE_CLASSES)
+            and (el.tag != "div" or el.find(".//div") is None)
+        ):
+            text = el.text_content()
+            if text.strip() and len(text) < 120 and not _in_comments(el):
+                marked += 1
+                found["authors"].append(("page-byline", text))
+        if texts < 5 and el.text and _BYLINE_START.match(el.text):
+            text = " ".join(el.text_content().split())
+            if len(text) > 80 or _in_comments(el):
+                continue
+            texts += 1
+            m = _BYLINE_PREFIX.match(text)
+            if m and _NAME.fullmatch(text[m.end() :].strip(" .,;")):
+                found["authors"].append(("page-text", text[m.end() :]))
+
+
+_BYLINE_PREFIX = re.compile(
+    r"(?:text von|texte de|blog beitrag von|by|von|par|por|auteur|autor|author)\s*:?\s+", re.I
+)
+
+
+_COMMENTS = (
+    "ancestor::*[contains(@id, 'comment') or contains(@class, 'comment') or "
+    "contains(@id, 'respond') or contains(@class, 'reply')]"
+)
+
+
+def _in_comments(el: lxml_html.HtmlElement) -> bool:
+    """Whether an element sits in the comment section: its names are commenters'."""
+    return bool(el.xpath(_COMMENTS))

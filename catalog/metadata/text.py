@@ -8,7 +8,7 @@ import re
 
 _SPACE = re.compile(r"\s+")
 _EDGE_PUNCT = re.compile(r"^[\W_]+|[\W_]+$")
-_TITLE_SEP = re.compile(r"\s+(?:[|–—·•»«:]|-{1,2}|::|\\|/)\s+")
+TITLE_SEP = re.compile(r"\s+(?:[|–—·•»«:]|-{1,2}|::|\\|/)\s+")
 _AUTHOR_PREFIX = re.compile(
     r"^(?:view all posts by|show all articles of|all posts by|erstellt von|beitrag\s*von|"
     r"un documentaire de|autor/in:?|"
@@ -33,7 +33,9 @@ NOT_AUTHORS = {
     "anonymous",
     "guest",
 }
+_CREDIT = re.compile(r"(?:fotos?|photos?|bild(?:er)?|images?|illustrations?)\s*:", re.I)
 _AUTHOR_JUNK = re.compile(r"https?://|www\.|@\w+\.\w|\{\{|<|>")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _AUTHOR_TAIL = re.compile(
     r"\s*(?:[|,–—-]\s*)?(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|(?:19|20)\d\d-\d\d-\d\d|updated\b|"
     r"published\b|posted\b|veröffentlicht\b|am\s+\d).*$",
@@ -104,7 +106,7 @@ def _date_like(part: str) -> bool:
 
 
 def title_parts(title: str) -> list[str]:
-    return [p for p in _TITLE_SEP.split(title) if p.strip()]
+    return [p for p in TITLE_SEP.split(title) if p.strip()]
 
 
 def strip_site_suffix(title: str, sites: set[str], labels: set[str]) -> str:
@@ -138,11 +140,11 @@ def strip_site_suffix(title: str, sites: set[str], labels: set[str]) -> str:
 
 def clean_author(value: str | None) -> str | None:
     value = clean(value)
-    if not value or _AUTHOR_JUNK.search(value):
+    if not value or _AUTHOR_JUNK.search(value) or _CREDIT.match(value):
         return None
     value = _AUTHOR_PREFIX.sub("", value)
     value = _AUTHOR_SUFFIX.sub("", _AUTHOR_TAIL.sub("", value)).strip(" ,;:|-–—*")
-    if compact(value) in NOT_AUTHORS:
+    if compact(value) in NOT_AUTHORS or _YEAR.search(value):  # a date left in: no name
         return None
     if (
         not value
