@@ -16,6 +16,7 @@ demo: $(STAMP)
 	$(BIN)/listkeeper demo
 
 test: $(STAMP) lint typecheck pytest
+	$(BIN)/pytest -q --db-backend=postgresql  # the suite again, each test on its own PG database
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

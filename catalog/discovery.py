@@ -166,6 +166,7 @@ def _sections(session: Session, document_id: int) -> dict[str, list[str]]:
         select(Section.heading, Entry.title)
         .join(Entry, Entry.section_id == Section.id)
         .where(Entry.document_id == document_id, Entry.state == EntryState.LISTED)
+        .order_by(Section.position, Entry.position, Entry.id)  # suggestion ties: one order
     )
     for heading, title in rows:
         out[heading].append(title)

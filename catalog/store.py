@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,9 +57,16 @@ class DueLink:
 
 
 def due_links(
-    session: Session, *, now: datetime | None = None, all_links: bool = False, chunk: int = 1000
+    session: Session,
+    *,
+    now: datetime | None = None,
+    all_links: bool = False,
+    chunk: int = 1000,
+    after_id: int = 0,
+    limit: int | None = None,
 ) -> Iterator[DueLink]:
-    """Links never checked or past their time-to-live, streamed (memory stays flat)."""
+    """Links never checked or past their time-to-live, streamed (memory stays flat), in id
+    order; ``after_id`` and ``limit`` page through them (keyset pagination)."""
     now = now or utcnow()
     stmt = select(
         Link.id,
@@ -73,6 +80,10 @@ def due_links(
     ).order_by(Link.id)
     if not all_links:
         stmt = stmt.where(or_(Link.next_check_at.is_(None), Link.next_check_at <= now))
+    if after_id:
+        stmt = stmt.where(Link.id > after_id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
     for row in session.execute(stmt.execution_options(yield_per=chunk)):
         yield DueLink(*row)
 
@@ -90,7 +101,7 @@ def record(
     now = now or utcnow()
     latest: dict[int, Result] = {}
     for r in results:
-        latest[r.link_id] = r  # merged: one row per link per batch
+        latest[r.link_id] = _storable(r)  # merged: one row per link per batch
     if not latest:
         return {}
     ids = sorted(latest)
@@ -161,6 +172,38 @@ def record(
     return statuses
 
 
+# The fields of a Result that carry text from the web (headers, titles, error messages).
+_WEB_TEXT = ("reason", "final_url", "error", "redirects", "etag", "last_modified", "metadata")
+
+
+def _nul_free(value: Any) -> Any:
+    if type(value) is str:
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_nul_free(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _nul_free(v) for k, v in value.items()}
+    return value
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(v) for v in value.values())
+    return False
+
+
+def _storable(r: Result) -> Result:
+    """``r`` without NUL characters: PostgreSQL's text refuses them (the whole batch would
+    fail) where SQLite keeps them, and a hostile page can send them."""
+    if not any(_has_nul(getattr(r, name)) for name in _WEB_TEXT):
+        return r
+    return replace(r, **{name: _nul_free(getattr(r, name)) for name in _WEB_TEXT})
+
+
 def _upsert_metadata(session: Session, rows: list[dict[str, Any]]) -> None:
     """One row per link: the latest read of its page replaces the previous one."""
     dialect = session.get_bind().dialect.name
@@ -176,10 +219,11 @@ def _upsert_metadata(session: Session, rows: list[dict[str, Any]]) -> None:
 def host_answers(session: Session) -> dict[str, list[int | None]]:
     """Per host, the last HTTP status of each of its links (for the 403 rule)."""
     out: dict[str, list[int | None]] = defaultdict(list)
+    # Streamed: a Session buffers every row otherwise (170 MB at 750,000 checked links).
     rows = session.execute(
-        select(Link.host, Link.http_status).where(
-            and_(Link.host.is_not(None), Link.checked_at.is_not(None))
-        )
+        select(Link.host, Link.http_status)
+        .where(and_(Link.host.is_not(None), Link.checked_at.is_not(None)))
+        .execution_options(yield_per=1000)
     )
     for host, status in rows:
         if host is not None:

@@ -31,7 +31,7 @@ harmless to the verdicts).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,7 +175,7 @@ class Queue:
         self.r.ping()
 
     def enqueue(
-        self, job_id: str, settings: dict[str, Any], links: Sequence[dict[str, Any]]
+        self, job_id: str, settings: dict[str, Any], links: Iterable[dict[str, Any]]
     ) -> int:
         """Start job ``job_id`` with these links; ``QueueBusy`` while another is queued."""
         busy = int(
@@ -194,13 +194,21 @@ class Queue:
         )
         if busy:
             raise QueueBusy(busy, self.job_id())
-        for start in range(0, len(links), 1000):
-            chunk = links[start : start + 1000]
-            pipe = self.r.pipeline(transaction=True)
-            pipe.hset(K.links, mapping={str(link["id"]): json.dumps(link) for link in chunk})
-            pipe.lpush(K.pending, *[str(link["id"]) for link in chunk])
-            pipe.execute()
-        return len(links)
+        count = 0
+        chunk: list[dict[str, Any]] = []
+        for link in links:  # an iterable: the caller may stream a catalog's worth
+            chunk.append(link)
+            if len(chunk) == 1000:
+                count += self._push(chunk)
+                chunk = []
+        return count + (self._push(chunk) if chunk else 0)
+
+    def _push(self, chunk: list[dict[str, Any]]) -> int:
+        pipe = self.r.pipeline(transaction=True)
+        pipe.hset(K.links, mapping={str(link["id"]): json.dumps(link) for link in chunk})
+        pipe.lpush(K.pending, *[str(link["id"]) for link in chunk])
+        pipe.execute()
+        return len(chunk)
 
     def job_id(self) -> str | None:
         value = self.r.hget(K.job, "id")

@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -65,6 +65,7 @@ class CheckConfig:
     ttl_hours: float = 20.0
     processes: int | None = None  # crawl processes; default: one per core for 1,000+ links
     batch_size: int = 500
+    round_links: int = 50_000  # due links per round (one crawl each): bounds a check's memory
     allow_networks: list[str] = field(default_factory=list)
     hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)  # raw Scrapy settings
@@ -90,6 +91,7 @@ class CheckConfig:
             ttl_hours=float(raw.get("ttl_hours", 20.0)),
             processes=int(raw["processes"]) if "processes" in raw else None,
             batch_size=int(raw.get("batch_size", 500)),
+            round_links=max(1, int(raw.get("round_links", 50_000))),
             allow_networks=list(raw.get("allow_networks", [])),
             hosts=dict(raw.get("hosts", {})),
             settings=dict(raw.get("settings", {})),
@@ -147,11 +149,14 @@ def check_added(ctx: Context, ref: str, readme: Path, options: CheckOptions) -> 
     return 2 if bad and options.fail_on == "dead" else 0
 
 
-def check(ctx: Context, options: CheckOptions) -> int:
-    cfg = CheckConfig.from_raw(ctx.config.raw.get("check", {}), Path(".listkeeperignore"))
-    # The crawl process starts now and imports Scrapy while the catalog says what is due.
-    child = None if options.queue else CrawlChild()
+def check(ctx: Context, options: CheckOptions, child: CrawlChild | None = None) -> int:
+    """Check the due links; ``child``, a crawl process started early, serves the first
+    crawl (one is started here otherwise)."""
+    if child is None and not options.queue:
+        # Started now, it imports Scrapy while the catalog says what is due.
+        child = CrawlChild()
     try:
+        cfg = CheckConfig.from_raw(ctx.config.raw.get("check", {}), Path(".listkeeperignore"))
         return _check(ctx, cfg, options, child)
     finally:
         if child is not None and child.proc.returncode is None:
@@ -160,8 +165,6 @@ def check(ctx: Context, options: CheckOptions) -> int:
 
 def _check(ctx: Context, cfg: CheckConfig, options: CheckOptions, child: CrawlChild | None) -> int:
     engine = ctx.engine()
-    verdicts = ctx.config.verdicts
-    ttl = timedelta(hours=cfg.ttl_hours)
     if options.queue:
         from jobs.worker import ensure_idle
 
@@ -172,39 +175,79 @@ def _check(ctx: Context, cfg: CheckConfig, options: CheckOptions, child: CrawlCh
         s.flush()
         run_id = run.id
         first_ever = s.scalar(select(func.count()).where(Link.checked_at.is_not(None))) == 0
-        due = list(due_links(s, all_links=options.all_links))
         host_statuses = host_answers(s)
     if first_ever:
         click.echo("catalog has no check history yet: history starts now", err=True)
-    web: list[DueLink] = []
-    decided: list[Result] = []
-    anchors_of = _anchors(engine)
-    for link in due:
-        url = _web_url(link)
-        if any(p.search(link.url) or p.search(url) for p in cfg.exclude):
-            decided.append(_result(link, OutcomeKind.EXCLUDED, "excluded by an exclude rule"))
-        elif link.kind in LOCAL_KINDS:
-            decided.append(_local(link, anchors_of))
-        elif link.kind in WEB_KINDS:
-            web.append(link)
-        else:
-            decided.append(_result(link, OutcomeKind.EXCLUDED, f"{link.kind.value} link"))
-    with db.session_scope(engine) as s:
-        record(s, decided, verdicts=verdicts, ttl=ttl, run_id=run_id)
-    if web and options.queue:
+    rounds = _Rounds(ctx, cfg, options, run_id)
+    if options.queue:
         from jobs.worker import enqueue, wait_drained
 
-        links, settings = _crawl_job(ctx, cfg, options, web, host_statuses, run_id)
-        enqueue(options.queue, run_id, settings, links)
+        settings = _crawl_settings(ctx, cfg, options, host_statuses, run_id)
+        links = (link for web in rounds for link in _crawl_links(cfg, web))
+        queued = enqueue(options.queue, run_id, settings, links)
         if not options.wait:
-            click.echo(
-                f"queued {len(links)} links for run {run_id}; `listkeeper worker` checks them"
-            )
+            click.echo(f"queued {queued} links for run {run_id}; `listkeeper worker` checks them")
             return 0
         wait_drained(options.queue)
-    elif web:
-        _crawl(ctx, cfg, options, web, host_statuses, run_id, child)
-    return _finish(engine, run_id, len(due), options)
+    else:
+        for web in rounds:
+            _crawl(ctx, cfg, options, web, host_statuses, run_id, rounds.total, child)
+            child = None  # a started child serves the first crawl only
+    return _finish(engine, run_id, rounds.due, options)
+
+
+class _Rounds:
+    """The due links, ``[check] round_links`` at a time (keyset pagination): local and
+    excluded ones decided and stored here, each round's web links yielded for a crawl.
+    A check's memory so stays bounded whatever the catalog's size."""
+
+    def __init__(self, ctx: Context, cfg: CheckConfig, options: CheckOptions, run_id: int) -> None:
+        self.engine = ctx.engine()
+        self.cfg, self.options, self.run_id = cfg, options, run_id
+        self.verdicts = ctx.config.verdicts
+        self.due = 0
+        with db.session_factory(self.engine)() as s:  # for the progress bar
+            due = due_links(s, all_links=options.all_links)
+            self.total = sum(1 for _ in due) if sys.stderr.isatty() else 0
+
+    def __iter__(self) -> Iterator[list[DueLink]]:
+        anchors_of = _anchors(self.engine)
+        after, size = 0, self.cfg.round_links
+        while True:
+            with db.session_factory(self.engine)() as s:
+                due = list(
+                    due_links(s, all_links=self.options.all_links, after_id=after, limit=size)
+                )
+            if not due:
+                return
+            after = due[-1].id
+            self.due += len(due)
+            web: list[DueLink] = []
+            decided: list[Result] = []
+            for link in due:
+                url = _web_url(link)
+                if any(p.search(link.url) or p.search(url) for p in self.cfg.exclude):
+                    decided.append(
+                        _result(link, OutcomeKind.EXCLUDED, "excluded by an exclude rule")
+                    )
+                elif link.kind in LOCAL_KINDS:
+                    decided.append(_local(link, anchors_of))
+                elif link.kind in WEB_KINDS:
+                    web.append(link)
+                else:
+                    decided.append(_result(link, OutcomeKind.EXCLUDED, f"{link.kind.value} link"))
+            with db.session_scope(self.engine) as s:
+                record(
+                    s,
+                    decided,
+                    verdicts=self.verdicts,
+                    ttl=timedelta(hours=self.cfg.ttl_hours),
+                    run_id=self.run_id,
+                )
+            if web:
+                yield web
+            if len(due) < size:
+                return
 
 
 def _web_url(link: DueLink) -> str:
@@ -257,6 +300,7 @@ def _crawl(
     web: list[DueLink],
     host_statuses: dict[str, list[int | None]],
     run_id: int,
+    total: int,
     child: CrawlChild | None = None,
 ) -> None:
     """Crawl in one process, or in several with the hosts split between them.
@@ -265,12 +309,12 @@ def _crawl(
     span two processes, so per-host politeness holds, and the global concurrency cap is
     shared out between them.
     """
-    links, settings = _crawl_job(ctx, cfg, options, web, host_statuses, run_id)
+    links = _crawl_links(cfg, web)
+    settings = _crawl_settings(ctx, cfg, options, host_statuses, run_id)
     wanted = options.processes or cfg.processes
     if wanted is None:
         wanted = (os.cpu_count() or 1) if len(links) >= PROCESS_MIN_LINKS else 1
     groups = split_by_host(links, max(1, wanted))
-    total = len(links)
     if len(groups) == 1:
         run_crawl(
             "links",
@@ -318,16 +362,9 @@ def split_by_host(links: list[dict[str, Any]], n: int) -> list[list[dict[str, An
     return [g for g in groups if g]
 
 
-def _crawl_job(
-    ctx: Context,
-    cfg: CheckConfig,
-    options: CheckOptions,
-    web: list[DueLink],
-    host_statuses: dict[str, list[int | None]],
-    run_id: int,
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The links to crawl and the Scrapy settings, for a local crawl or the queue."""
-    links = [
+def _crawl_links(cfg: CheckConfig, web: list[DueLink]) -> list[dict[str, Any]]:
+    """The links as a crawl (local or queued) takes them."""
+    return [
         {
             "id": link.id,
             "url": rewrite(_web_url(link), cfg.remap),
@@ -337,6 +374,16 @@ def _crawl_job(
         }
         for link in web
     ]
+
+
+def _crawl_settings(
+    ctx: Context,
+    cfg: CheckConfig,
+    options: CheckOptions,
+    host_statuses: dict[str, list[int | None]],
+    run_id: int,
+) -> dict[str, Any]:
+    """The Scrapy settings of a check's crawl, local or queued."""
     settings: dict[str, Any] = {
         "STORE_DATABASE_URL": ctx.url,
         "STORE_RUN_ID": run_id,
@@ -360,7 +407,7 @@ def _crawl_job(
         settings["CONCURRENT_REQUESTS_PER_DOMAIN"] = options.per_host
     if options.timeout:
         settings["DOWNLOAD_TIMEOUT"] = options.timeout
-    return links, settings
+    return settings
 
 
 def _progress(ctx: Context, proc: subprocess.Popen[str], run_id: int, total: int) -> None:

@@ -102,14 +102,19 @@ def render(obj: Context, readme: Path, check: bool, diff: bool, adopt: bool) -> 
 @click.pass_obj
 def check_(obj: Context, added_since: str | None, readme: Path | None, **options: Any) -> int:
     """Check the links that are due; exit 2 when a link is confirmed dead."""
-    from jobs import check as check_job
-
     if options["wait"] and not options["queue"]:
         raise click.UsageError("--wait goes with --queue")
+    from jobs.crawling import CrawlChild
+
+    # Started first: the crawl process imports Scrapy while this one imports SQLAlchemy and
+    # reads the catalog.
+    child = None if options["queue"] or added_since else CrawlChild()
+    from jobs import check as check_job
+
     opts = check_job.CheckOptions(**options)
     if added_since:
         return check_job.check_added(obj, added_since, readme or obj.config.readme, opts)
-    return check_job.check(obj, opts)
+    return check_job.check(obj, opts, child)
 
 
 @cli.command("run")

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from typing import TYPE_CHECKING
 
 from catalog import config as config_mod
-from catalog import db
 from catalog.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+# SQLAlchemy and the catalog's models are imported on first use: `listkeeper check` starts
+# its crawl process before it pays for them.
 
 
 @dataclass
@@ -28,10 +31,16 @@ class Context:
 
     @property
     def url(self) -> str:
+        from catalog import db
+
         return db.database_url(self.db_url or self.config.database)
 
     def engine(self) -> Engine:
         """The catalog, brought to the latest schema on first use."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from catalog import db
+
         if self._engine is None:
             try:
                 engine = db.make_engine(self.url)

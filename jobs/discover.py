@@ -110,7 +110,7 @@ def discover(ctx: Context, readme: Path | None) -> int:
         new = s.scalars(
             select(Entry).where(Entry.id > before, Entry.state == EntryState.CANDIDATE)
         ).all()
-        failing = s.scalars(select(Feed).where(Feed.failures > 0)).all()
+        failing = s.scalars(select(Feed).where(Feed.failures > 0).order_by(Feed.id)).all()
     click.echo(f"polled {len(feeds)} feeds: {len(new)} new candidates, {len(failing)} failing")
     for f in failing:
         click.echo(f"  failing x{f.failures}: {f.url}: {f.last_error}", err=True)

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -76,7 +77,9 @@ def _absolute_sqlite(url: str) -> str:
     return url
 
 
-def enqueue(url: str, run_id: int, settings: dict[str, Any], links: list[dict[str, Any]]) -> int:
+def enqueue(
+    url: str, run_id: int, settings: dict[str, Any], links: Iterable[dict[str, Any]]
+) -> int:
     job_settings = dict(settings)
     job_settings["STORE_DATABASE_URL"] = _absolute_sqlite(settings["STORE_DATABASE_URL"])
     queue = _queue(url)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from crawler.offlineweb.server import OfflineWeb
 from crawler.offlineweb.wiring import check_toml
+from tests.catalogdb import select
 
 
 def write_workspace(
@@ -35,15 +35,12 @@ def write_workspace(
 
 
 def statuses(folder: Path) -> dict[str, tuple[str, str | None]]:
-    with sqlite3.connect(folder / "listkeeper.db") as con:
-        return {u: (s, e) for u, s, e in con.execute("select url, status, error from links")}
+    return {u: (s, e) for u, s, e in select(folder, "select url, status, error from links")}
 
 
 def checks(folder: Path) -> list[tuple[str, int | None, str]]:
-    with sqlite3.connect(folder / "listkeeper.db") as con:
-        return list(
-            con.execute(
-                "select l.url, c.http_status, c.outcome from checks c join links l"
-                " on l.id = c.link_id order by c.id"
-            )
-        )
+    return select(
+        folder,
+        "select l.url, c.http_status, c.outcome from checks c join links l"
+        " on l.id = c.link_id order by c.id",
+    )

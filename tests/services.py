@@ -42,7 +42,10 @@ def postgres() -> Iterator[str]:
     )
     try:
         run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync")
+        # A database per test under the PostgreSQL switch: commands that never dispose of
+        # their engines hold connections until the test's database is dropped.
         opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        opts += " -c max_connections=200"
         run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-o", opts, "start")
         try:
             run(

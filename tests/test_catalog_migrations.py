@@ -12,6 +12,7 @@ from sqlalchemy import inspect
 
 from catalog import db
 from catalog.models import Base
+from tests.catalogdb import select
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,6 +29,7 @@ def _upgrade_and_check(url: str) -> None:
         engine.dispose()
 
 
+@pytest.mark.sqlite_only(reason="the SQLite twin of test_postgres_upgrade_head_and_check")
 def test_sqlite_upgrade_head_and_check(sqlite_url: str) -> None:
     _upgrade_and_check(sqlite_url)
 
@@ -37,10 +39,10 @@ def test_postgres_upgrade_head_and_check(pg_url: str) -> None:
     _upgrade_and_check(pg_url)
 
 
-def test_alembic_cli_in_repo_runs_check(tmp_path: Path) -> None:
+def test_alembic_cli_in_repo_runs_check(catalog_url: str) -> None:
     """Developers run `alembic` from the repository with alembic.ini."""
     env = {
-        "LISTKEEPER_DB": f"sqlite:///{tmp_path / 'dev.db'}",
+        "LISTKEEPER_DB": catalog_url,
         "PATH": str(Path(sys.executable).parent),
     }
     alembic = str(Path(sys.executable).parent / "alembic")
@@ -49,10 +51,10 @@ def test_alembic_cli_in_repo_runs_check(tmp_path: Path) -> None:
             [alembic, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
         )
         assert done.returncode == 0, done.stderr
-    assert (tmp_path / "dev.db").exists()
+    assert select(catalog_url, "select version_num from alembic_version") == [(db.SCHEMA_HEAD,)]
 
 
-def test_db_upgrade_from_installed_wheel(tmp_path: Path) -> None:
+def test_db_upgrade_from_installed_wheel(tmp_path: Path, catalog_url: str) -> None:
     """`listkeeper db upgrade` finds its migrations in the installed package, not the repo."""
     wheels = tmp_path / "wheels"
     subprocess.run(
@@ -84,7 +86,7 @@ def test_db_upgrade_from_installed_wheel(tmp_path: Path) -> None:
     code = (
         "import migrations, sys; from jobs.cli import run;"
         f"assert migrations.__file__.startswith({str(site)!r}), migrations.__file__;"
-        "sys.exit(run(['--db', 'sqlite:///w.db', 'db', 'upgrade']))"
+        f"sys.exit(run(['--db', {catalog_url!r}, 'db', 'upgrade']))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -96,18 +98,18 @@ def test_db_upgrade_from_installed_wheel(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "catalog at revision" in done.stdout
-    assert (work / "w.db").exists()
+    assert select(catalog_url, "select version_num from alembic_version") == [(db.SCHEMA_HEAD,)]
 
 
-def test_schema_head_constant_is_alembic_head(sqlite_url: str) -> None:
+def test_schema_head_constant_is_alembic_head(catalog_url: str) -> None:
     from alembic.script import ScriptDirectory
 
-    script = ScriptDirectory.from_config(db.alembic_config(sqlite_url))
+    script = ScriptDirectory.from_config(db.alembic_config(catalog_url))
     assert script.get_current_head() == db.SCHEMA_HEAD
-    engine = db.make_engine(sqlite_url)
+    engine = db.make_engine(catalog_url)
     try:
-        assert not db.is_current(engine)  # an empty file: no schema yet
-        db.upgrade(sqlite_url)
+        assert not db.is_current(engine)  # an empty catalog: no schema yet
+        db.upgrade(catalog_url)
         assert db.is_current(engine)
     finally:
         engine.dispose()

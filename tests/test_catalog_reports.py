@@ -335,9 +335,9 @@ def test_markdown_size_cap(max_chars: int) -> None:
 
 
 def test_cli_report_json_to_file_and_markdown_to_stdout(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, catalog_url: str
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    url = catalog_url
     write(tmp_path / "README.md", LIST)
     assert cli(capsys, "--db", url, "import", "README.md").code == 0
     out = tmp_path / "out" / "report.json"

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import DBAPIError
 
+from catalog import db
 from crawler.offlineweb.builders import hostile_web
 from crawler.offlineweb.server import OfflineWeb
 from crawler.offlineweb.spec import Page, Web
+from jobs.check import CheckConfig, CheckOptions, _Rounds
+from jobs.context import Context
+from tests.catalogdb import select
 from tests.checking import checks, statuses, write_workspace
 from tests.readmes import cli
 
@@ -161,11 +166,8 @@ def test_kill_9_mid_run_resumes_without_refetching(tmp_path, monkeypatch) -> Non
         stored = 0
         while time.monotonic() < deadline and stored < 6:
             time.sleep(0.1)
-            try:
-                with sqlite3.connect(tmp_path / "listkeeper.db") as con:
-                    stored = con.execute("select count(*) from checks").fetchone()[0]
-            except sqlite3.OperationalError:
-                pass
+            with contextlib.suppress(DBAPIError):  # no catalog yet
+                ((stored,),) = select(tmp_path, "select count(*) from checks")
         os.killpg(proc.pid, signal.SIGKILL)  # the CLI and its crawl, mid-run
         proc.wait(timeout=10)
         done_first = {u for u, _, _ in checks(tmp_path)}
@@ -203,6 +205,9 @@ def test_added_since_checks_only_new_links_strictly(tmp_path, monkeypatch, capsy
         assert f"dead       {gone}" in result.out  # one 404 is enough: strict, no history
         assert ow.count(old) == 0 and ow.count(new) == 1
         assert not Path("listkeeper.db").exists()  # the project's catalog is untouched
+        if db.ENV_VAR in os.environ:  # ... nor the test's PostgreSQL database
+            tables = "select count(*) from information_schema.tables where table_schema = 'public'"
+            assert select(Path("."), tables) == [(0,)]
         bad = cli(capsys, "check", "--added-since", "no-such-ref", "README.md")
         assert bad.code == 3 and "no-such-ref" in bad.err
 
@@ -280,3 +285,37 @@ def test_anchors_and_files_beside_the_readme_are_checked_locally(
         "./docs/guide.md": "ok",
         "./docs/missing.md": "failing",
     }
+
+
+def test_a_check_in_small_rounds_checks_every_link_once(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`[check] round_links` bounds how many due links a round holds in memory; rounds page
+    through the due links by id, so none is skipped or checked twice."""
+    web = Web(latency=0.01)
+    for h in range(3):
+        host = web.host(f"127.0.4.{h + 1}")
+        for i in range(6):
+            host.page(f"/a/{i}", Page(body=f"<title>a{i}</title>article"))
+    with OfflineWeb(web) as ow:
+        urls = {
+            f"h{h}a{i}": ow.url(f"127.0.4.{h + 1}", f"/a/{i}") for h in range(3) for i in range(6)
+        }
+        urls["local"] = "#links"
+        write_workspace(
+            tmp_path, ow, urls, allow_networks=["127.0.4.0/24"], check={"round_links": 4}
+        )
+        monkeypatch.chdir(tmp_path)
+        assert cli(capsys, "import", "README.md").code == 0
+        result = cli(capsys, "check")
+        assert result.code == 0
+        assert "checked 19 due links" in result.out
+        stats = ow.stats()
+    assert all(stats["by_url"].get(u) == 1 for u in urls.values() if u.startswith("http"))
+    assert {s for s, _ in statuses(tmp_path).values()} == {"ok"}
+    assert len(checks(tmp_path)) == len(urls)
+    # The rounds themselves: 19 due links (18 on the web, then the anchor) 4 at a time.
+    ctx = Context(config_path=tmp_path / "listkeeper.toml")
+    cfg = CheckConfig.from_raw(ctx.config.raw["check"])
+    run_id = select(tmp_path, "select max(id) from runs")[0][0]
+    rounds = _Rounds(ctx, cfg, CheckOptions(all_links=True), run_id)
+    assert [len(web) for web in rounds] == [4, 4, 4, 4, 2]
+    assert rounds.due == 19

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.catalogdb import select
 from tests.readmes import cli
+
+# `demo` always builds its own SQLite catalog in its workdir (jobs/demo.py), whatever
+# LISTKEEPER_DB says: under the PostgreSQL switch these would repeat the SQLite run.
+pytestmark = pytest.mark.sqlite_only(reason="demo builds its own SQLite catalog")
 
 
 def test_demo_runs_the_whole_job(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -34,15 +39,10 @@ def test_demo_runs_the_whole_job(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_check_stores_page_metadata_and_extract_prints_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import sqlite3
-
     assert cli(capsys, "demo", "--workdir", str(tmp_path / "demo")).code == 0
-    with sqlite3.connect(tmp_path / "demo" / "listkeeper.db") as con:
-        rows = dict(
-            con.execute(
-                "select l.url, m.title from page_metadata m join links l on l.id = m.link_id"
-            ).fetchall()
-        )
+    catalog = f"sqlite:///{tmp_path / 'demo' / 'listkeeper.db'}"
+    sql = "select l.url, m.title from page_metadata m join links l on l.id = m.link_id"
+    rows = dict(select(catalog, sql))
     url = "https://engineering.acme.test/posts/order-book-sharding"
     assert rows[url] == "How Acme Shards Its Order Book"
     page = tmp_path / "page.html"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 from crawler.offlineweb.server import OfflineWeb
 from crawler.offlineweb.spec import Page, Web
 from crawler.offlineweb.wiring import check_toml
+from tests.catalogdb import select
 from tests.readmes import cli
 
 README = """\
@@ -96,21 +96,17 @@ def test_discover_baseline_new_articles_conditional_get_and_moves(
     feeds = cli(capsys, "feeds", "list").out
     assert f"http://127.0.2.1:{port}/feed2.xml" in feeds  # a 301 moved the stored URL
     assert "moved.xml" not in feeds
-    with sqlite3.connect("listkeeper.db") as con:
-        broken = con.execute("select last_error from feeds where url like '%broken%'")
-        (error,) = broken.fetchone()
-        missing = con.execute("select failures, last_error from feeds where url like '%missing%'")
-        failures, why = missing.fetchone()
+    here = Path(".")
+    ((error,),) = select(here, "select last_error from feeds where url like '%broken%'")
+    ((failures, why),) = select(
+        here, "select failures, last_error from feeds where url like '%missing%'"
+    )
     assert error  # malformed: parsed as far as it goes, the problem said, never fatal
     assert failures == 3 and "404" in why  # each failed poll counted
 
-    with sqlite3.connect("listkeeper.db") as con:
-        (queue_id,) = con.execute(
-            "select id from entries where title = 'How Umbrella Shards Its Queue'"
-        ).fetchone()
-        (search_id,) = con.execute(
-            "select id from entries where title = 'How Acme Scaled Search'"
-        ).fetchone()
+    entry = "select id from entries where title = :title"
+    ((queue_id,),) = select(here, entry, title="How Umbrella Shards Its Queue")
+    ((search_id,),) = select(here, entry, title="How Acme Scaled Search")
     assert cli(capsys, "candidates", "accept", str(queue_id)).code == 0
     assert cli(capsys, "candidates", "reject", str(search_id)).code == 0
     assert cli(capsys, "render", "README.md").code == 0

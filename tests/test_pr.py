@@ -88,7 +88,7 @@ def _pairs(out: str) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, catalog_url: str) -> Workspace:
     shared_path("corpora", "responses", "github_api")
     for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         monkeypatch.delenv(var, raising=False)
@@ -104,7 +104,7 @@ def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     git(clone, "commit", "--quiet", "-m", "the list")
     git(clone, "push", "--quiet", "origin", "HEAD:refs/heads/main")
     monkeypatch.chdir(clone)
-    db_url = f"sqlite:///{tmp_path / 'catalog.db'}"
+    db_url = catalog_url
     db.upgrade(db_url)
     with db.session_scope(db.make_engine(db_url)) as s:
         import_readme(s, clone / "README.md")

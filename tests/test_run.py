@@ -13,6 +13,7 @@ from catalog import db
 from catalog.models import Lock, utcnow
 from crawler.offlineweb.server import OfflineWeb
 from crawler.offlineweb.spec import Page, Web
+from tests.catalogdb import default_url
 from tests.checking import statuses, write_workspace
 from tests.readmes import cli
 
@@ -58,8 +59,9 @@ def test_a_failing_step_does_not_stop_the_others(workspace, capsys, monkeypatch)
 
 
 def test_two_runs_never_overlap_and_a_dead_holder_is_taken_over(workspace, capsys) -> None:  # type: ignore[no-untyped-def]
-    engine = db.make_engine("sqlite:///listkeeper.db")
-    db.upgrade("sqlite:///listkeeper.db")
+    url = default_url(Path("."))
+    engine = db.make_engine(url)
+    db.upgrade(url)
     now = utcnow()
     with db.session_scope(engine) as s:
         s.execute(

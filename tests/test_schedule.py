@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -13,6 +12,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import DBAPIError
+
+from tests.catalogdb import select
 
 CONFIG = """\
 [schedule.jobs.fast]
@@ -28,14 +30,15 @@ args = ["import", "README.md"]
 def _runs(folder: Path) -> dict[str, list[tuple[str, str]]]:
     out: dict[str, list[tuple[str, str]]] = {"fast": [], "slow": []}
     try:
-        with sqlite3.connect(folder / "listkeeper.db") as con:
-            rows = con.execute(
-                "select job, status, stats from runs where job like 'schedule:%' order by id"
-            ).fetchall()
-    except sqlite3.OperationalError:
+        rows = select(
+            folder, "select job, status, stats from runs where job like 'schedule:%' order by id"
+        )
+    except DBAPIError:  # no catalog yet
         return out
     for job, status, stats in rows:
-        out[job.split(":", 1)[1]].append((status, json.loads(stats or "{}").get("fire", "")))
+        if not isinstance(stats, dict):  # JSON comes back as text from SQLite
+            stats = json.loads(stats or "{}")
+        out[job.split(":", 1)[1]].append((status, stats.get("fire", "")))
     return out
 
 
@@ -103,14 +106,14 @@ def test_bad_cron_is_a_config_error(tmp_path: Path, cron: str) -> None:
     assert done.returncode == 3 and "[schedule.jobs.x]" in done.stderr
 
 
-def test_apschedulers_table_stays_out_of_alembic_check(tmp_path: Path) -> None:
+def test_apschedulers_table_stays_out_of_alembic_check(catalog_url: str) -> None:
     from alembic import command
 
     from catalog import db
     from jobs.context import Context
     from jobs.schedule import jobs_from
 
-    url = f"sqlite:///{tmp_path / 'c.db'}"
+    url = catalog_url
     ctx = Context(db_url=url)
     ctx.engine()
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ from crawler.queue import K
 from jobs import check as check_job
 from jobs.context import Context
 from tests import services
+from tests.catalogdb import select
 from tests.checking import statuses, write_workspace
 from tests.readmes import cli
 
@@ -87,12 +87,12 @@ def _worker(folder: Path, url: str) -> subprocess.Popen[str]:
 
 
 def _checks_per_link(folder: Path) -> dict[str, int]:
-    with sqlite3.connect(folder / "listkeeper.db") as con:
-        rows = con.execute(
-            "select l.url, count(c.id) from links l left join checks c on c.link_id = l.id"
-            " group by l.url"
-        )
-        return dict(rows)
+    rows = select(
+        folder,
+        "select l.url, count(c.id) from links l left join checks c on c.link_id = l.id"
+        " group by l.url",
+    )
+    return dict(rows)
 
 
 def test_two_workers_check_every_link_once_within_the_host_limit(
