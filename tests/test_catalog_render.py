@@ -184,7 +184,8 @@ def _entry(i: int, title: str, url: str, extra: list[tuple[str, str]]) -> Render
     return RenderEntry(i, title, "", "A things", i, None, datetime(2026, 1, 1, tzinfo=UTC), links)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+# No deadline: a shared CI machine's timing is not what these properties are about.
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.tuples(TITLES, URLS), min_size=1, max_size=5),
     st.lists(st.tuples(TITLES, URLS), max_size=2),
@@ -209,7 +210,7 @@ def test_titles_and_urls_survive_render_and_reimport(
     assert render_document(text, CONFIG, entries) == text  # deterministic and stable
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_malformed_readme_never_raises_anything_but_a_clear_error(noise: str) -> None:
     for text in (noise, SHELL.replace("After.", noise), noise + "\n<!-- listkeeper:begin g -->\n"):
