@@ -133,6 +133,11 @@ class WebProcess:
         self.port = int(json.loads(line)["port"])
         self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU the web's process has used so far (/proc, Linux)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def control(self, command: str) -> dict[str, Any]:
         url = f"http://127.0.0.1:{self.port}/__offlineweb__/{command}"
         with self.opener.open(url, timeout=30) as resp:
