@@ -303,13 +303,8 @@ def run_lychee(shape: Shape, ow: WebProcess, urls: list[str], folder: Path) -> R
     cmd = [exe, "--no-progress", "--cache=false", "--format", "json", "--output", str(out)]
     cmd += ["--max-concurrency", str(shape.concurrency), "--host-concurrency", str(shape.per_host)]
     cmd += ["--timeout", str(math.ceil(shape.timeout)), "README.md"]
-    result.wall, result.cpu, result.rss_mb, code, tail, result.started = measured(
-        cmd, folder, RUN_TIMEOUT
-    )
-    try:
-        report = json.loads(out.read_text())
-    except (OSError, ValueError):
-        result.note = f"lychee exit {code}, no JSON report: {tail[-300:]}"
+    report = _measured_json(result, cmd, folder, out)
+    if report is None:
         return result
     failed: dict[str, str] = {}
     for key in ("fail_map", "error_map", "timeout_map"):  # fail_map: older lychee
@@ -345,6 +340,18 @@ def server_figures(result: Result, stats: dict[str, Any], hot: str | None) -> No
 
 
 # one shape --------------------------------------------------------------------------------
+def _measured_json(result: Result, cmd: list[str], folder: Path, out: Path) -> Any:
+    """Run ``cmd`` measured into ``result``; the JSON it wrote to ``out``, or None (noted)."""
+    result.wall, result.cpu, result.rss_mb, code, tail, result.started = measured(
+        cmd, folder, RUN_TIMEOUT
+    )
+    try:
+        return json.loads(out.read_text())
+    except (OSError, ValueError):
+        result.note = f"{result.tool} exit {code}, no JSON output: {tail[-300:]}"
+        return None
+
+
 def run_bare_scrapy(shape: Shape, ow: WebProcess, urls: list[str], folder: Path) -> Result:
     """bench/bare_scrapy.py: the CPU Scrapy's downloader itself costs per link here."""
     folder.mkdir()
@@ -355,13 +362,8 @@ def run_bare_scrapy(shape: Shape, ow: WebProcess, urls: list[str], folder: Path)
     cmd = [sys.executable, str(ROOT / "bench" / "bare_scrapy.py"), "urls.txt", str(out)]
     cmd += ["--concurrency", str(shape.concurrency), "--per-host", str(shape.per_host)]
     cmd += ["--timeout", str(shape.timeout)]
-    result.wall, result.cpu, result.rss_mb, code, tail, result.started = measured(
-        cmd, folder, RUN_TIMEOUT
-    )
-    try:
-        statuses = json.loads(out.read_text())
-    except (OSError, ValueError):
-        result.note = f"bare scrapy exit {code}, no output: {tail[-300:]}"
+    statuses = _measured_json(result, cmd, folder, out)
+    if statuses is None:
         return result
     for url in urls:
         status = statuses.get(url, "missing")

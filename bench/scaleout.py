@@ -149,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         print(
             f"   {r.name:<10}{r.wall:>8.2f}{r.cpu:>8.2f}{r.cpu / args.links * 1000:>9.2f}"
-            f"{args.links / r.wall:>9.0f}{one / r.wall:>11.2f}{r.rss_mb:>13.0f}{r.checked:>9}{r.web_cpu:>10.2f}"
+            f"{args.links / r.wall:>9.0f}{one / r.wall:>11.2f}{r.rss_mb:>13.0f}{r.checked:>9}"
+            f"{r.web_cpu:>10.2f}"
         )
     return 0
 
