@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -216,16 +216,22 @@ def _upsert_metadata(session: Session, rows: list[dict[str, Any]]) -> None:
     session.execute(stmt, rows)
 
 
-def host_answers(session: Session) -> dict[str, list[int | None]]:
-    """Per host, the last HTTP status of each of its links (for the 403 rule)."""
-    out: dict[str, list[int | None]] = defaultdict(list)
-    # Streamed: a Session buffers every row otherwise (170 MB at 750,000 checked links).
+# host → [[HTTP status, how many of its links last answered it], ...]
+HostAnswers = dict[str, list[list[int | None]]]
+
+
+def host_answers(session: Session) -> HostAnswers:
+    """Per host, how many of its checked links last answered each HTTP status (for the 403
+    rule): ``{host: [[status, count], ...]}``, counted by the database, so its size grows
+    with the hosts, not the links."""
+    out: HostAnswers = defaultdict(list)
     rows = session.execute(
-        select(Link.host, Link.http_status)
+        select(Link.host, Link.http_status, func.count())
         .where(and_(Link.host.is_not(None), Link.checked_at.is_not(None)))
+        .group_by(Link.host, Link.http_status)
         .execution_options(yield_per=1000)
     )
-    for host, status in rows:
+    for host, status, count in rows:
         if host is not None:
-            out[host].append(status)
+            out[host].append([status, count])
     return dict(out)

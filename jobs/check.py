@@ -31,7 +31,7 @@ from catalog import db
 from catalog.config import Verdicts
 from catalog.errors import ConfigError
 from catalog.models import Document, Link, LinkKind, LinkStatus, Run, Section, utcnow
-from catalog.store import DueLink, Result, due_links, host_answers, record
+from catalog.store import DueLink, HostAnswers, Result, due_links, host_answers, record
 from catalog.urls import Rule, parse_rules, rewrite
 from catalog.verdicts import OutcomeKind
 from crawler.settings import SETTINGS
@@ -298,7 +298,7 @@ def _crawl(
     cfg: CheckConfig,
     options: CheckOptions,
     web: list[DueLink],
-    host_statuses: dict[str, list[int | None]],
+    host_statuses: HostAnswers,
     run_id: int,
     total: int,
     child: CrawlChild | None = None,
@@ -310,7 +310,9 @@ def _crawl(
     shared out between them.
     """
     links = _crawl_links(cfg, web)
-    settings = _crawl_settings(ctx, cfg, options, host_statuses, run_id)
+    hosts = {link.host for link in web}  # the job carries what its hosts answered, no more
+    answers = {h: host_statuses[h] for h in hosts if h in host_statuses}
+    settings = _crawl_settings(ctx, cfg, options, answers, run_id)
     wanted = options.processes or cfg.processes
     if wanted is None:
         wanted = (os.cpu_count() or 1) if len(links) >= PROCESS_MIN_LINKS else 1
@@ -380,7 +382,7 @@ def _crawl_settings(
     ctx: Context,
     cfg: CheckConfig,
     options: CheckOptions,
-    host_statuses: dict[str, list[int | None]],
+    host_statuses: HostAnswers,
     run_id: int,
 ) -> dict[str, Any]:
     """The Scrapy settings of a check's crawl, local or queued."""

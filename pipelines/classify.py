@@ -62,15 +62,27 @@ class HostStats:
 
     @classmethod
     def from_statuses(cls, statuses: Iterable[int | None]) -> HostStats:
-        ok = refused = failed = 0
-        for status in statuses:
-            if status is not None and 200 <= status < 400:
-                ok += 1
-            elif status in (401, 403, 999):
-                refused += 1
-            else:
-                failed += 1
-        return cls(ok=ok, refused=refused, failed=failed)
+        return cls.from_counts((status, 1) for status in statuses)
+
+    @classmethod
+    def from_counts(cls, counts: Iterable[tuple[int | None, int]]) -> HostStats:
+        """From (status, how many links answered it) pairs, as the catalog counts them."""
+        totals = [0, 0, 0]
+        for status, n in counts:
+            totals[cls.bucket(status)] += n
+        return cls(*totals)
+
+    @staticmethod
+    def bucket(status: int | None) -> int:
+        """0 ok (2xx/3xx), 1 refused (401, 403, 999), 2 failed (the rest, errors)."""
+        if status is not None and 200 <= status < 400:
+            return 0
+        return 1 if status in (401, 403, 999) else 2
+
+    def plus(self, status: int | None) -> HostStats:
+        totals = [self.ok, self.refused, self.failed]
+        totals[self.bucket(status)] += 1
+        return HostStats(*totals)
 
 
 # --- small helpers -------------------------------------------------------------------
@@ -368,14 +380,19 @@ __all__ = [
 class ClassifyPipeline:
     """Item pipeline: sets ``outcome``/``reason`` on each CheckItem from ``classify``.
 
-    CLASSIFY_HOST_STATUSES (host → the last statuses of its other links, from the catalog)
-    feeds the 403 rule; CLASSIFY_ACCEPT (host → statuses) is the per-host config.
+    CLASSIFY_HOST_STATUSES (host → [status, how many of its links last answered it] pairs,
+    from the catalog: ``catalog.store.host_answers``) feeds the 403 rule; CLASSIFY_ACCEPT
+    (host → statuses) is the per-host config.
     """
 
     def __init__(
-        self, host_statuses: dict[str, list[int | None]], accept: dict[str, list[int]]
+        self, host_statuses: dict[str, list[list[int | None]]], accept: dict[str, list[int]]
     ) -> None:
-        self.host_statuses = host_statuses
+        # Counts, not lists of statuses: a host with 10,000 links costs one addition an item.
+        self.hosts: dict[str, HostStats] = {
+            host: HostStats.from_counts((pair[0], int(pair[1] or 0)) for pair in pairs)
+            for host, pairs in host_statuses.items()
+        }
         self.accept = {h: frozenset(v) for h, v in accept.items()}
 
     @classmethod
@@ -387,13 +404,14 @@ class ClassifyPipeline:
         if item.error_kind == "deferred":
             return item  # not a check: the store skips it and the link stays due
         host = (urlsplit(item.url).hostname or "").lower()
-        statuses = self.host_statuses.setdefault(host, [])
+        history = self.hosts.get(host)
         outcome = classify(
             item,
             accepted_statuses=self.accept.get(host, frozenset()),
-            host_history=HostStats.from_statuses(statuses) if statuses else None,
+            host_history=history,
         )
-        statuses.append(item.http_status)  # this answer informs the host's later 403s
+        # This answer informs the host's later 403s.
+        self.hosts[host] = (history or HostStats()).plus(item.http_status)
         item.outcome, item.reason, item.rewrite_to = (
             outcome.kind.value,
             outcome.reason,

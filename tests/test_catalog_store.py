@@ -11,7 +11,7 @@ from catalog import db
 from catalog.config import Verdicts
 from catalog.importer import import_readme
 from catalog.models import Check, Link, PageMetadata, utcnow
-from catalog.store import Result, record
+from catalog.store import Result, host_answers, record
 from catalog.verdicts import OutcomeKind
 
 
@@ -54,3 +54,33 @@ def test_nul_characters_from_the_web_are_dropped_not_fatal(engine: Engine, tmp_p
         ]
         meta = s.scalar(select(PageMetadata))
         assert meta is not None and (meta.title, meta.authors) == ("Title", ["An"])
+
+
+def test_host_answers_counts_statuses_per_host(engine: Engine, tmp_path: Path) -> None:
+    """What the 403 rule knows of a host, counted by the database: its size follows the
+    hosts, not the links."""
+    readme = tmp_path / "README.md"
+    urls = ["https://a.example/1", "https://a.example/2", "https://a.example/3"]
+    urls += ["https://b.example/1", "https://c.example/never-checked"]
+    readme.write_text("# L\n\n" + "".join(f"- [x]({u})\n" for u in urls))
+    with db.session_scope(engine) as s:
+        import_readme(s, readme)
+        ids = {url: id_ for url, id_ in s.execute(select(Link.url, Link.id))}
+    now = utcnow()
+    answers = [("https://a.example/1", 200), ("https://a.example/2", 200)]
+    answers += [("https://a.example/3", 403), ("https://b.example/1", None)]
+    results = [
+        Result(
+            link_id=ids[url],
+            outcome=OutcomeKind.OK if status == 200 else OutcomeKind.TRANSIENT,
+            reason="",
+            checked_at=now,
+            http_status=status,
+        )
+        for url, status in answers
+    ]
+    with db.session_scope(engine) as s:
+        record(s, results, verdicts=Verdicts(), ttl=timedelta(hours=1), now=now)
+    with db.session_scope(engine) as s:
+        got = {host: sorted(pairs, key=str) for host, pairs in host_answers(s).items()}
+    assert got == {"a.example": [[200, 2], [403, 1]], "b.example": [[None, 1]]}

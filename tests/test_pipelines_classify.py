@@ -493,3 +493,9 @@ def test_a_bare_404_in_a_title_is_no_soft_404_where_the_host_404s_honestly() -> 
     words = "<html><title>Page not found</title><p>Sorry.</p></html>"
     gone = classify(item(title="Page not found", body_sample=words, probe_honest=True))
     assert gone.kind == OutcomeKind.SUSPECT
+
+
+def test_host_stats_from_the_catalogs_counts_and_plus() -> None:
+    assert HostStats.from_counts([(200, 3), (403, 2), (None, 1), (404, 4)]) == HostStats(3, 2, 5)
+    assert HostStats(1, 0, 0).plus(999) == HostStats(1, 1, 0)
+    assert HostStats().plus(None).plus(302) == HostStats(1, 0, 1)
