@@ -1,4 +1,4 @@
-"""The shared crawl frontier: due links in Redis, taken in batches under a lease.
+"""The shared crawl frontier: due links in Redis, taken host by host under a lease.
 
 A small layer of our own over redis-py, not scrapy-redis. scrapy-redis replaces Scrapy's
 scheduler with a Redis one (one round trip per request; measured at about half the rate of
@@ -7,25 +7,53 @@ loses what it held. Here Redis holds *links*, not requests: a worker's spider ta
 of links, feeds Scrapy's own in-memory scheduler, and acknowledges each link once its
 result is committed to the catalog.
 
+Host affinity: the frontier is partitioned by host, as distributed crawlers partition
+theirs. A worker takes *whole hosts*: every pending link of a host goes to one worker at a
+time, so that worker's own per-host limit (Scrapy's per-slot concurrency,
+crawler.downloader.PoliteDownloader, the same as a local crawl) is the global limit, with
+no Redis traffic per request (a per-host semaphore in Redis cost two round trips a request,
+about 0.4 ms of CPU a link). Retry-After pauses, which are per slot, hold globally too. As
+with a local check split over processes by host, a redirect to another host is fetched by
+the worker that followed it, outside that host's owner.
+
 Keys (``PREFIX`` = ``listkeeper``; one job at a time per Redis database):
 
-- ``P:job``        hash: ``id`` (the catalog run the links belong to), ``settings`` (JSON:
-                   the Scrapy settings a local crawl of that run would get);
-- ``P:links``      hash: link id -> JSON payload ``{id, url, etag, last_modified, want_body}``;
-- ``P:pending``    list of link ids waiting (LPUSH to enqueue, RPOP to take: FIFO);
-- ``P:leased``     sorted set: link id -> lease expiry (ms, Redis server clock);
-- ``P:deliveries`` hash: link id -> times taken; past ``max_deliveries`` a link is given up
-                   (``P:given_up``; it stays due in the catalog for the next run);
-- ``P:host:H``     sorted set: the shared per-host semaphore (crawler.middlewares.sharedhost).
+- ``P:job``          hash: ``id`` (the catalog run the links belong to), ``settings``
+                     (JSON: the Scrapy settings a local crawl of that run would get);
+- ``P:links``        hash: link id -> JSON payload ``{id, url, etag, last_modified,
+                     want_body}``, for every link not yet acknowledged nor given up;
+- ``P:host-of``      hash: link id -> its host (the URL's hostname: Scrapy's slot key);
+- ``P:pending:H``    list: the ids of host H waiting (LPUSH to enqueue; taken all at once);
+- ``P:ready``        list: hosts with links waiting and none leased, FIFO (LPUSH, RPOP);
+                     ``P:ready-set`` holds the same hosts, so a host is listed once;
+- ``P:held``         hash: host -> how many of its links are leased. A host is *owned*
+                     while this is above zero: only a ready host (none leased) is taken,
+                     so all of a host's leased links belong to one worker;
+- ``P:leased``       sorted set: link id -> lease expiry (ms, Redis server clock);
+- ``P:deliveries``   hash: link id -> times taken; past ``max_deliveries`` a link is given
+                     up (``P:given-up``; it stays due in the catalog for the next run).
 
-Leases: ``take`` moves ids from ``pending`` to ``leased`` with an expiry in one Lua script
-(a link is always in exactly one of the two until acknowledged). A worker renews the leases
-of the links it holds every third of the lease time; ``ack`` (after the catalog commit)
-deletes the link; every ``take`` and ``status`` first moves expired leases back to the
-front of ``pending``. A worker killed with SIGKILL stops renewing, so its links come back
-one lease time later and another worker checks them. Delivery is at least once: a worker
-killed between the commit and the ack gets its links checked twice (two history rows,
-harmless to the verdicts).
+Every script keeps the invariants: a link not yet acknowledged is either in its host's
+pending list or leased (``pending = HLEN links - ZCARD leased``; an id acknowledged while
+pending stays in its list until a take skips it); ``held[H]`` counts H's leased links; a
+host with pending links and none leased is in ``ready``.
+
+Leases: ``take`` pops ready hosts and moves all their pending links to ``leased`` with an
+expiry in one Lua script, until it has ``n`` links or no host is ready (a big host may give
+more than ``n``). A worker renews the leases of the links it holds every third of the lease
+time, which renews its ownership of their hosts: the ownership lease is the leases of the
+host's links. ``ack`` (after the catalog commit) deletes a link; when a host's last leased
+link is acknowledged the ownership ends (and the host is ready again if links of it came
+back meanwhile). Every ``take`` and ``status`` first moves expired leases back to the
+front of their host's pending list, and a host left with none leased to the front of
+``ready``. A worker killed with SIGKILL stops renewing, so its hosts come back one lease
+time later and another worker takes them. A worker that only stalls past its lease loses
+its hosts the same way (its late requests may then overlap the new owner's). Delivery is at
+least once: a worker killed between the commit and the ack gets its links checked twice
+(two history rows, harmless to the verdicts).
+
+The scripts name per-host keys from ``P:pending:`` (an argument), so they need one Redis
+server, not a Redis Cluster.
 """
 
 from __future__ import annotations
@@ -34,101 +62,188 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis
 import redis.asyncio as aioredis
 
 PREFIX = "listkeeper"
 
-_NOW = "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
-
-# Move expired leases back to the front of the queue (RPOP takes from the right).
-_RECLAIM = """
-local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
-for _, id in ipairs(expired) do
-  redis.call('ZREM', KEYS[2], id)
-  redis.call('RPUSH', KEYS[1], id)
+# Every script gets the same KEYS (``_keys()``) and, as ARGV[1], the prefix of the per-host
+# pending lists; its own arguments follow.
+_PRELUDE = """
+local job, links, host_of, ready, ready_set, held, leased, deliveries, given_up = unpack(KEYS)
+local function pending(h) return ARGV[1] .. h end
+-- Offer host h to the takers (once); at the front when its links came back.
+local function make_ready(h, front)
+  if redis.call('SADD', ready_set, h) == 1 then
+    if front then redis.call('RPUSH', ready, h) else redis.call('LPUSH', ready, h) end
+  end
+end
+-- Take id out of leased. Returns its host (nil when it was not leased) and whether that
+-- was the host's last leased link (its ownership ends).
+local function unlease(id)
+  if redis.call('ZREM', leased, id) == 0 then return nil, false end
+  local h = redis.call('HGET', host_of, id)
+  if redis.call('HINCRBY', held, h, -1) > 0 then return h, false end
+  redis.call('HDEL', held, h)
+  return h, true
 end
 """
 
-# KEYS: pending, leased, links, deliveries, given_up, job
-# ARGV: n, lease_ms, job id, max deliveries.  Returns {'job-changed'} or payloads.
+_NOW = "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
+
+# Expired leases back to the front of their host's pending list (the worker holding them
+# is gone); a host with none leased left goes back to the front of ready.
+_RECLAIM = """
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', leased, '-inf', now)) do
+  local h, free = unlease(id)
+  redis.call('RPUSH', pending(h), id)
+  if free then make_ready(h, true) end
+end
+"""
+
+# ARGV: prefix, then id, host, payload for each link.
+ENQUEUE = (
+    _PRELUDE
+    + """
+for i = 2, #ARGV, 3 do
+  local id, h = ARGV[i], ARGV[i + 1]
+  redis.call('HSET', links, id, ARGV[i + 2])
+  redis.call('HSET', host_of, id, h)
+  redis.call('LPUSH', pending(h), id)
+  if not redis.call('HGET', held, h) then make_ready(h, false) end
+end
+return (#ARGV - 1) / 3
+"""
+)
+
+# ARGV: prefix, n, lease_ms, job id, max deliveries.  Returns {'job-changed'} or payloads:
+# whole hosts, until at least n links or no host is ready.
 TAKE = (
-    _NOW
+    _PRELUDE
+    + _NOW
     + _RECLAIM
     + """
-if redis.call('HGET', KEYS[6], 'id') ~= ARGV[3] then return {'job-changed'} end
+if redis.call('HGET', job, 'id') ~= ARGV[4] then return {'job-changed'} end
+local n, max_deliveries = tonumber(ARGV[2]), tonumber(ARGV[5])
+local lease_until = now + tonumber(ARGV[3])
 local out = {}
-local lease_until = now + tonumber(ARGV[2])
-while #out < tonumber(ARGV[1]) do
-  local id = redis.call('RPOP', KEYS[1])
-  if not id then break end
-  local payload = redis.call('HGET', KEYS[3], id)
-  if payload then
-    if redis.call('HINCRBY', KEYS[4], id, 1) > tonumber(ARGV[4]) then
-      redis.call('HDEL', KEYS[3], id)
-      redis.call('HDEL', KEYS[4], id)
-      redis.call('SADD', KEYS[5], id)
-    else
-      redis.call('ZADD', KEYS[2], lease_until, id)
-      table.insert(out, payload)
+while #out < n do
+  local h = redis.call('RPOP', ready)
+  if not h then break end
+  redis.call('SREM', ready_set, h)
+  if not redis.call('HGET', held, h) then  -- free (a ready host always is)
+    local ids = redis.call('LRANGE', pending(h), 0, -1)
+    redis.call('DEL', pending(h))
+    local count = 0
+    for i = #ids, 1, -1 do  -- oldest first
+      local id = ids[i]
+      local payload = redis.call('HGET', links, id)
+      if payload then  -- (an id acknowledged while pending has none)
+        if redis.call('HINCRBY', deliveries, id, 1) > max_deliveries then
+          redis.call('HDEL', links, id)
+          redis.call('HDEL', deliveries, id)
+          redis.call('HDEL', host_of, id)
+          redis.call('SADD', given_up, id)
+        else
+          redis.call('ZADD', leased, lease_until, id)
+          table.insert(out, payload)
+          count = count + 1
+        end
+      end
     end
+    if count > 0 then redis.call('HSET', held, h, count) end
   end
 end
 return out
 """
 )
 
-# KEYS: pending, leased.  Returns {pending, leased} after reclaiming expired leases.
-STATUS = _NOW + _RECLAIM + "return {redis.call('LLEN', KEYS[1]), redis.call('ZCARD', KEYS[2])}"
+# Returns {pending, leased} after reclaiming expired leases.
+STATUS = (
+    _PRELUDE
+    + _NOW
+    + _RECLAIM
+    + """
+local n = redis.call('ZCARD', leased)
+return {redis.call('HLEN', links) - n, n}
+"""
+)
 
-# KEYS: leased.  ARGV: lease_ms, ids...  Extends leases still held (XX: never re-adds).
+# ARGV: prefix, lease_ms, ids...  Extends leases still held (XX: never re-adds), and with
+# them the ownership of their hosts.
 RENEW = (
-    _NOW
+    _PRELUDE
+    + _NOW
     + """
 local n = 0
-for i = 2, #ARGV do
-  n = n + redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[1]), ARGV[i])
+for i = 3, #ARGV do
+  n = n + redis.call('ZADD', leased, 'XX', 'CH', now + tonumber(ARGV[2]), ARGV[i])
 end
 return n
 """
 )
 
-# KEYS: leased, links, deliveries.  ARGV: ids.  Done: the result is in the catalog.
-ACK = """
-for _, id in ipairs(ARGV) do
-  redis.call('ZREM', KEYS[1], id)
-  redis.call('HDEL', KEYS[2], id)
-  redis.call('HDEL', KEYS[3], id)
+# ARGV: prefix, ids.  Done: the result is in the catalog. A host whose last leased link
+# this was is no longer owned; ready again if links of it came back meanwhile.
+ACK = (
+    _PRELUDE
+    + """
+for i = 2, #ARGV do
+  local id = ARGV[i]
+  local h, free = unlease(id)
+  if free and redis.call('LLEN', pending(h)) > 0 then make_ready(h, false) end
+  redis.call('HDEL', links, id)
+  redis.call('HDEL', deliveries, id)
+  redis.call('HDEL', host_of, id)
 end
-return #ARGV
+return #ARGV - 1
 """
+)
 
-# KEYS: pending, leased.  ARGV: ids.  Give back links taken but not checked (shutdown).
-RELEASE = """
+# ARGV: prefix, ids.  Give back links taken but not checked (shutdown); their hosts are
+# ready again once none of their links is leased.
+RELEASE = (
+    _PRELUDE
+    + """
 local n = 0
-for _, id in ipairs(ARGV) do
-  if redis.call('ZREM', KEYS[2], id) == 1 then
-    redis.call('RPUSH', KEYS[1], id)
+for i = 2, #ARGV do
+  local h, free = unlease(ARGV[i])
+  if h then
+    redis.call('RPUSH', pending(h), ARGV[i])
+    if free then make_ready(h, true) end
     n = n + 1
   end
 end
 return n
 """
+)
 
-# KEYS: pending, leased, job, links, deliveries, given_up.  ARGV: job id, settings JSON.
-# Starts a job unless links of another are still queued; returns how many are.
+# ARGV: prefix, job id, settings JSON.  Starts a job unless links of another are still
+# queued; returns how many are. (Idle, only ids acknowledged while pending may be left in
+# the pending lists, all of ready hosts: cleared.)
 BEGIN = (
-    _NOW
+    _PRELUDE
+    + _NOW
     + _RECLAIM
     + """
-local busy = redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2])
+local busy = redis.call('HLEN', links)
 if busy > 0 then return busy end
-redis.call('DEL', KEYS[4], KEYS[5], KEYS[6])
-redis.call('HSET', KEYS[3], 'id', ARGV[1], 'settings', ARGV[2])
+for _, h in ipairs(redis.call('LRANGE', ready, 0, -1)) do redis.call('DEL', pending(h)) end
+redis.call('DEL', links, host_of, ready, ready_set, held, leased, deliveries, given_up)
+redis.call('HSET', job, 'id', ARGV[2], 'settings', ARGV[3])
 return 0
 """
 )
+
+
+def host_of(url: str) -> str:
+    """A link's host as the queue groups links: the URL's hostname, Scrapy's download slot."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
 
 
 @dataclass(frozen=True)
@@ -140,11 +255,20 @@ class Keys:
             raise AttributeError(name)
         return f"{self.prefix}:{name.replace('_', '-')}"
 
-    def host(self, host: str) -> str:
-        return f"{self.prefix}:host:{host}"
+    def pending(self, host: str) -> str:
+        """The list of host ``host``'s links waiting."""
+        return f"{self.pending_prefix}{host}"
+
+    @property
+    def pending_prefix(self) -> str:
+        return f"{self.prefix}:pending:"
 
 
 K = Keys()
+
+
+# The KEYS of every script, in the order ``_PRELUDE`` names them.
+KEYS = [K.job, K.links, K.host_of, K.ready, K.ready_set, K.held, K.leased, K.deliveries, K.given_up]
 
 
 @dataclass(frozen=True)
@@ -174,24 +298,14 @@ class Queue:
     def ping(self) -> None:
         self.r.ping()
 
+    def _eval(self, script: str, *args: str) -> Any:
+        return self.r.eval(script, len(KEYS), *KEYS, K.pending_prefix, *args)
+
     def enqueue(
         self, job_id: str, settings: dict[str, Any], links: Iterable[dict[str, Any]]
     ) -> int:
         """Start job ``job_id`` with these links; ``QueueBusy`` while another is queued."""
-        busy = int(
-            self.r.eval(
-                BEGIN,
-                6,
-                K.pending,
-                K.leased,
-                K.job,
-                K.links,
-                K.deliveries,
-                K.given_up,
-                job_id,
-                json.dumps(settings),
-            )
-        )
+        busy = int(self._eval(BEGIN, job_id, json.dumps(settings)))
         if busy:
             raise QueueBusy(busy, self.job_id())
         count = 0
@@ -204,11 +318,10 @@ class Queue:
         return count + (self._push(chunk) if chunk else 0)
 
     def _push(self, chunk: list[dict[str, Any]]) -> int:
-        pipe = self.r.pipeline(transaction=True)
-        pipe.hset(K.links, mapping={str(link["id"]): json.dumps(link) for link in chunk})
-        pipe.lpush(K.pending, *[str(link["id"]) for link in chunk])
-        pipe.execute()
-        return len(chunk)
+        args: list[str] = []
+        for link in chunk:
+            args += [str(link["id"]), host_of(link["url"]), json.dumps(link)]
+        return int(self._eval(ENQUEUE, *args))
 
     def job_id(self) -> str | None:
         value = self.r.hget(K.job, "id")
@@ -222,7 +335,7 @@ class Queue:
 
     def status(self) -> tuple[int, int]:
         """(pending, leased), expired leases counted as pending."""
-        pending, leased = self.r.eval(STATUS, 2, K.pending, K.leased)
+        pending, leased = self._eval(STATUS)
         return int(pending), int(leased)
 
     def given_up(self) -> set[str]:
@@ -231,7 +344,7 @@ class Queue:
     def ack(self, ids: Iterable[int]) -> None:
         args = [str(i) for i in ids]
         if args:
-            self.r.eval(ACK, 3, K.leased, K.links, K.deliveries, *args)
+            self._eval(ACK, *args)
 
 
 class AsyncQueue:
@@ -243,24 +356,15 @@ class AsyncQueue:
     async def close(self) -> None:
         await self.r.aclose()
 
+    async def _eval(self, script: str, *args: str) -> Any:
+        return await self.r.eval(script, len(KEYS), *KEYS, K.pending_prefix, *args)
+
     async def take(
         self, n: int, lease: float, job_id: str, max_deliveries: int
     ) -> list[dict[str, Any]] | None:
-        """Up to ``n`` links under a lease; None when the queue now serves another job."""
-        out = await self.r.eval(
-            TAKE,
-            6,
-            K.pending,
-            K.leased,
-            K.links,
-            K.deliveries,
-            K.given_up,
-            K.job,
-            str(n),
-            str(int(lease * 1000)),
-            job_id,
-            str(max_deliveries),
-        )
+        """The links of whole hosts (at least ``n`` while hosts are ready, more when a host
+        has more) under a lease; None when the queue now serves another job."""
+        out = await self._eval(TAKE, str(n), str(int(lease * 1000)), job_id, str(max_deliveries))
         if out == ["job-changed"]:
             return None
         return [json.loads(payload) for payload in out]
@@ -268,19 +372,19 @@ class AsyncQueue:
     async def renew(self, ids: Iterable[int], lease: float) -> None:
         args = [str(i) for i in ids]
         if args:
-            await self.r.eval(RENEW, 1, K.leased, str(int(lease * 1000)), *args)
+            await self._eval(RENEW, str(int(lease * 1000)), *args)
 
     async def release(self, ids: Iterable[int]) -> int:
         args = [str(i) for i in ids]
         if not args:
             return 0
-        return int(await self.r.eval(RELEASE, 2, K.pending, K.leased, *args))
+        return int(await self._eval(RELEASE, *args))
 
     async def ack(self, ids: Iterable[int]) -> None:
         args = [str(i) for i in ids]
         if args:
-            await self.r.eval(ACK, 3, K.leased, K.links, K.deliveries, *args)
+            await self._eval(ACK, *args)
 
     async def status(self) -> tuple[int, int]:
-        pending, leased = await self.r.eval(STATUS, 2, K.pending, K.leased)
+        pending, leased = await self._eval(STATUS)
         return int(pending), int(leased)

@@ -5,12 +5,13 @@ puts the web ones in Redis with the Scrapy settings a local crawl of that run wo
 (``crawler.queue``). Any number of workers, on any machines that reach Redis and the
 catalog, consume it: for each queued run a worker starts a crawl in a child process
 (``python -m crawler.crawl``, spider ``queued-links``) with those settings plus the
-shared per-host limit (crawler.middlewares.sharedhost) and the acknowledging store
-pipeline (pipelines.queued). The child ends when the queue is drained (nothing pending,
-nothing leased by any worker); the worker then polls for the next run (backing off to
-``POLL_MAX`` seconds) until SIGTERM/SIGINT, which it passes on to the crawl (Scrapy shuts
-down cleanly: stored links are acknowledged, the others given back to the queue), or,
-with ``exit_when_empty``, it stops at once.
+acknowledging store pipeline (pipelines.queued). The per-host limit needs nothing more:
+the queue gives each host's links to one worker at a time (host affinity), so the crawl's
+own per-host limit, as in a local check, holds for all workers together. The child ends
+when the queue is drained (nothing pending, nothing leased by any worker); the worker then
+polls for the next run (backing off to ``POLL_MAX`` seconds) until SIGTERM/SIGINT, which
+it passes on to the crawl (Scrapy shuts down cleanly: stored links are acknowledged, the
+others given back to the queue), or, with ``exit_when_empty``, it stops at once.
 """
 
 from __future__ import annotations
@@ -117,10 +118,6 @@ def crawl_settings(url: str, job_settings: dict[str, Any], db_url: str | None) -
     settings["QUEUE_URL"] = url
     if db_url:
         settings["STORE_DATABASE_URL"] = db_url
-    settings["DOWNLOADER_MIDDLEWARES"] = {
-        **settings.get("DOWNLOADER_MIDDLEWARES", {}),
-        "crawler.middlewares.sharedhost.SharedHostLimitMiddleware": 950,
-    }
     pipelines = dict(settings.get("ITEM_PIPELINES") or SETTINGS["ITEM_PIPELINES"])
     pipelines["pipelines.store.StorePipeline"] = None
     pipelines["pipelines.queued.QueuedStorePipeline"] = 800

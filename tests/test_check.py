@@ -17,6 +17,7 @@ from catalog import db
 from crawler.offlineweb.builders import hostile_web
 from crawler.offlineweb.server import OfflineWeb
 from crawler.offlineweb.spec import Page, Web
+from crawler.spiders.links import busiest_hosts_first, pages_from
 from jobs.check import CheckConfig, CheckOptions, _Rounds
 from jobs.context import Context
 from tests.catalogdb import select
@@ -319,3 +320,46 @@ def test_a_check_in_small_rounds_checks_every_link_once(tmp_path, monkeypatch, c
     rounds = _Rounds(ctx, cfg, CheckOptions(all_links=True), run_id)
     assert [len(web) for web in rounds] == [4, 4, 4, 4, 2]
     assert rounds.due == 19
+
+
+def test_the_busiest_host_is_served_first_and_never_idles(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """crawler.scheduling: among hosts with nothing in flight the one with the most queued
+    goes first (Scrapy's own queue takes them round-robin by name: the big host, last by
+    name, would start last and end the crawl alone)."""
+    web = Web(latency=0.05)
+    big = web.host("127.0.5.9")
+    for i in range(8):
+        big.page(f"/a/{i}", Page(body=f"<title>a{i}</title>article"))
+    for h in range(1, 5):
+        web.host(f"127.0.5.{h}").page("/a", Page(body="<title>small</title>article"))
+    with OfflineWeb(web) as ow:
+        urls = {f"small{h}": ow.url(f"127.0.5.{h}", "/a") for h in range(1, 5)}
+        urls |= {f"big{i}": ow.url("127.0.5.9", f"/a/{i}") for i in range(8)}
+        write_workspace(tmp_path, ow, urls, allow_networks=["127.0.5.0/24"])
+        monkeypatch.chdir(tmp_path)
+        assert cli(capsys, "import", "README.md").code == 0
+        assert cli(capsys, "check", "--max-concurrency", "2", "--processes", "1").code == 0
+        arrivals = sorted(ow.stats(with_requests=True)["requests"], key=lambda r: r["t"])
+    hosts = [r["host"] for r in arrivals]
+    assert hosts[0] == "127.0.5.9"
+    # The big host (a probe and 8 pages) never waits behind a small one: by the time the
+    # small hosts are done, so is most of it.
+    last_small = max(i for i, h in enumerate(hosts) if h != "127.0.5.9")
+    assert hosts[: last_small + 1].count("127.0.5.9") >= 5
+    assert {s for s, _ in statuses(tmp_path).values()} == {"ok"}
+
+
+def test_start_order_is_round_robin_over_hosts_biggest_first() -> None:
+    pages = pages_from(
+        [{"id": i, "url": f"http://{h}.example/{i}"} for i, h in enumerate("abbcccb")]
+    )
+    order = [p.url for p in busiest_hosts_first(pages)]
+    assert order == [
+        "http://b.example/1",
+        "http://c.example/3",
+        "http://a.example/0",
+        "http://b.example/2",
+        "http://c.example/4",
+        "http://b.example/6",
+        "http://c.example/5",
+    ]

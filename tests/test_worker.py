@@ -20,7 +20,7 @@ import redis
 
 from crawler.offlineweb.server import OfflineWeb
 from crawler.offlineweb.spec import Page, Web
-from crawler.queue import K
+from crawler.queue import K, Queue
 from jobs import check as check_job
 from jobs.context import Context
 from tests import services
@@ -30,14 +30,15 @@ from tests.readmes import cli
 
 HOSTS = [f"127.0.10.{i}" for i in range(1, 5)]
 ROOT = Path(__file__).resolve().parents[1]
-# A short lease so a killed worker's links come back within the test; small batches so
-# both workers share every host.
+# A short lease so a killed worker's links come back within the test. Workers take whole
+# hosts (30 links each here); 4 requests in flight at 2 per host make a worker stop at two
+# hosts, so the other worker gets the other two.
 QUEUE_SETTINGS = {
     "QUEUE_LEASE_SECONDS": 3,
     "QUEUE_BATCH_SIZE": 8,
     "QUEUE_FLUSH_SECONDS": 0.3,
     "QUEUE_IDLE_MAX_SECONDS": 0.5,
-    "SHAREDHOST_TOKEN_SECONDS": 3,
+    "CONCURRENT_REQUESTS": 4,
 }
 
 
@@ -86,6 +87,21 @@ def _worker(folder: Path, url: str) -> subprocess.Popen[str]:
     )
 
 
+def _status(url: str) -> tuple[int, int]:
+    queue = Queue(url)
+    try:
+        return queue.status()
+    finally:
+        queue.close()
+
+
+def _assert_drained(client: redis.Redis) -> None:
+    """Nothing pending, leased, owned or ready: every link acknowledged."""
+    assert client.hlen(K.links) == 0 and client.zcard(K.leased) == 0
+    assert client.hlen(K.held) == 0 and client.llen(K.ready) == 0
+    assert client.keys(K.pending("*")) == []
+
+
 def _checks_per_link(folder: Path) -> dict[str, int]:
     rows = select(
         folder,
@@ -111,7 +127,7 @@ def test_two_workers_check_every_link_once_within_the_host_limit(
         waiter.start()
         client = redis.Redis.from_url(queue, decode_responses=True)
         deadline = time.monotonic() + 30
-        while client.llen(K.pending) < len(urls):
+        while _status(queue)[0] < len(urls):
             assert time.monotonic() < deadline, "nothing was queued"
             time.sleep(0.05)
         workers = [_worker(tmp_path, queue) for _ in range(2)]
@@ -127,13 +143,11 @@ def test_two_workers_check_every_link_once_within_the_host_limit(
     assert {u: stats["by_url"].get(u, 0) for u in urls.values()} == {u: 1 for u in urls.values()}
     assert set(_checks_per_link(tmp_path).values()) == {1}
     assert {s for s, _ in statuses(tmp_path).values()} == {"ok"}
-    # Two per host in flight, across both workers together.
+    # Two per host in flight, across both workers together: a host's links went to one
+    # worker at a time.
     assert all(stats["max_in_flight"][h] <= 2 for h in HOSTS), stats["max_in_flight"]
     assert max(stats["max_in_flight"][h] for h in HOSTS) == 2  # the limit was reached
-    # The queue is drained and the hosts' tokens are back.
-    assert client.llen(K.pending) == 0 and client.zcard(K.leased) == 0
-    assert client.hlen(K.links) == 0
-    assert all(client.zcard(K.host(h)) == 0 for h in HOSTS)
+    _assert_drained(client)  # and no host is still owned
     client.close()
 
 
@@ -158,12 +172,14 @@ def test_a_killed_workers_links_come_back_to_the_other(
         victim.wait(timeout=10)
         _, err = survivor.communicate(timeout=120)
         assert survivor.returncode == 0, err
+        stats = ow.stats()
     assert held_by_someone  # links were leased when the victim died
     per_link = _checks_per_link(tmp_path)
     assert set(per_link) == set(urls.values())
     assert min(per_link.values()) >= 1  # nothing unchecked
     assert "unchecked" not in {s for s, _ in statuses(tmp_path).values()}
-    assert client.llen(K.pending) == 0 and client.zcard(K.leased) == 0
+    assert all(stats["max_in_flight"][h] <= 2 for h in HOSTS), stats["max_in_flight"]
+    _assert_drained(client)
     client.close()
 
 

@@ -64,12 +64,29 @@ def pages_from(links: list[dict[str, Any]]) -> list[Page]:
     return list(pages.values())
 
 
+def busiest_hosts_first(pages: list[Page]) -> list[Page]:
+    """The pages round-robin across hosts, the hosts with the most pages first: the start
+    order the scheduler's busiest-host-first rule (crawler.scheduling) takes over once
+    requests queue up, so a big host starts at once and is never left for the end."""
+    by_host: dict[str, list[Page]] = defaultdict(list)
+    for page in pages:
+        by_host[urlsplit(page.url).netloc.lower()].append(page)
+    queues = sorted(by_host.values(), key=len, reverse=True)
+    out: list[Page] = []
+    rank = 0
+    while queues:  # each pass drops the hosts it exhausts: O(pages) in all
+        out += [queue[rank] for queue in queues]
+        rank += 1
+        queues = [queue for queue in queues if rank < len(queue)]
+    return out
+
+
 class LinksSpider(scrapy.Spider):
     name = "links"
 
     def __init__(self, links: list[dict[str, Any]] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.pages = pages_from(links or [])
+        self.pages = busiest_hosts_first(pages_from(links or []))
         # host → fingerprint of its answer to a random path; None when that was a real 404
         self.probes: dict[str, str | None] = {}
         # Items waiting for their host's probe, with the page text to fingerprint if needed.
