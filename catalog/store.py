@@ -56,6 +56,13 @@ class DueLink:
     key: str = ""  # the normalised key (anchors and files are checked from it)
 
 
+def _due(stmt: Any, now: datetime | None, all_links: bool) -> Any:
+    if all_links:
+        return stmt
+    now = now or utcnow()
+    return stmt.where(or_(Link.next_check_at.is_(None), Link.next_check_at <= now))
+
+
 def due_links(
     session: Session,
     *,
@@ -67,7 +74,6 @@ def due_links(
 ) -> Iterator[DueLink]:
     """Links never checked or past their time-to-live, streamed (memory stays flat), in id
     order; ``after_id`` and ``limit`` page through them (keyset pagination)."""
-    now = now or utcnow()
     stmt = select(
         Link.id,
         Link.url,
@@ -78,14 +84,18 @@ def due_links(
         Link.status,
         Link.key,
     ).order_by(Link.id)
-    if not all_links:
-        stmt = stmt.where(or_(Link.next_check_at.is_(None), Link.next_check_at <= now))
+    stmt = _due(stmt, now, all_links)
     if after_id:
         stmt = stmt.where(Link.id > after_id)
     if limit is not None:
         stmt = stmt.limit(limit)
     for row in session.execute(stmt.execution_options(yield_per=chunk)):
         yield DueLink(*row)
+
+
+def due_count(session: Session, *, now: datetime | None = None, all_links: bool = False) -> int:
+    """How many links ``due_links`` would give, counted by the database."""
+    return int(session.scalar(_due(select(func.count()).select_from(Link), now, all_links)) or 0)
 
 
 def record(

@@ -31,7 +31,15 @@ from catalog import db
 from catalog.config import Verdicts
 from catalog.errors import ConfigError
 from catalog.models import Document, Link, LinkKind, LinkStatus, Run, Section, utcnow
-from catalog.store import DueLink, HostAnswers, Result, due_links, host_answers, record
+from catalog.store import (
+    DueLink,
+    HostAnswers,
+    Result,
+    due_count,
+    due_links,
+    host_answers,
+    record,
+)
 from catalog.urls import Rule, parse_rules, rewrite
 from catalog.verdicts import OutcomeKind
 from crawler.settings import SETTINGS
@@ -155,15 +163,36 @@ def check(ctx: Context, options: CheckOptions, child: CrawlChild | None = None) 
     if child is None and not options.queue:
         # Started now, it imports Scrapy while the catalog says what is due.
         child = CrawlChild()
+    started = _Started([child] if child is not None else [])
     try:
         cfg = CheckConfig.from_raw(ctx.config.raw.get("check", {}), Path(".listkeeperignore"))
-        return _check(ctx, cfg, options, child)
+        return _check(ctx, cfg, options, started)
     finally:
-        if child is not None and child.proc.returncode is None:
-            child.cancel()
+        started.cancel_rest()
 
 
-def _check(ctx: Context, cfg: CheckConfig, options: CheckOptions, child: CrawlChild | None) -> int:
+@dataclass
+class _Started:
+    """Crawl processes started ahead of their jobs; the first crawls take them."""
+
+    children: list[CrawlChild]
+
+    def take(self) -> CrawlChild | None:
+        return self.children.pop(0) if self.children else None
+
+    def cancel_rest(self) -> None:
+        while self.children:
+            self.children.pop().cancel()
+
+
+def _processes(options: CheckOptions, cfg: CheckConfig, links: int) -> int:
+    wanted = options.processes or cfg.processes
+    if wanted is None:
+        wanted = (os.cpu_count() or 1) if links >= PROCESS_MIN_LINKS else 1
+    return max(1, wanted)
+
+
+def _check(ctx: Context, cfg: CheckConfig, options: CheckOptions, started: _Started) -> int:
     engine = ctx.engine()
     if options.queue:
         from jobs.worker import ensure_idle
@@ -179,6 +208,9 @@ def _check(ctx: Context, cfg: CheckConfig, options: CheckOptions, child: CrawlCh
     if first_ever:
         click.echo("catalog has no check history yet: history starts now", err=True)
     rounds = _Rounds(ctx, cfg, options, run_id)
+    if started.children:  # the first round's other crawl processes start now, not later
+        first = min(rounds.total, cfg.round_links)
+        started.children += [CrawlChild() for _ in range(_processes(options, cfg, first) - 1)]
     if options.queue:
         from jobs.worker import enqueue, wait_drained
 
@@ -191,8 +223,7 @@ def _check(ctx: Context, cfg: CheckConfig, options: CheckOptions, child: CrawlCh
         wait_drained(options.queue)
     else:
         for web in rounds:
-            _crawl(ctx, cfg, options, web, host_statuses, run_id, rounds.total, child)
-            child = None  # a started child serves the first crawl only
+            _crawl(ctx, cfg, options, web, host_statuses, run_id, rounds.total, started)
     return _finish(engine, run_id, rounds.due, options)
 
 
@@ -206,9 +237,8 @@ class _Rounds:
         self.cfg, self.options, self.run_id = cfg, options, run_id
         self.verdicts = ctx.config.verdicts
         self.due = 0
-        with db.session_factory(self.engine)() as s:  # for the progress bar
-            due = due_links(s, all_links=options.all_links)
-            self.total = sum(1 for _ in due) if sys.stderr.isatty() else 0
+        with db.session_factory(self.engine)() as s:  # for the progress bar, the processes
+            self.total = due_count(s, all_links=options.all_links)
 
     def __iter__(self) -> Iterator[list[DueLink]]:
         anchors_of = _anchors(self.engine)
@@ -301,7 +331,7 @@ def _crawl(
     host_statuses: HostAnswers,
     run_id: int,
     total: int,
-    child: CrawlChild | None = None,
+    started: _Started,
 ) -> None:
     """Crawl in one process, or in several with the hosts split between them.
 
@@ -313,23 +343,22 @@ def _crawl(
     hosts = {link.host for link in web}  # the job carries what its hosts answered, no more
     answers = {h: host_statuses[h] for h in hosts if h in host_statuses}
     settings = _crawl_settings(ctx, cfg, options, answers, run_id)
-    wanted = options.processes or cfg.processes
-    if wanted is None:
-        wanted = (os.cpu_count() or 1) if len(links) >= PROCESS_MIN_LINKS else 1
-    groups = split_by_host(links, max(1, wanted))
+    groups = split_by_host(links, _processes(options, cfg, len(links)))
     if len(groups) == 1:
         run_crawl(
             "links",
             {"links": links},
             settings,
             watch=lambda p: _progress(ctx, p, run_id, total),
-            child=child,
+            child=started.take(),
         )
         return
     share = -(
         -int(settings.get("CONCURRENT_REQUESTS", SETTINGS["CONCURRENT_REQUESTS"])) // len(groups)
     )
     errors: list[BaseException] = []
+
+    children = [started.take() for _ in groups]
 
     def one(index: int, group: list[dict[str, Any]]) -> None:
         watch = (lambda p: _progress(ctx, p, run_id, total)) if index == 0 else None
@@ -339,7 +368,7 @@ def _crawl(
                 {"links": group},
                 {**settings, "CONCURRENT_REQUESTS": share},
                 watch=watch,
-                child=child if index == 0 else None,
+                child=children[index],
             )
         except BaseException as exc:  # reported once every process has ended
             errors.append(exc)
