@@ -10,6 +10,8 @@ Every variant starts from a copy of the same imported catalog and checks every l
   local x2    `listkeeper check --processes 2` (hosts split between two crawl processes)
   redis x1    `listkeeper check --queue URL`, then one `listkeeper worker --exit-when-empty`
   redis x2    the same with two workers started together
+  redis x2 warm  two `listkeeper worker` already running (as deployed: idle, their crawl
+              processes started), then `listkeeper check --queue URL --wait` timed
 Wall time runs from the first command's start to the last process's exit; CPU is user +
 system of every listkeeper process (wait4, children included). A redis-server and the
 offline web run in processes of their own; their CPU is not counted but they share the
@@ -22,11 +24,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from subprocess import DEVNULL
@@ -47,6 +51,7 @@ from crawler.offlineweb.wiring import check_toml  # noqa: E402
 from tests.services import redis_server  # noqa: E402
 
 RUN_TIMEOUT = 900.0  # seconds: a variant still running then is killed
+WARM_SECONDS = 3.0  # idle workers start their crawl process meanwhile
 
 
 @dataclass
@@ -74,6 +79,28 @@ def run_then_together(
             cpu += usage.ru_utime + usage.ru_stime
             rss = max(rss, usage.ru_maxrss / 1024)
     return time.perf_counter() - start, cpu, rss
+
+
+def run_with_workers(
+    check: list[str], workers: list[list[str]], cwd: Path
+) -> tuple[float, float, float]:
+    """The production topology: workers already running and idle (their crawl processes
+    started), then ``check --queue --wait`` timed from its start to the drained queue; the
+    workers are stopped (SIGTERM) afterwards and their CPU counted too."""
+    procs = [subprocess.Popen(c, cwd=cwd, stdout=DEVNULL, stderr=DEVNULL) for c in workers]
+    time.sleep(WARM_SECONDS)
+    start = time.perf_counter()
+    deadline = start + RUN_TIMEOUT
+    usage = _reap_until(subprocess.Popen(check, cwd=cwd, stdout=DEVNULL, stderr=DEVNULL), deadline)
+    wall = time.perf_counter() - start
+    cpu, rss = usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    for proc in procs:
+        proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        usage = _reap_until(proc, time.perf_counter() + 60)
+        cpu += usage.ru_utime + usage.ru_stime
+        rss = max(rss, usage.ru_maxrss / 1024)
+    return wall, cpu, rss
 
 
 def _reap_until(proc: subprocess.Popen[bytes], deadline: float) -> Any:
@@ -123,18 +150,21 @@ def main(argv: list[str] | None = None) -> int:
         with redis_server() as queue:
             check = [*exe, "check", *caps]
             worker = [*exe, "worker", "--queue", queue, "--exit-when-empty"]
-            variants: dict[str, tuple[list[str], list[list[str]]]] = {
-                "local x1": ([*check, "--processes", "1"], []),
-                "local x2": ([*check, "--processes", "2"], []),
-                "redis x1": ([*check, "--queue", queue], [worker]),
-                "redis x2": ([*check, "--queue", queue], [worker, worker]),
+            warm = [*exe, "worker", "--queue", queue]
+            queued = [*check, "--queue", queue]
+            variants: dict[str, Callable[[Path], tuple[float, float, float]]] = {
+                "local x1": lambda f: run_then_together([*check, "--processes", "1"], [], f),
+                "local x2": lambda f: run_then_together([*check, "--processes", "2"], [], f),
+                "redis x1": lambda f: run_then_together(queued, [worker], f),
+                "redis x2": lambda f: run_then_together(queued, [worker, worker], f),
+                "redis x2 warm": lambda f: run_with_workers([*queued, "--wait"], [warm, warm], f),
             }
-            for name, (first, rest) in variants.items():
+            for name, run in variants.items():
                 folder = work / name.replace(" ", "-")
                 shutil.copytree(base, folder)
                 ow.control("reset")
                 web_cpu = ow.cpu_seconds()
-                wall, cpu, rss = run_then_together(first, rest, folder)
+                wall, cpu, rss = run(folder)
                 web_cpu = ow.cpu_seconds() - web_cpu
                 results.append(Figures(name, wall, cpu, rss, checked(folder), web_cpu))
                 print(f"   {name}: {wall:.2f} s", flush=True)
@@ -143,12 +173,12 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
     one = results[0].wall
     print(
-        f"   {'variant':<10}{'wall s':>8}{'CPU s':>8}{'ms/link':>9}{'links/s':>9}"
+        f"   {'variant':<14}{'wall s':>8}{'CPU s':>8}{'ms/link':>9}{'links/s':>9}"
         f"{'x local x1':>11}{'peak RSS MiB':>13}{'checked':>9}{'web CPU s':>10}"
     )
     for r in results:
         print(
-            f"   {r.name:<10}{r.wall:>8.2f}{r.cpu:>8.2f}{r.cpu / args.links * 1000:>9.2f}"
+            f"   {r.name:<14}{r.wall:>8.2f}{r.cpu:>8.2f}{r.cpu / args.links * 1000:>9.2f}"
             f"{args.links / r.wall:>9.0f}{one / r.wall:>11.2f}{r.rss_mb:>13.0f}{r.checked:>9}"
             f"{r.web_cpu:>10.2f}"
         )

@@ -28,7 +28,7 @@ from catalog.errors import ListkeeperError
 class CrawlChild:
     """A ``crawler.crawl`` process started ahead of its job (``python -m crawler.crawl -``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, env: dict[str, str] | None = None) -> None:
         # The child's log goes to a file, not a pipe: a pipe nobody reads while `watch`
         # polls would fill up and stall the crawl.
         self.log: IO[str] = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed in run/cancel)
@@ -37,7 +37,7 @@ class CrawlChild:
             stdin=subprocess.PIPE,
             stderr=self.log,
             text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )
 
     def run(

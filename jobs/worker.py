@@ -17,12 +17,10 @@ others given back to the queue), or, with ``exit_when_empty``, it stops at once.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,8 +33,9 @@ import redis
 from catalog.errors import ConfigError, ListkeeperError
 from crawler.queue import Queue, QueueBusy
 from crawler.settings import SETTINGS
+from jobs.crawling import CrawlChild
 
-POLL_MIN, POLL_MAX = 0.2, 5.0  # seconds between looks at an empty queue
+POLL_MIN, POLL_MAX = 0.1, 0.5  # seconds between looks at an empty queue (one STATUS call)
 
 
 def _queue(url: str) -> Queue:
@@ -92,7 +91,7 @@ def enqueue(
         queue.close()
 
 
-def wait_drained(url: str, *, poll_max: float = 2.0) -> None:
+def wait_drained(url: str, *, poll_max: float = POLL_MAX) -> None:
     """Until nothing is pending and nothing is leased (every link stored and acknowledged)."""
     queue = _queue(url)
     delay = POLL_MIN
@@ -128,7 +127,7 @@ def crawl_settings(url: str, job_settings: dict[str, Any], db_url: str | None) -
 class _Stop:
     def __init__(self) -> None:
         self.requested = False
-        self.child: subprocess.Popen[bytes] | None = None
+        self.child: subprocess.Popen[Any] | None = None
 
     def __call__(self, signum: int, _frame: FrameType | None) -> None:
         self.requested = True
@@ -143,11 +142,15 @@ def worker(
     db_url: str | None = None,
     poll_max: float = POLL_MAX,
 ) -> int:
-    """Consume the queue until stopped (or, with ``exit_when_empty``, until it is drained)."""
+    """Consume the queue until stopped (or, with ``exit_when_empty``, until it is drained).
+
+    While idle the worker keeps a crawl process started (``jobs.crawling.CrawlChild``), its
+    imports done, so a run that arrives starts crawling at once."""
     queue = _queue(url)
     stop = _Stop()
     previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
     delay = POLL_MIN
+    child: CrawlChild | None = None
     try:
         while not stop.requested:
             job = queue.job()
@@ -155,37 +158,30 @@ def worker(
             if job is None or (not pending and not leased):
                 if exit_when_empty:
                     return 0
+                # The crawl process's parent check (QueuedLinksSpider) needs this pid.
+                child = child or CrawlChild(env={"LISTKEEPER_WORKER_PID": str(os.getpid())})
                 time.sleep(delay)
                 delay = min(delay * 2, poll_max)
                 continue
             delay = POLL_MIN
-            code = _crawl(url, job.id, crawl_settings(url, job.settings, db_url), stop)
-            if code != 0 and not stop.requested:
-                click.echo(f"worker: the crawl of run {job.id} failed (exit {code})", err=True)
-                time.sleep(delay)
+            child = child or CrawlChild(env={"LISTKEEPER_WORKER_PID": str(os.getpid())})
+            stop.child = child.proc
+            try:
+                arguments = {"queue": url, "job": job.id}
+                child.run("queued-links", arguments, crawl_settings(url, job.settings, db_url))
+            except ListkeeperError as exc:
+                if not stop.requested:
+                    click.echo(f"worker: run {job.id}: {exc}", err=True)
+                    time.sleep(delay)
+            finally:
+                stop.child = child = None
         return 0
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+        if child is not None:
+            child.cancel()
         queue.close()
-
-
-def _crawl(url: str, job_id: str, settings: dict[str, Any], stop: _Stop) -> int:
-    arguments = {"queue": url, "job": job_id}
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
-        json.dump({"spider": "queued-links", "arguments": arguments, "settings": settings}, fh)
-        jobfile = fh.name
-    try:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "LISTKEEPER_WORKER_PID": str(os.getpid())}
-        stop.child = subprocess.Popen([sys.executable, "-m", "crawler.crawl", jobfile], env=env)
-        while True:
-            try:
-                return stop.child.wait()
-            except InterruptedError:  # pragma: no cover - PEP 475 retries for us
-                continue
-    finally:
-        stop.child = None
-        Path(jobfile).unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -90,7 +90,7 @@ class QueuedLinksSpider(LinksSpider):
         per_host = max(1, self.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))
         hosts_wanted = math.ceil(concurrency / per_host)
         deliveries = self.settings.getint("QUEUE_MAX_DELIVERIES", 3)
-        idle_max = self._setting("QUEUE_IDLE_MAX_SECONDS", 2.0)
+        idle_max = self._setting("QUEUE_IDLE_MAX_SECONDS", 0.5)
         idle = 0.05
         while True:
             while len(self.outstanding) >= low_water and len(self.active) >= hosts_wanted:
