@@ -27,6 +27,9 @@ SETTINGS: dict[str, Any] = {
     "CONCURRENT_ITEMS": 1,
     "DOWNLOADER": "crawler.downloader.PoliteDownloader",  # per-host limits that hold
     "SCHEDULER_PRIORITY_QUEUE": "crawler.scheduling.BusiestHostFirstQueue",  # a short tail
+    # First in, first out within a host (Scrapy's default is LIFO, for depth-first crawls):
+    # a host's soft-404 probe, sent first, must not come last, holding back its items.
+    "SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue",
     "CONCURRENT_REQUESTS": 64,  # --max-concurrency
     "CONCURRENT_REQUESTS_PER_DOMAIN": 2,  # --per-host
     "DOWNLOAD_DELAY": 0,
@@ -81,9 +84,7 @@ SETTINGS: dict[str, Any] = {
         "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
         "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
         "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
-        # Per-output checks for spiders that copy meta or need start requests marked.
-        "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
-        "scrapy.spidermiddlewares.start.StartSpiderMiddleware": None,
+        "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,  # per output
     },
     "EXTENSIONS": {
         "crawler.extensions.bodycap.BodyCap": 100,
