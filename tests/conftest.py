@@ -127,6 +127,15 @@ def _default_catalog(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
         monkeypatch.setenv(db.ENV_VAR, request.getfixturevalue("catalog_url"))
 
 
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    """A throwaway redis-server on a loopback port, for a module's tests."""
+    if not services.REDIS_SERVER.exists():
+        pytest.skip("redis-server is not installed here (.ci/run installs Debian's redis-server)")
+    with services.redis_server() as url:
+        yield url
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A SQLite file whatever the backend switch says (for tests about SQLite itself)."""

@@ -17,18 +17,9 @@ import pytest
 import redis
 
 from crawler.queue import AsyncQueue, K, Queue, QueueBusy
-from tests import services
 
 JOB = "7"
 LEASE = 30.0
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    if not services.REDIS_SERVER.exists():
-        pytest.skip("redis-server is not installed here (.ci/run installs Debian's redis-server)")
-    with services.redis_server() as url:
-        yield url
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ from crawler.offlineweb.spec import Page, Web
 from crawler.queue import K, Queue
 from jobs import check as check_job
 from jobs.context import Context
-from tests import services
 from tests.catalogdb import select
 from tests.checking import statuses, write_workspace
 from tests.readmes import cli
@@ -40,14 +39,6 @@ QUEUE_SETTINGS = {
     "QUEUE_IDLE_MAX_SECONDS": 0.5,
     "CONCURRENT_REQUESTS": 4,
 }
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    if not services.REDIS_SERVER.exists():
-        pytest.skip("redis-server is not installed here (.ci/run installs Debian's redis-server)")
-    with services.redis_server() as url:
-        yield url
 
 
 @pytest.fixture
