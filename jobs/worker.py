@@ -151,6 +151,8 @@ def worker(
     previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
     delay = POLL_MIN
     child: CrawlChild | None = None
+    # The crawl process's parent check (QueuedLinksSpider) needs this pid.
+    child_env = {"LISTKEEPER_WORKER_PID": str(os.getpid())}
     try:
         while not stop.requested:
             job = queue.job()
@@ -158,13 +160,12 @@ def worker(
             if job is None or (not pending and not leased):
                 if exit_when_empty:
                     return 0
-                # The crawl process's parent check (QueuedLinksSpider) needs this pid.
-                child = child or CrawlChild(env={"LISTKEEPER_WORKER_PID": str(os.getpid())})
+                child = child or CrawlChild(env=child_env)
                 time.sleep(delay)
                 delay = min(delay * 2, poll_max)
                 continue
             delay = POLL_MIN
-            child = child or CrawlChild(env={"LISTKEEPER_WORKER_PID": str(os.getpid())})
+            child = child or CrawlChild(env=child_env)
             stop.child = child.proc
             try:
                 arguments = {"queue": url, "job": job.id}

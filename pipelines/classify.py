@@ -61,10 +61,6 @@ class HostStats:
     failed: int = 0  # everything else: 404, 5xx, errors
 
     @classmethod
-    def from_statuses(cls, statuses: Iterable[int | None]) -> HostStats:
-        return cls.from_counts((status, 1) for status in statuses)
-
-    @classmethod
     def from_counts(cls, counts: Iterable[tuple[int | None, int]]) -> HostStats:
         """From (status, how many links answered it) pairs, as the catalog counts them."""
         totals = [0, 0, 0]

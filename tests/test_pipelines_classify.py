@@ -183,8 +183,9 @@ def test_plain_403_without_host_history_is_transient_and_says_why() -> None:
     assert mixed.kind == "transient"
 
 
-def test_host_stats_from_statuses() -> None:
-    assert HostStats.from_statuses([200, 301, 403, 999, 404, None]) == HostStats(2, 2, 2)
+def test_host_stats_buckets_each_status() -> None:
+    statuses = [200, 301, 403, 999, 404, None]
+    assert HostStats.from_counts((s, 1) for s in statuses) == HostStats(2, 2, 2)
 
 
 # --- soft 404 -------------------------------------------------------------------------
