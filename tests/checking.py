@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.offlineweb.server import OfflineWeb
+from crawler.offlineweb.spec import Page, Web
 from crawler.offlineweb.wiring import check_toml
 from tests.catalogdb import select
 
@@ -44,3 +45,20 @@ def checks(folder: Path) -> list[tuple[str, int | None, str]]:
         "select l.url, c.http_status, c.outcome from checks c join links l"
         " on l.id = c.link_id order by c.id",
     )
+
+
+def grid_web(net: str, hosts: int, pages: int, latency: float) -> Web:
+    """``hosts`` hosts ``{net}.1`` … with ``pages`` articles each, at ``/a/0`` …"""
+    web = Web(latency=latency)
+    for h in range(hosts):
+        host = web.host(f"{net}.{h + 1}")
+        for i in range(pages):
+            host.page(f"/a/{i}", Page(body=f"<title>a{i}</title>article"))
+    return web
+
+
+def grid_urls(ow: OfflineWeb, net: str, hosts: int, pages: int) -> dict[str, str]:
+    """The README names and URLs of ``grid_web``'s pages, host by host."""
+    return {
+        f"h{h}a{i}": ow.url(f"{net}.{h + 1}", f"/a/{i}") for h in range(hosts) for i in range(pages)
+    }

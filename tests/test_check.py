@@ -21,7 +21,7 @@ from crawler.spiders.links import busiest_hosts_first, pages_from
 from jobs.check import CheckConfig, CheckOptions, _Rounds
 from jobs.context import Context
 from tests.catalogdb import select
-from tests.checking import checks, statuses, write_workspace
+from tests.checking import checks, grid_urls, grid_web, statuses, write_workspace
 from tests.readmes import cli
 
 GUARDED = {"loopback_name", "private_address"}  # asserted with the guard on, below
@@ -247,15 +247,8 @@ def test_split_by_host_keeps_hosts_whole_and_balances() -> None:
 
 
 def test_two_crawl_processes_check_every_link_once(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
-    web = Web(latency=0.02)
-    for h in range(6):
-        host = web.host(f"127.0.3.{h + 1}")
-        for i in range(8):
-            host.page(f"/a/{i}", Page(body=f"<title>a{i}</title>article"))
-    with OfflineWeb(web) as ow:
-        urls = {
-            f"h{h}a{i}": ow.url(f"127.0.3.{h + 1}", f"/a/{i}") for h in range(6) for i in range(8)
-        }
+    with OfflineWeb(grid_web("127.0.3", 6, 8, latency=0.02)) as ow:
+        urls = grid_urls(ow, "127.0.3", 6, 8)
         write_workspace(tmp_path, ow, urls, allow_networks=["127.0.3.0/24"])
         monkeypatch.chdir(tmp_path)
         assert cli(capsys, "import", "README.md").code == 0
@@ -291,15 +284,8 @@ def test_anchors_and_files_beside_the_readme_are_checked_locally(
 def test_a_check_in_small_rounds_checks_every_link_once(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     """`[check] round_links` bounds how many due links a round holds in memory; rounds page
     through the due links by id, so none is skipped or checked twice."""
-    web = Web(latency=0.01)
-    for h in range(3):
-        host = web.host(f"127.0.4.{h + 1}")
-        for i in range(6):
-            host.page(f"/a/{i}", Page(body=f"<title>a{i}</title>article"))
-    with OfflineWeb(web) as ow:
-        urls = {
-            f"h{h}a{i}": ow.url(f"127.0.4.{h + 1}", f"/a/{i}") for h in range(3) for i in range(6)
-        }
+    with OfflineWeb(grid_web("127.0.4", 3, 6, latency=0.01)) as ow:
+        urls = grid_urls(ow, "127.0.4", 3, 6)
         urls["local"] = "#links"
         write_workspace(
             tmp_path, ow, urls, allow_networks=["127.0.4.0/24"], check={"round_links": 4}
@@ -368,15 +354,8 @@ def test_start_order_is_round_robin_over_hosts_biggest_first() -> None:
 def test_a_hosts_probe_goes_first_and_its_pages_in_order(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     """First in, first out within a host: Scrapy's default LIFO queue sent each host's
     soft-404 probe last, which held every item of that host back to the end of the crawl."""
-    web = Web(latency=0.02)
-    for h in range(3):
-        host = web.host(f"127.0.7.{h + 1}")
-        for i in range(5):
-            host.page(f"/a/{i}", Page(body="<title>x</title>article"))
-    with OfflineWeb(web) as ow:
-        urls = {
-            f"h{h}a{i}": ow.url(f"127.0.7.{h + 1}", f"/a/{i}") for h in range(3) for i in range(5)
-        }
+    with OfflineWeb(grid_web("127.0.7", 3, 5, latency=0.02)) as ow:
+        urls = grid_urls(ow, "127.0.7", 3, 5)
         write_workspace(tmp_path, ow, urls, allow_networks=["127.0.7.0/24"])
         monkeypatch.chdir(tmp_path)
         assert cli(capsys, "import", "README.md").code == 0
