@@ -26,11 +26,22 @@ BACKEND_ENV = "LISTKEEPER_TEST_DB"
 _BACKEND = pytest.StashKey[str]()
 
 
+def _absent(path: Path) -> str:
+    return f"{path} is absent: ../shared (seeds, corpora) is only in CI and dev trees"
+
+
 def require(path: Path) -> Path:
     """``path`` (test data under ../shared), or a skip that says why it is absent."""
     if not path.exists():
-        pytest.skip(f"{path} is absent: ../shared (seeds, corpora) is only in CI and dev trees")
+        pytest.skip(_absent(path))
     return path
+
+
+def needs_shared(*parts: str) -> pytest.MarkDecorator:
+    """A marker: skip, saying why, when this file or folder under ../shared is absent (for
+    tests and modules whose fixtures read it before a test body could call ``require``)."""
+    path = SHARED.joinpath(*parts)
+    return pytest.mark.skipif(not path.exists(), reason=_absent(path))
 
 
 def shared_path(*parts: str) -> Path:

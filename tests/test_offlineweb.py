@@ -29,14 +29,11 @@ from crawler.offlineweb.builders import Case, expected_verdict
 from crawler.offlineweb.recorded import load_recorded
 from crawler.offlineweb.spec import Host
 from crawler.resolver import StubHosts, StubResolver
+from tests.conftest import SHARED, needs_shared
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPORA = SHARED / "corpora"
-NEEDS_CORPORA = pytest.mark.skipif(
-    not (CORPORA / "responses" / "index.json").is_file(),
-    reason=f"the shared corpora are not checked out beside the repository ({CORPORA})",
-)
+NEEDS_CORPORA = needs_shared("corpora", "responses", "index.json")
 
 Response = tuple[int, http.client.HTTPMessage, bytes]
 
@@ -355,7 +352,7 @@ def test_robots_feeds_and_sitemap(hostile: tuple[OfflineWeb, dict[str, Case]]) -
         assert f":{ow.port}/ok".encode() in body  # {port} was substituted
 
 
-@pytest.mark.skipif(not (CORPORA / "feeds" / "real_world").is_dir(), reason="no shared corpora")
+@needs_shared("corpora", "feeds", "real_world", "index.json")
 def test_mounted_corpus_files(hostile: tuple[OfflineWeb, dict[str, Case]]) -> None:
     ow, _ = hostile
     index = json.loads((CORPORA / "feeds" / "real_world" / "index.json").read_text())

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -28,14 +27,11 @@ from catalog import pullrequest as prlogic
 from catalog.errors import ConfigError
 from catalog.wayback import CDX_PATH, Capture, choose, nearest_capture, parse_cdx
 from jobs.pr import _wayback
+from tests.conftest import SHARED, needs_shared
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 RESPONSES = SHARED / "corpora" / "responses"
 
-pytestmark = pytest.mark.skipif(
-    not (RESPONSES / "index.json").is_file(),
-    reason=f"the recorded Wayback exchanges are not here ({RESPONSES}/index.json is absent)",
-)
+pytestmark = needs_shared("corpora", "responses", "index.json")
 
 EMPTY_URL = "empty.example/page"  # answered with the recorded empty CDX body
 UNAVAILABLE_URL = "unavailable.example/page"  # answered 503 (not recorded: made up here)
