@@ -170,6 +170,16 @@ def host_of(url: str) -> str | None:
     return host or None
 
 
+def slot_host(url: str) -> str:
+    """A fetched URL's host as Scrapy keys its download slots (the lowercased hostname, no
+    port), "" if it has none: what crawl processes and queue workers split hosts by, so a
+    per-host limit is one limit."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+
+
 Rule = tuple["re.Pattern[str]", str]
 
 

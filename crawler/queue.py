@@ -62,10 +62,11 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import redis
 import redis.asyncio as aioredis
+
+from catalog.urls import slot_host
 
 PREFIX = "listkeeper"
 
@@ -238,14 +239,6 @@ return 0
 )
 
 
-def host_of(url: str) -> str:
-    """A link's host as the queue groups links: the URL's hostname, Scrapy's download slot."""
-    try:
-        return urlsplit(url).hostname or ""
-    except ValueError:
-        return ""
-
-
 @dataclass(frozen=True)
 class Keys:
     prefix: str = PREFIX
@@ -320,7 +313,7 @@ class Queue:
     def _push(self, chunk: list[dict[str, Any]]) -> int:
         args: list[str] = []
         for link in chunk:
-            args += [str(link["id"]), host_of(link["url"]), json.dumps(link)]
+            args += [str(link["id"]), slot_host(link["url"]), json.dumps(link)]
         return int(self._eval(ENQUEUE, *args))
 
     def job_id(self) -> str | None:

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import click
 from sqlalchemy import func, select
@@ -40,7 +39,7 @@ from catalog.store import (
     host_answers,
     record,
 )
-from catalog.urls import Rule, parse_rules, rewrite
+from catalog.urls import Rule, parse_rules, rewrite, slot_host
 from catalog.verdicts import OutcomeKind
 from crawler.settings import SETTINGS
 from jobs.context import Context
@@ -386,7 +385,7 @@ def split_by_host(links: list[dict[str, Any]], n: int) -> list[list[dict[str, An
     """At most ``n`` groups of links, no host in two, of about equal size (largest first)."""
     by_host: dict[str, list[dict[str, Any]]] = {}
     for link in links:
-        by_host.setdefault(urlsplit(link["url"]).netloc.lower(), []).append(link)
+        by_host.setdefault(slot_host(link["url"]), []).append(link)
     groups: list[list[dict[str, Any]]] = [[] for _ in range(min(n, len(by_host)) or 1)]
     for host_links in sorted(by_host.values(), key=len, reverse=True):
         min(groups, key=len).extend(host_links)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import LinkKind
-from catalog.urls import classify, host_of, link_key, resolve_relative
+from catalog.urls import classify, host_of, link_key, resolve_relative, slot_host
 
 
 @pytest.mark.parametrize(
@@ -114,3 +114,11 @@ def test_resolve_relative_drops_query_and_fragment() -> None:
 )
 def test_host_of(url: str, host: str | None) -> None:
     assert host_of(url) == host
+
+
+def test_slot_host_is_scrapys_download_slot() -> None:
+    """Crawl processes and queue workers split hosts by it: the hostname, no port."""
+    assert slot_host("https://Example.COM:8443/a?b") == "example.com"
+    assert slot_host("http://127.1.0.2:40000/x") == "127.1.0.2"
+    assert slot_host("http://[::1/") == ""  # unparseable
+    assert slot_host("mailto:someone@example.com") == ""

@@ -22,6 +22,7 @@ from scrapy.http import Response, TextResponse
 from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
+from catalog.urls import slot_host
 from crawler.items import BODY_SAMPLE_CHARS, CheckItem, ErrorKind, select_headers
 from crawler.middlewares.privateguard import PrivateAddressError
 from pipelines.fingerprint import content_fingerprint, visible_text
@@ -70,7 +71,7 @@ def busiest_hosts_first(pages: list[Page]) -> list[Page]:
     requests queue up, so a big host starts at once and is never left for the end."""
     by_host: dict[str, list[Page]] = defaultdict(list)
     for page in pages:
-        by_host[urlsplit(page.url).netloc.lower()].append(page)
+        by_host[slot_host(page.url)].append(page)
     queues = sorted(by_host.values(), key=len, reverse=True)
     out: list[Page] = []
     rank = 0
@@ -123,7 +124,7 @@ class LinksSpider(scrapy.Spider):
         )
 
     def _request(self, page: Page, method: str | None = None) -> scrapy.Request:
-        host = (urlsplit(page.url).hostname or "").lower()
+        host = slot_host(page.url)
         headers = dict(self.settings.getdict("LINKS_HOST_HEADERS").get(host, {}))
         if method is None:
             conditional = page.etag or page.last_modified

@@ -39,7 +39,8 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 
-from crawler.queue import AsyncQueue, host_of
+from catalog.urls import slot_host
+from crawler.queue import AsyncQueue
 from crawler.spiders.links import LinksSpider, pages_from
 
 logger = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ class QueuedLinksSpider(LinksSpider):
                 for link in links:
                     self.held[link["id"]] = now
                     self.outstanding.add(link["id"])
-                    host = self.host[link["id"]] = host_of(link["url"])
+                    host = self.host[link["id"]] = slot_host(link["url"])
                     self.active[host] += 1
                 for page in pages_from(links):
                     for request in self.requests_for(page):
