@@ -16,10 +16,10 @@ own and not the build's:
 
 * ``due selection``: ``catalog.store.due_links`` iterated (streamed), counting rows;
 * ``check selection``: what ``listkeeper check`` holds before a crawl: the per-host
-  statuses (``host_answers``), the due links as the check takes them (one list, or
-  ``[check] round_links`` at a time where it works in rounds) and the crawler's feed built
-  from their web links (``jobs.check._crawl_links``/``_crawl_settings``, or ``_crawl_job``,
-  and the JSON job file that ``jobs.crawling.run_crawl`` writes); nothing is recorded;
+  statuses (``host_answers``), the due links as the check takes them
+  (``catalog.store.due_rounds``, ``[check] round_links`` at a time) and the crawler's feed
+  built from their web links (``jobs.check._crawl_links``/``_crawl_settings``, and the JSON
+  job file that ``jobs.crawling.run_crawl`` writes); nothing is recorded;
 * ``crawl job load``: the crawl process reading the largest such job file
   (``crawler.crawl.main``);
 * ``render every list``: per list, what ``listkeeper render`` does: import the README
@@ -381,30 +381,6 @@ def _render_config() -> Any:
     )
 
 
-def _check_batches(factory: Any, cfg: Any) -> Iterator[list[Any]]:
-    """The due links in the batches ``listkeeper check`` holds in memory at once: all of
-    them (one list), or ``[check] round_links`` at a time where the check works in rounds."""
-    import inspect
-
-    from catalog.store import due_links
-
-    size = getattr(cfg, "round_links", None)
-    if size is None or "after_id" not in inspect.signature(due_links).parameters:
-        with factory() as s:
-            yield list(due_links(s))
-        return
-    after = 0
-    while True:
-        with factory() as s:
-            due = list(due_links(s, after_id=after, limit=size))
-        if not due:
-            return
-        after = due[-1].id
-        yield due
-        if len(due) < size:
-            return
-
-
 def child(operation: str, url: str, readmes: Path, jobfile: Path) -> dict[str, Any]:
     """Run one operation in this (child) process; figures as a dict."""
     from catalog import db
@@ -425,7 +401,7 @@ def child(operation: str, url: str, readmes: Path, jobfile: Path) -> dict[str, A
             for _ in due_links(s):
                 rows += 1
     elif operation == "check selection":
-        from catalog.store import host_answers
+        from catalog.store import due_rounds, host_answers
         from jobs import check
         from jobs.context import Context
 
@@ -437,25 +413,21 @@ def child(operation: str, url: str, readmes: Path, jobfile: Path) -> dict[str, A
         start = time.perf_counter()
         with factory() as s:
             host_statuses = host_answers(s)
-        # The due links as the check takes them (one list, or rounds of ``round_links``),
-        # each batch's web links turned into the crawler's feed; nothing is recorded.
+        # The due links as the check takes them, rounds of ``round_links``, each round's
+        # web links turned into the crawler's feed; nothing is recorded.
         biggest = 0
-        for due in _check_batches(factory, cfg):
+        for due in due_rounds(factory, cfg.round_links):
             rows += len(due)
             web = [link for link in due if link.kind in check.WEB_KINDS]  # local: decided
-            if hasattr(check, "_crawl_links"):
-                links = check._crawl_links(cfg, web)
-                settings = check._crawl_settings(ctx, cfg, options, host_statuses, 0)
-            else:
-                crawl_job = vars(check)["_crawl_job"]  # before the check worked in rounds
-                links, settings = crawl_job(ctx, cfg, options, web, host_statuses, 0)
+            links = check._crawl_links(cfg, web)
+            settings = check._crawl_settings(ctx, cfg, options, host_statuses, 0)
             if len(links) >= biggest:  # the crawl job load below reads the largest
                 biggest = len(links)
                 job = {"spider": "links", "arguments": {"links": links}, "settings": settings}
                 with jobfile.open("w") as fh:  # as jobs.crawling.run_crawl
                     json.dump(job, fh)
             del links, web, due
-        extra.update(round_links=getattr(cfg, "round_links", None), largest_feed=biggest)
+        extra.update(round_links=cfg.round_links, largest_feed=biggest)
     elif operation == "crawl job load":
         base = _peak_kib()[1]
         start = time.perf_counter()

@@ -8,7 +8,7 @@ result (PostgreSQL refuses an upsert that touches a row twice).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -91,6 +91,24 @@ def due_links(
         stmt = stmt.limit(limit)
     for row in session.execute(stmt.execution_options(yield_per=chunk)):
         yield DueLink(*row)
+
+
+def due_rounds(
+    sessions: Callable[[], Session], size: int, *, all_links: bool = False
+) -> Iterator[list[DueLink]]:
+    """The due links ``size`` at a time, each round read in a session of its own (keyset
+    pagination by id): the caller holds one round in memory, whatever the catalog's size.
+    Links a round's caller checks are past by id, so none is read twice."""
+    after = 0
+    while True:
+        with sessions() as s:
+            due = list(due_links(s, all_links=all_links, after_id=after, limit=size))
+        if not due:
+            return
+        after = due[-1].id
+        yield due
+        if len(due) < size:
+            return
 
 
 def due_count(session: Session, *, now: datetime | None = None, all_links: bool = False) -> int:

@@ -35,7 +35,7 @@ from catalog.store import (
     HostAnswers,
     Result,
     due_count,
-    due_links,
+    due_rounds,
     host_answers,
     record,
 )
@@ -241,15 +241,8 @@ class _Rounds:
 
     def __iter__(self) -> Iterator[list[DueLink]]:
         anchors_of = _anchors(self.engine)
-        after, size = 0, self.cfg.round_links
-        while True:
-            with db.session_factory(self.engine)() as s:
-                due = list(
-                    due_links(s, all_links=self.options.all_links, after_id=after, limit=size)
-                )
-            if not due:
-                return
-            after = due[-1].id
+        sessions = db.session_factory(self.engine)
+        for due in due_rounds(sessions, self.cfg.round_links, all_links=self.options.all_links):
             self.due += len(due)
             web: list[DueLink] = []
             decided: list[Result] = []
@@ -275,8 +268,6 @@ class _Rounds:
                 )
             if web:
                 yield web
-            if len(due) < size:
-                return
 
 
 def _web_url(link: DueLink) -> str:
