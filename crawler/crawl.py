@@ -37,7 +37,7 @@ def settings_for(overrides: dict[str, Any]) -> Settings:
 
 def preload() -> None:
     """Import every component the settings name (pipelines, middlewares, extensions)."""
-    paths: list[str] = [SETTINGS["DOWNLOADER"], SETTINGS["DOWNLOADER_CLIENTCONTEXTFACTORY"]]
+    paths: list[str] = [SETTINGS["DOWNLOADER"]]
     for table in ("ITEM_PIPELINES", "DOWNLOADER_MIDDLEWARES_BASE", "EXTENSIONS"):
         paths += [path for path, order in SETTINGS[table].items() if order is not None]
     for path in paths:

@@ -44,7 +44,8 @@ SETTINGS: dict[str, Any] = {
     "RETRY_ENABLED": True,
     "RETRY_TIMES": 1,  # one retry in the run; persistence across runs decides the verdict
     "RETRY_HTTP_CODES": [500, 502, 504, 522, 524, 408],  # 429/503: HOSTPOLICY pauses the host
-    "DOWNLOADER_CLIENTCONTEXTFACTORY": "crawler.tls.VerifyingContextFactory",
+    # An expired or wrong-host certificate is reported, not silently accepted.
+    "DOWNLOAD_VERIFY_CERTIFICATES": True,
     # Body cap: a link check needs the first bytes of a page, never an endless body.
     "BODYCAP_ENABLED": True,
     "BODYCAP_BYTES": 512 * 1024,
@@ -88,6 +89,7 @@ SETTINGS: dict[str, Any] = {
     },
     "EXTENSIONS": {
         "crawler.extensions.bodycap.BodyCap": 100,
+        "crawler.extensions.trust.ExtraTrust": 100,
         # Signal receivers on every response and item, for figures nobody reads here.
         "scrapy.extensions.corestats.CoreStats": None,
         "scrapy.extensions.logcount.LogCount": None,
