@@ -334,21 +334,23 @@ def _crawl(
     answers = {h: host_statuses[h] for h in hosts if h in host_statuses}
     settings = _crawl_settings(ctx, cfg, options, answers, run_id)
     groups = split_by_host(links, _processes(options, cfg, len(links)))
+    children = [started.take() for _ in groups]
+    # Spares were sized from all due links; fewer web links or hosts leave some unused, and
+    # a later round (a check of more than round_links) starts its own.
+    started.cancel_rest()
     if len(groups) == 1:
         run_crawl(
             "links",
             {"links": links},
             settings,
             watch=lambda p: _progress(ctx, p, run_id, total),
-            child=started.take(),
+            child=children[0],
         )
         return
     share = -(
         -int(settings.get("CONCURRENT_REQUESTS", SETTINGS["CONCURRENT_REQUESTS"])) // len(groups)
     )
     errors: list[BaseException] = []
-
-    children = [started.take() for _ in groups]
 
     def one(index: int, group: list[dict[str, Any]]) -> None:
         watch = (lambda p: _progress(ctx, p, run_id, total)) if index == 0 else None

@@ -9,10 +9,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import DBAPIError
 
+import jobs.check
 from catalog import db
 from crawler.offlineweb.builders import hostile_web
 from crawler.offlineweb.server import OfflineWeb
@@ -20,6 +22,8 @@ from crawler.offlineweb.spec import Page, Web
 from crawler.spiders.links import busiest_hosts_first, pages_from
 from jobs.check import CheckConfig, CheckOptions, _Rounds
 from jobs.context import Context
+from jobs.crawling import CrawlChild
+from jobs.crawling import run_crawl as real_run_crawl
 from tests.catalogdb import select
 from tests.checking import checks, grid_urls, grid_web, statuses, write_workspace
 from tests.readmes import cli
@@ -279,6 +283,38 @@ def test_anchors_and_files_beside_the_readme_are_checked_locally(
         "./docs/guide.md": "ok",
         "./docs/missing.md": "failing",
     }
+
+
+def test_spare_crawl_processes_end_when_the_crawl_needs_fewer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With two processes asked for, a spare is started while the catalog is read; when the
+    web links sit on one host, one crawl process is enough and the spare ends before the
+    crawl, not after it."""
+    spares: list[CrawlChild] = []
+
+    class Recorded(CrawlChild):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            spares.append(self)
+
+    at_crawl: list[list[int | None]] = []
+
+    def crawl(*args: Any, **kwargs: Any) -> None:
+        at_crawl.append([spare.proc.poll() for spare in spares])
+        real_run_crawl(*args, **kwargs)
+
+    monkeypatch.setattr(jobs.check, "CrawlChild", Recorded)
+    monkeypatch.setattr(jobs.check, "run_crawl", crawl)
+    with OfflineWeb(grid_web("127.0.5", 1, 6, latency=0.0)) as ow:
+        urls = grid_urls(ow, "127.0.5", 1, 6)
+        write_workspace(tmp_path, ow, urls, allow_networks=["127.0.5.0/24"])
+        monkeypatch.chdir(tmp_path)
+        assert cli(capsys, "import", "README.md").code == 0
+        assert cli(capsys, "check", "--processes", "2").code == 0
+    assert len(spares) == 1
+    assert at_crawl == [[0]]  # the spare had already exited, cleanly, when the crawl ran
+    assert {s for s, _ in statuses(tmp_path).values()} == {"ok"}
 
 
 def test_a_check_in_small_rounds_checks_every_link_once(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
