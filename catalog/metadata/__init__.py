@@ -12,6 +12,7 @@ path) by vote, see ``_published``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,10 +22,10 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 
-from .dates import parse_dated, url_date
+from .dates import body_text, parse_dated, url_date, written_in
 from .decode import decode_html
-from .sources import Candidates, collect
-from .text import clean, clean_author, is_site_name, norm, word_stats
+from .sources import Candidates, collect, header_date
+from .text import clean, clean_author, compact, is_site_name, norm, word_stats
 from .titles import page_title, site_names
 
 __all__ = ["PageMeta", "decode_html", "extract"]
@@ -128,7 +129,25 @@ def _absolute(base: str, href: str | None) -> str | None:
     return joined if urlsplit(joined).scheme in {"http", "https"} or not base else None
 
 
+_CREDIT_LIST = re.compile(r"\w\s*[/,]\s*\w")
 _PAGE_AUTHOR_SOURCES = {"page", "page-byline", "page-text", "microdata"}
+
+
+def _is_site_author(name: str, sites: set[str], labels: set[str]) -> bool:
+    """Whether an author name is the site itself (see ``is_site_name``). Two exceptions:
+    a name that is part of a declared site name is the owner of a site named after them
+    (``Daniel Lemire`` on ``Daniel Lemire's blog``, lemire.me), and a credit list naming
+    the site besides others (``AFP/The Local``) is kept as written."""
+    if not is_site_name(name, sites, labels):
+        return False
+    key = compact(name)
+    if key in sites or key in labels:
+        return True
+    # a site named after a person ("Jane Roe's Notes"): the person is the author
+    if any(key in site and key != site for site in sites):
+        return False
+    # an agency credit shared with the site ("AFP/The Local"): the whole credit is meant
+    return not _CREDIT_LIST.search(name)
 
 
 def _authors(found: Candidates, url: str) -> list[str]:
@@ -140,7 +159,7 @@ def _authors(found: Candidates, url: str) -> list[str]:
     by_source: dict[str, list[str]] = {}
     for source, value in found.get("authors", ()):
         name = clean_author(value)
-        if name and not is_site_name(name, sites, labels):
+        if name and not _is_site_author(name, sites, labels):
             by_source.setdefault(source, []).append(name)
     for source in ORDER["authors"]:
         names = by_source.get(source)
@@ -171,9 +190,14 @@ def _htmldate(root: lxml_html.HtmlElement, url: str) -> datetime | None:
         found = find_date(
             root, url=url or None, original_date=True, extensive_search=HTMLDATE_EXTENSIVE
         )
+        parsed = parse_dated(found) if found else None
+        if HTMLDATE_EXTENSIVE and parsed and not written_in(body_text(root), parsed[0]):
+            # The extensive search also reads image and link URLs (upload folders, file
+            # names): a day not written in the text is kept only if the markup gives it.
+            found = find_date(root, url=url or None, original_date=True, extensive_search=False)
+            parsed = parse_dated(found) if found else None
     except Exception:  # a third-party heuristic must never break extraction
         return None
-    parsed = parse_dated(found) if found else None
     if parsed is None or parsed[0].day == 1:
         return None  # htmldate's 1st of a month is mostly a year or month-only guess
     return parsed[1]
@@ -215,7 +239,15 @@ def _published(found: Candidates, url: str, root: lxml_html.HtmlElement) -> date
     if votes:
         top = max(votes.items(), key=lambda kv: (kv[1], best_value[kv[0]][0]))[0]
         if votes[top] >= 2.0:
+            if {s for s, d in seen_sources if d == top} <= {"jsonld-page", "page-anytime"}:
+                # A WebPage node's datePublished alone is the CMS record's (SEO plugins write
+                # one on every page, posts or not): kept only when the page shows that day.
+                return best_value[top][1] if written_in(body_text(root), top) else None
             return best_value[top][1]
+    # Without metadata, the date written with the headline is the page's own statement.
+    parsed = parse_dated(header_date(root))
+    if parsed is not None:
+        return parsed[1]
     return _htmldate(root, url)
 
 

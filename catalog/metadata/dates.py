@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 MIN_YEAR = 1993
 
@@ -44,6 +45,11 @@ _TEXTUAL_DMY = re.compile(
 )
 _TEXTUAL_MDY = re.compile(
     r"\b(?P<mon>[^\W\d_]{3,10})\.?\s+(?P<d>\d\d?)(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)\b"
+)
+# A time of day with a zone right after a written date (RFC 2822 ``04 May 2022 02:41:00 GMT``).
+_TIME_TZ = re.compile(
+    r",?\s+(?:at\s+)?(?P<H>\d\d?):(?P<M>\d\d)(?::(?P<S>\d\d))?\s*"
+    r"(?P<tz>Z|UTC|GMT|[+-]\d\d:?\d\d)(?![\d:])"
 )
 _URL_DATE = re.compile(
     r"/(?P<y>(?:19|20)\d\d)(?:(?P<sep>[/-])(?P<m>[01]?\d)(?P=sep)(?P<d>[0-3]?\d)|"
@@ -115,8 +121,20 @@ def _parse(text: str | None) -> tuple[datetime, datetime] | None:
             month = _MONTHS.get(m["mon"].lower().rstrip("."))
             if month:
                 found = _day(int(m["y"]), month, int(m["d"]))
-                return (found, found) if found else None
+                if found is None:
+                    return None
+                return found, _with_time(found, _TIME_TZ.match(text, m.end()))
     return None
+
+
+def _with_time(day: datetime, m: re.Match[str] | None) -> datetime:
+    """The instant in UTC when a time with a zone follows the day, else the day itself."""
+    if m is None:
+        return day
+    hour, minute, second = int(m["H"]), int(m["M"]), int(m["S"] or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return day
+    return day.replace(hour=hour, minute=minute, second=second) - _offset(m["tz"])
 
 
 def url_date(url: str) -> tuple[datetime | None, bool]:
@@ -130,3 +148,46 @@ def url_date(url: str) -> tuple[datetime | None, bool]:
         month, day = (m["m"], m["d"]) if m["m"] is not None else (m["mc"], m["dc"])
         return _day(int(m["y"]), int(month), int(day)), True
     return _day(int(m["y2"]), int(m["m2"]), 1), False
+
+
+_NOT_TEXT = {"script", "style", "noscript", "template", "head"}
+
+
+def body_text(root: Any) -> str:
+    """The text a reader sees in the body: no scripts, styles, comments or attributes
+    (image and link URLs carry dates that are not the page's)."""
+    body = root.find("body")
+    if body is None:
+        return ""
+    parts: list[str] = []
+    for el in body.iter():
+        if isinstance(el.tag, str) and el.tag not in _NOT_TEXT and el.text:
+            parts.append(el.text)
+        if el.tail and el is not body:
+            parts.append(el.tail)
+    return " ".join(parts)
+
+
+def written_in(text: str, day: date) -> bool:
+    """Whether ``day`` is written in ``text`` in a common notation: ``26.01.2022``,
+    ``26 | 01 | 2022``, ``2022-01-26``, ``1/26/2022``, ``26. Januar 2022``, ``Jan 26th, 2022``,
+    ``26 de enero de 2022``, ``2022年1月26日``."""
+    d, m, y = rf"0?{day.day}", rf"0?{day.month}", str(day.year)
+    yy = rf"(?:{day.year}|{day.year % 100:02d})"
+    sep = r"\s*[./|-]\s*"
+    names = "|".join(
+        sorted((re.escape(n) for n, i in _MONTHS.items() if i == day.month), key=len)[::-1]
+    )
+    month = rf"(?:{names})[^\W\d_]*\.?"
+    pattern = (
+        rf"(?<!\d)(?:{d}{sep}{m}{sep}{yy}|{m}{sep}{d}{sep}{y}|{y}{sep}{m}{sep}{d})(?!\d)"
+        rf"|(?<!\d){d}(?:st|nd|rd|th)?\.?\s*(?:de\s+)?{month},?\s*(?:de\s+)?{y}(?!\d)"
+        rf"|\b{month}\s*{d}(?:st|nd|rd|th)?,?\s*{y}(?!\d)"
+        rf"|{y}\s*年\s*{m}\s*月\s*{d}\s*日"
+    )
+    full = re.compile(pattern, re.I)
+    # The full pattern only around the year's occurrences: one scan of a large page is slow.
+    for hit in re.finditer(rf"{y}|[./|-]\s*{day.year % 100:02d}(?!\d)", text):
+        if full.search(text, max(0, hit.start() - 40), hit.end() + 30):
+            return True
+    return False

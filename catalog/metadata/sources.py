@@ -9,12 +9,14 @@ Parse.ly, Sailthru), ``microdata`` (``itemprop``) and ``page`` (the visible page
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import defaultdict, deque
 from typing import Any
 
 from lxml import html as lxml_html
 
 from . import jsonld
+from .dates import parse_dated
+from .text import OTHER_CREDIT
 
 Candidates = dict[str, list[tuple[str, str]]]
 
@@ -35,7 +37,7 @@ for _field, _source, _names in [
         "authors",
         "meta",
         "author citation_author parsely-author sailthru.author byl dc.creator.author "
-        "article.author author_name",
+        "article.author author_name cxenseparse:author",
     ),
     ("authors", "dc", "dc.creator dcterms.creator dc.contributor"),
     ("published", "og", "article:published_time og:article:published_time og:published_time"),
@@ -49,9 +51,15 @@ for _field, _source, _names in [
         "datepublished",
     ),
     ("published", "dc", "dc.date dc.date.issued dcterms.issued dcterms.date dcterms.created"),
+    # The RDFa spelling of the same Dublin Core terms (``property="dc:date.created"``).
+    (
+        "published",
+        "dc",
+        "dc:date dc:date.issued dc:date.created dcterms:issued dcterms:date dcterms:created",
+    ),
     ("modified", "og", "article:modified_time og:updated_time og:article:modified_time"),
     ("modified", "meta", "last-modified lastmod revised article.updated datemodified"),
-    ("modified", "dc", "dc.date.modified dcterms.modified"),
+    ("modified", "dc", "dc.date.modified dcterms.modified dc:date.modified dcterms:modified"),
     ("image", "og", "og:image og:image:url og:image:secure_url"),
     ("image", "meta", "twitter:image twitter:image:src thumbnail"),
     ("lang", "og", "og:locale"),
@@ -240,16 +248,29 @@ def _from_page(root: lxml_html.HtmlElement, found: Candidates) -> None:
             found["published"].append(("page-time" if marked else "page-anytime", value))
     for a in root.xpath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"):
         text = a.text_content()
-        if text.strip() and not _in_comments(a):
+        if text.strip() and not _hidden(a) and not _in_comments(a):
             found["authors"].append(("page", text))
     _from_bylines(root, found)
 
 
 _BYLINE_CLASSES = ("author", "byline", "auteur", "autor", "contributor")
-_BYLINE_TAGS = {"span", "div", "p", "a", "address", "small"}
-_BYLINE_START = re.compile(
-    r"\s*(?:text von|texte de|blog beitrag von|by|von|par|por|auteur|autor|author)\b", re.I
+# em, strong, b: a byline set in italics or bold ("<em>Written by Ada Lovelace</em>")
+_BYLINE_TAGS = {"span", "div", "p", "a", "address", "small", "em", "strong", "b"}
+_BYLINE_WORDS = (
+    r"(?:text von|texte de|blog beitrag von|"
+    r"(?:(written|posted|submitted|published|geschrieben|verfasst|veröffentlicht|écrit|"
+    r"publié|escrito|publicado)\s+)?(?:by|von|par|por)|auteur|autor|author)"
 )
+# an element that is only the byline word; the name is the next element ("By <a>Ada</a>").
+# Possessive lead (*+): whitespace-only texts are common and must fail without backtracking.
+_BYLINE_WORD_ONLY = re.compile(rf"[\s|·•,:-]*+{_BYLINE_WORDS}\b[\s:]*", re.I)
+_DATED_BYLINE = re.compile(
+    r"\s*+(?:\d{1,2}[./]\s?\d{1,2}[./]\s?\d{4}|\d{4}-\d\d-\d\d)"
+    r"(?:\s*[|,]?\s*\d{1,2}:\d\d(?:\s*uhr)?)?"
+    r"\s*(?:[|–—-]|von|by)\s*([^|]{4,60}?)\s*",
+    re.I,
+)
+_ONE_NAME = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’.-]+")
 _NAME = re.compile(
     r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|(?:de|van|von|der|da|di|del|la|le)\b)"
     r"(?:\s+(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|(?:de|van|von|der|da|di|del|la|le)\b)){1,3}"
@@ -265,31 +286,70 @@ def _from_bylines(root: lxml_html.HtmlElement, found: Candidates) -> None:
     if body is None:
         return
     marked = texts = 0
+    dated: list[str] = []
     for el in body.iter(_BYLINE_TAGS):
         cls = el.get("class")
         if (
             marked < 10
             and cls
             and any(c in cls.lower() for c in _BYLINE_CLASSES)
-            and (el.tag != "div" or el.find(".//div") is None)
+            # a byline box nests a few layout divs; a div of many parts is a bio or a list
+            and (el.tag != "div" or len(el) <= 4)
         ):
             text = el.text_content()
-            if text.strip() and len(text) < 120 and not _in_comments(el):
+            if (
+                text.strip()
+                and len(text) < 120
+                and not _in_comments(el)
+                and not _beside_article(el)
+            ):
                 marked += 1
                 found["authors"].append(("page-byline", text))
-        if texts < 5 and el.text and _BYLINE_START.match(el.text):
+        if len(dated) < 2 and el.text and _DATED_BYLINE.match(el.text):
             text = " ".join(el.text_content().split())
-            if len(text) > 80 or _in_comments(el):
+            m = _DATED_BYLINE.fullmatch(text)
+            if m and not _in_comments(el):
+                dated.append(m.group(1))
+            continue
+        if texts < 5 and el.text and _BYLINE_WORD_ONLY.match(el.text):
+            text = " ".join(el.text_content().split())
+            if len(text) > 80 or _in_comments(el) or _beside_article(el):
+                continue
+            if _BYLINE_WORD_ONLY.fullmatch(text):
+                name = _next_name(el)
+                if name:
+                    texts += 1
+                    found["authors"].append(("page-text", name))
                 continue
             texts += 1
             m = _BYLINE_PREFIX.match(text)
-            if m and _NAME.fullmatch(text[m.end() :].strip(" .,;")):
-                found["authors"].append(("page-text", text[m.end() :]))
+            # "Text by Ann Lee Photos by Bo Ek": the name before the other credit
+            name = OTHER_CREDIT.sub("", text[m.end() :]) if m else ""
+            name = name.strip(" .,;")
+            if m and (
+                _NAME.fullmatch(name)
+                # "Posted by Ada": after an explicit verb one capitalised word is a name
+                or (m.group(1) and _ONE_NAME.fullmatch(name))
+            ):
+                found["authors"].append(("page-text", name))
+    # "04.02.2022 | 13:10 | Ada Lovelace": a date line ending in a name, if it is the only
+    # one (several are a list of events or articles)
+    if len(dated) == 1 and _NAME.fullmatch(dated[0]):
+        found["authors"].append(("page-text", dated[0]))
 
 
-_BYLINE_PREFIX = re.compile(
-    r"(?:text von|texte de|blog beitrag von|by|von|par|por|auteur|autor|author)\s*:?\s+", re.I
-)
+_BYLINE_PREFIX = re.compile(rf"{_BYLINE_WORDS}\s*:?\s+", re.I)
+
+
+def _next_name(el: lxml_html.HtmlElement) -> str | None:
+    """The name after an element holding only a byline word: its tail text, else the text
+    of the next element (``<span>By</span> <a>Ada Lovelace</a>``)."""
+    text = (el.tail or "").strip(" \t\n|·•,")
+    if not text:
+        nxt = el.getnext()
+        text = " ".join(nxt.text_content().split()) if nxt is not None else ""
+    text = text.strip(" .,;|")
+    return text if _NAME.fullmatch(text) else None
 
 
 _COMMENTS = (
@@ -298,6 +358,85 @@ _COMMENTS = (
 )
 
 
+def _hidden(el: lxml_html.HtmlElement) -> bool:
+    """Whether an element is hidden from readers (``style="display:none"``, ``hidden``):
+    such author links are leftovers of old profile schemes (Google+), not bylines."""
+    style = (el.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or el.get("hidden") is not None
+
+
+def _beside_article(el: lxml_html.HtmlElement) -> bool:
+    """Whether an element is in a menu or beside the article (``<nav>``, ``<aside>``):
+    names there belong to profile links and teasers of other articles, not to this page."""
+    return any(
+        a.tag in ("nav", "aside") or a.get("role") in ("navigation", "complementary")
+        for a in el.iterancestors()
+    )
+
+
 def _in_comments(el: lxml_html.HtmlElement) -> bool:
     """Whether an element sits in the comment section: its names are commenters'."""
     return bool(el.xpath(_COMMENTS))
+
+
+_DATE_CLASS = re.compile(r"date|time|publish|posted|created|meta|byline")
+_NOT_HEADER = re.compile(r"modif|updat|comment|related|footer|sidebar|widget|teaser")
+_UPDATED = re.compile(
+    r"updated|modified|aktualisiert|geändert|mis à jour|modifié|actualizado|aggiornato", re.I
+)
+_HEADER_SPAN = 150  # elements searched on each side of the headline
+_HEADER_NEAR = 5  # elements right after the headline that need no date-like class
+
+
+def header_date(root: lxml_html.HtmlElement) -> str | None:
+    """The date written with the article's headline: the first short text right under the
+    first ``<h1>``, or the nearest element named like a date or a byline (``post-date``,
+    ``article-meta``) after it, then before it. Comments, related articles, sidebars and
+    footers are skipped, and so is what follows ``Updated``. Called only when the metadata
+    gives no date, since it walks the page."""
+    body = root.find("body")
+    if body is None:
+        return None
+    before: deque[lxml_html.HtmlElement] = deque(maxlen=_HEADER_SPAN)
+    after: list[lxml_html.HtmlElement] = []
+    h1 = None
+    for el in body.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if h1 is None:
+            if el.tag == "h1" and _headline(el):
+                h1 = el
+            else:
+                before.append(el)
+        else:
+            after.append(el)
+            if len(after) >= _HEADER_SPAN:
+                break
+    if h1 is None:
+        return None
+    candidates = [(el, i < _HEADER_NEAR) for i, el in enumerate(after)]
+    candidates += [(el, False) for el in reversed(before)]
+    for el, near in candidates:
+        names = f"{el.get('class') or ''} {el.get('itemprop') or ''}".lower()
+        if not (near or _DATE_CLASS.search(names)) or _NOT_HEADER.search(names):
+            continue
+        text = " ".join(el.text_content().split())
+        text = _UPDATED.split(text, 1)[0]
+        if text and len(text) <= 120 and parse_dated(text) and not _aside(el):
+            return text
+    return None
+
+
+def _headline(el: lxml_html.HtmlElement) -> bool:
+    """An ``<h1>`` that is the page's headline, not the site's logo."""
+    names = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    return "logo" not in names and bool(el.text_content().strip())
+
+
+def _aside(el: lxml_html.HtmlElement) -> bool:
+    """Whether an element sits in a footer, sidebar, navigation, comments or related links."""
+    for parent in el.iterancestors():
+        names = f"{parent.get('class') or ''} {parent.get('id') or ''}".lower()
+        if parent.tag in {"footer", "aside", "nav"} or _NOT_HEADER.search(names):
+            return True
+    return False

@@ -12,7 +12,10 @@ TITLE_SEP = re.compile(r"\s+(?:[|–—·•»«:]|-{1,2}|::|\\|/)\s+")
 _AUTHOR_PREFIX = re.compile(
     r"^(?:view all posts by|show all articles of|all posts by|erstellt von|beitrag\s*von|"
     r"un documentaire de|autor/in:?|"
-    r"(?:(?:written|posted|published|text|story|reported|photos?)\s+)?"
+    # "Posted on 3 May 2020 by Name": the date sits between the verb and the name
+    r"(?:posted|published|written|submitted)\s+on\s+[^|]{4,40}?\s+by\s|"
+    r"(?:(?:written|posted|published|text|story|reported|photos?|publié|publicado|"
+    r"publicada|pubblicato|geschrieben|verfasst)\s+)?"
     r"(?:by|von|par|por|di|da|door|av|af|de|autor(?:in)?|author|auteur|text|texte)\s*[:\s])\s*",
     re.I,
 )
@@ -35,6 +38,21 @@ NOT_AUTHORS = {
 }
 _CREDIT = re.compile(r"(?:fotos?|photos?|bild(?:er)?|images?|illustrations?)\s*:", re.I)
 _AUTHOR_JUNK = re.compile(r"https?://|www\.|@\w+\.\w|\{\{|<|>")
+_NAME_LIST = re.compile(r"\s*(?:[,;&]|\band\b|\bund\b|\bet\b|\by\b)\s*")
+_ROLE_TAIL = re.compile(
+    r"\s+[-–—|]\s+[^-–—|]*\b(?:team|staff|editor|writer|correspondent|reporter|"
+    r"contributor|columnist|redakteur(?:in)?|redaktion|journalist(?:in)?)s?\b[^-–—|]*$",
+    re.I,
+)
+_EDITED_BY = re.compile(r"\b(?:edited by|herausgegeben von|hrsg\.? von|édité par)\s", re.I)
+OTHER_CREDIT = re.compile(
+    r"[\s,;|]+(?:illustrations?|fotos?|photos?|photography|bilder?|images?|grafik)"
+    r"\s*(?:von|by|de|par|:)\s.*$",
+    re.I,
+)
+# a capitalised word, then two lowercase words of 4+ letters (particles are shorter)
+_PHRASE = re.compile(r"[A-ZÀ-Þ]\w*(?:\s+\S+)*?\s+[a-zß-ÿ]{4,}\b(?:\s+\S+)*?\s+[a-zß-ÿ]{4,}\b")
+_HANDLE = re.compile(r"@[\w.]+")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _AUTHOR_TAIL = re.compile(
     r"\s*(?:[|,–—-]\s*)?(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|(?:19|20)\d\d-\d\d-\d\d|updated\b|"
@@ -142,17 +160,41 @@ def clean_author(value: str | None) -> str | None:
     value = clean(value)
     if not value or _AUTHOR_JUNK.search(value) or _CREDIT.match(value):
         return None
-    value = _AUTHOR_PREFIX.sub("", value)
+    if _HANDLE.fullmatch(value):  # a social-media handle (twitter:creator), not a name
+        return None
+    if _EDITED_BY.search(value):  # an editor's credit ("Edited by Ann Lee") names no author
+        return None
+    value = OTHER_CREDIT.sub("", value)  # "Text by Ann Lee, photos by Bo Ek": the writer
+    value = _AUTHOR_PREFIX.sub("", value.lstrip(" ,;:|-–—·•"))  # ", par Name" runs on
+    value = _glued_twice(value)
+    value = _ROLE_TAIL.sub("", value)  # "Name - Security team": the role is no name
     value = _AUTHOR_SUFFIX.sub("", _AUTHOR_TAIL.sub("", value)).strip(" ,;:|-–—*")
     if compact(value) in NOT_AUTHORS or _YEAR.search(value):  # a date left in: no name
         return None
+    names = _NAME_LIST.split(value)
     if (
         not value
         or len(value) > 80
-        or len(value.split()) > 8
+        # a list of names ("Ann Lee, Bo Ek and Cy Li") may be long, each name is short
+        or len(value.split()) > (8 if len(names) == 1 else 4 * len(names))
+        or any(len(name.split()) > 8 for name in names)
         or not any(c.isalpha() for c in value)
+        or _PHRASE.match(value)  # "View my complete profile": a sentence-case phrase
     ):
         return None
+    return value
+
+
+def _glued_twice(value: str) -> str:
+    """``Ada LovelaceAda Lovelace`` (a name written twice, e.g. a visible and a screen-reader
+    copy without a space between them) → ``Ada Lovelace``."""
+    half, odd = divmod(len(value), 2)
+    if half >= 3 and not odd and value[:half] == value[half:]:
+        return value[:half].strip()
+    spaced = value.split(" ")
+    n = len(spaced)
+    if n % 2 == 0 and n >= 2 and spaced[: n // 2] == spaced[n // 2 :]:
+        return " ".join(spaced[: n // 2])
     return value
 
 

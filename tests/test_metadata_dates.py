@@ -1,0 +1,155 @@
+"""catalog.metadata publication dates: one test per rule of the date vote, on small pages."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+from catalog.metadata import _parse, extract
+from catalog.metadata.dates import parse_date, written_in
+from catalog.metadata.sources import collect, header_date
+
+URL = "https://blog.example.net/notes/a-walk-by-the-river"
+
+
+def page(head: str = "", body: str = "") -> str:
+    return f'<!DOCTYPE html><html lang="en"><head>{head}</head><body>{body}</body></html>'
+
+
+def jsonld(data: object) -> str:
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+def test_written_date_with_time_and_zone_is_an_instant() -> None:
+    # RFC 2822 (HTTP, RSS, some JSON-LD): the time and zone move the day.
+    assert parse_date("Tue, 03 Mar 2020 23:30:00 -0500") == datetime(2020, 3, 4, 4, 30, tzinfo=UTC)
+    assert parse_date("Wed, 04 May 2022 02:41:00 GMT") == datetime(2022, 5, 4, 2, 41, tzinfo=UTC)
+    assert parse_date("March 3, 2020") == datetime(2020, 3, 3, tzinfo=UTC)
+    ld = {
+        "@type": "NewsArticle",
+        "headline": "Late news",
+        "datePublished": "Sun, 01 Mar 2020 23:10:00 -0300",
+    }
+    meta = extract(page(jsonld(ld), "<p>Body</p>"), URL)
+    assert meta.published == datetime(2020, 3, 2, 2, 10, tzinfo=UTC)
+
+
+def test_written_in_common_notations() -> None:
+    day = date(2021, 3, 5)
+    for text in (
+        "on 05.03.2021 at noon",
+        "5 | 3 | 2021",
+        "2021-03-05",
+        "3/5/2021",
+        "5. März 2021",
+        "March 5th, 2021",
+        "5 de marzo de 2021",
+        "2021年3月5日",
+    ):
+        assert written_in(text, day), text
+    for text in ("15.03.2021", "2021-03-050", "March 2021", "photo_20210305.jpg"):
+        assert not written_in(text, day), text
+
+
+_IMAGE_ONLY = (
+    "<div><p>Our rooms, our prices and how to reach us by train or by car.</p>"
+    '<img src="/media/uploads/2019/03/14/lobby-20190314.jpg" alt="Lobby">'
+    '<a href="/media/uploads/2019/03/14/plan-20190314.pdf">Floor plan</a></div>'
+)
+
+
+def test_guess_from_image_urls_only_is_dropped() -> None:
+    # htmldate's extensive search reads upload folders and file names: not a page date.
+    assert extract(page("<title>Rooms</title>", _IMAGE_ONLY), URL).published is None
+
+
+def test_guess_written_in_the_text_is_kept() -> None:
+    body = _IMAGE_ONLY + "<div><p>Prices valid from 14 March 2019 onwards.</p></div>"
+    meta = extract(page("<title>Rooms</title>", body), URL)
+    assert meta.published is not None and meta.published.date() == date(2019, 3, 14)
+
+
+def _webpage_graph(published: str) -> str:
+    return jsonld(
+        {
+            "@context": "https://schema.org",
+            "@graph": [
+                {"@type": "WebSite", "@id": "https://blog.example.net/#website", "name": "Ex"},
+                {
+                    "@type": "WebPage",
+                    "@id": URL + "#webpage",
+                    "name": "About us",
+                    "datePublished": published,
+                    "dateModified": "2020-01-09T10:00:00+00:00",
+                },
+            ],
+        }
+    )
+
+
+def test_webpage_node_date_alone_is_dropped() -> None:
+    # SEO plugins put datePublished on every page's WebPage node: the record's creation.
+    html = page(_webpage_graph("2018-06-07T10:13:17+00:00"), "<h1>About us</h1><p>We knit.</p>")
+    assert extract(html, URL).published is None
+
+
+def test_webpage_node_date_shown_on_the_page_is_kept() -> None:
+    body = "<h1>About us</h1><p>We knit.</p><div><p>Founded on June 7, 2018.</p></div>"
+    html = page(_webpage_graph("2018-06-07T10:13:17+00:00"), body)
+    assert extract(html, URL).published == datetime(2018, 6, 7, 10, 13, 17, tzinfo=UTC)
+
+
+_HEADLINE_PAGE = (
+    '<header><h1 class="site-logo">The Knitting Post</h1></header>'
+    "<main><h1>Winter scarves</h1><p>5. März 2021, Jane Roe</p>"
+    "<p>Long wool, short days, and the patterns we like most this year.</p>"
+    '<ul class="related-posts"><li><span class="date">2 January 2019</span> Old post</li></ul>'
+    '<div class="comments"><p class="comment-date">1 February 2021</p></div></main>'
+    '<footer><span class="date">3 January 2018</span></footer>'
+)
+
+
+def test_date_under_the_headline() -> None:
+    # The date written with the headline is the page's own; related posts and comments are not.
+    root = _parse(page("<title>Winter scarves</title>", _HEADLINE_PAGE))
+    assert root is not None
+    assert header_date(root) == "5. März 2021, Jane Roe"
+    meta = extract(page("<title>Winter scarves</title>", _HEADLINE_PAGE), URL)
+    assert meta.published == datetime(2021, 3, 5, tzinfo=UTC)
+
+
+def test_header_date_classes_and_updated() -> None:
+    # A byline element before or after the headline counts; what follows "Updated" does not.
+    filler = "<div><p>Some words about wool.</p></div>" * 4
+    body = f'<div class="entry-meta">Posted by Jo, 12 April 2021</div><h1>Title</h1>{filler}'
+    root = _parse(page("", body))
+    assert root is not None and header_date(root) == "Posted by Jo, 12 April 2021"
+    body = '<h1>Title</h1><p class="post-meta">Jo · Updated 2 May 2021</p><p>Text</p>'
+    root = _parse(page("", body))
+    assert root is not None and header_date(root) is None
+
+
+def test_rdfa_dublin_core_dates() -> None:
+    # property="dc:date.created" is the RDFa spelling of DC.date.created.
+    head = (
+        '<meta property="dc:date.created" content="2017-04-12">'
+        '<meta property="dcterms:modified" content="2020-02-19">'
+    )
+    root = _parse(page(head, "<p>x</p>"))
+    assert root is not None
+    found = collect(root)
+    assert ("dc", "2017-04-12") in found["published"]
+    assert ("dc", "2020-02-19") in found["modified"]
+    assert extract(page(head, "<p>x</p>"), URL).modified == datetime(2020, 2, 19, tzinfo=UTC)
+
+
+def test_header_date_skips_comments_related_and_footer() -> None:
+    body = (
+        "<main><h1>Winter scarves</h1><p>Long wool, short days and the patterns we like.</p>"
+        "<p>Second paragraph about wool.</p><p>Third.</p><p>Fourth.</p><p>Fifth.</p>"
+        '<ul class="related-posts"><li><span class="date">2 January 2019</span></li></ul>'
+        '<div id="comments"><p><span class="date">1 February 2021</span></p></div></main>'
+        '<footer><p><span class="date">3 January 2018</span></p></footer>'
+    )
+    root = _parse(page("", body))
+    assert root is not None and header_date(root) is None
