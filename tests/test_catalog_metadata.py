@@ -290,8 +290,9 @@ def _bench() -> ModuleType:
 
 
 # Measured on the corpus (see bench/metadata.py); the targets for title, date and
-# author are not all met yet (date is), so this asserts the measured floor and marks the rest xfail.
-FLOORS = {"title": 0.93, "date": 0.90, "author": 0.72, "canonical": 0.98, "feeds": 0.98}
+# author are met for date and author, not yet for title: this asserts the measured floor and
+# marks a field below its target xfail.
+FLOORS = {"title": 0.93, "date": 0.91, "author": 0.80, "canonical": 0.98, "feeds": 0.98}
 
 
 @pytest.fixture(scope="module")

@@ -155,3 +155,98 @@ def test_single_date_line_ending_in_a_name() -> None:
     assert extract(page(body=body), URL).authors == ["Lena Fischer"]
     listing = "<p>10.05.2022 - Paul Berg</p><p>11.05.2022 - Mia Roth</p>"  # an event list
     assert extract(page(body=listing), URL).authors == []
+
+
+def test_dashes_before_the_byline_word() -> None:
+    body = "<h1>Kites</h1><p><strong><em>---- by Odile Marchand</em></strong></p><p>Text.</p>"
+    assert extract(page(body=body), URL).authors == ["Odile Marchand"]
+
+
+def test_date_line_then_von_and_one_word() -> None:
+    body = "<h2>Leute <span>12.04.2022 13:30 von Quirin </span></h2><p>Text.</p>"
+    assert extract(page(body=body), URL).authors == ["Quirin"]
+    body = "<h2>Leute <span>12.04.2022 13:30 | Quirin </span></h2><p>Text.</p>"
+    assert extract(page(body=body), URL).authors == []
+
+
+def test_site_name_declared_a_person_in_jsonld_is_the_author() -> None:
+    graph = (
+        '{"@context": "https://schema.org", "@graph": ['
+        '{"@type": "Person", "@id": "#me", "name": "Jane Roeberg"},'
+        '{"@type": "BlogPosting", "headline": "Kites", "author": {"@id": "#me"}}]}'
+    )
+    head = (
+        prop("og:site_name", "Jane Roeberg")
+        + f'<script type="application/ld+json">{graph}</script>'
+    )
+    url = "https://janeroeberg.example/2020/01/kites/"
+    assert extract(page(head), url).authors == ["Jane Roeberg"]
+    inline = '{"@type": "BlogPosting", "author": {"@type": "Person", "name": "Jane Roeberg"}}'
+    head = (
+        prop("og:site_name", "Jane Roeberg")
+        + f'<script type="application/ld+json">{inline}</script>'
+    )
+    assert extract(page(head), url).authors == []
+
+
+def test_signature_closing_the_article() -> None:
+    body = (
+        "<article><h1>Kites</h1><p>The wind rose early.</p>"
+        "<p><b><i>Tomas Berg</i></b></p></article><footer><p>Imprint</p></footer>"
+    )
+    assert extract(page(body=body), URL).authors == ["Tomas Berg"]
+    # the same name with a paragraph after it is a heading or a quote, not a signature
+    body = "<article><p>Intro.</p><p><b>Tomas Berg</b></p><p>He said no.</p></article>"
+    assert extract(page(body=body), URL).authors == []
+
+
+def test_signature_set_flush_right() -> None:
+    body = (
+        "<div><p>The wind rose early.</p>"
+        '<p align="right"><em><font size="2">Tomas Berg</font></em></p>'
+        "<p>(1) A footnote.</p></div>"
+    )
+    assert extract(page(body=body), URL).authors == ["Tomas Berg"]
+
+
+def test_signature_over_a_date() -> None:
+    body = "<article><p>Thanks for reading.</p><p>Quirin<br>3 May 2020</p></article>"
+    assert extract(page(body=body), URL).authors == ["Quirin"]
+    body = "<article><p>Thanks for reading.</p><p>Quirin<br>see you</p></article>"
+    assert extract(page(body=body), URL).authors == []
+
+
+def test_several_signatures_are_a_list() -> None:
+    body = (
+        "<div><p>First letter.</p><p><i>Tomas Berg</i></p></div>"
+        "<div><p>Second letter.</p><p><i>Lena Fischer</i></p></div>"
+    )
+    assert extract(page(body=body), URL).authors == []
+
+
+def test_copyright_holder_of_a_site_named_after_them() -> None:
+    body = '<p>Text.</p><div id="footer"><p>Copyright (c) 2011- Tomas Berg. Rights.</p></div>'
+    assert extract(page(body=body), "https://tomasberg.example/blog/kites").authors == [
+        "Tomas Berg"
+    ]
+    assert extract(page(body=body), URL).authors == []
+    company = "<p>Text.</p><footer><p>© 2020 Harbour Media Group Ltd</p></footer>"
+    url = "https://harbourmediagroup.example/a"
+    assert extract(page(body=company), url).authors == []
+
+
+def test_drupal_submitted_line_is_a_fallback() -> None:
+    submitted = (
+        '<p class="submitted">Gespeichert von <span class="username">quirin</span>'
+        " am 3. Mai 2020 - 18:55</p>"
+    )
+    assert extract(page(body=submitted + "<p>Text.</p>"), URL).authors == ["quirin"]
+    credited = submitted + "<p>By Lena Fischer</p>"
+    assert extract(page(body=credited), URL).authors == ["Lena Fischer"]
+
+
+def test_rel_author_link_naming_the_site_is_kept() -> None:
+    head = prop("og:site_name", "Harbour Courier")
+    body = '<p>By <a rel="author" href="/about">Harbour Courier</a></p>'
+    url = "https://harbourcourier.example/a/"
+    assert extract(page(head, body), url).authors == ["Harbour Courier"]

@@ -153,3 +153,69 @@ def test_header_date_skips_comments_related_and_footer() -> None:
     )
     root = _parse(page("", body))
     assert root is not None and header_date(root) is None
+
+
+def test_ctime_dates() -> None:
+    # C asctime / Java Date.toString put the year after the time (and a zone name).
+    assert parse_date("Thu Mar 12 08:05:09 CET 2020") == datetime(2020, 3, 12, tzinfo=UTC)
+    assert parse_date("Thu Mar 12 08:05:09 2020") == datetime(2020, 3, 12, tzinfo=UTC)
+    ld = {
+        "@type": "NewsArticle",
+        "headline": "Rail fares",
+        "datePublished": "Thu Mar 12 08:05:09 CET 2020",
+    }
+    meta = extract(page(jsonld(ld), "<p>Fares rise again.</p>"), URL)
+    assert meta.published == datetime(2020, 3, 12, tzinfo=UTC)
+
+
+_NOTICE = (
+    "<main><h2>Engineering works between two stations</h2>"
+    "<p>Buses replace trains on weekends while the bridge is repaired.</p>"
+    "<p>Please allow extra time for your journey.</p>{extra}</main>"
+)
+
+
+def test_guess_written_only_after_an_update_label_is_dropped() -> None:
+    # "Last updated: <day>" is an edit's date, not the publication's.
+    body = _NOTICE.format(extra='<p class="stamp"><b>Last updated:</b> 9 October 2019</p>')
+    assert extract(page("<title>Works</title>", body), URL).published is None
+    body = _NOTICE.format(extra='<p class="stamp"><b>Notice of</b> 9 October 2019</p>')
+    meta = extract(page("<title>Works</title>", body), URL)
+    assert meta.published is not None and meta.published.date() == date(2019, 10, 9)
+
+
+def test_guess_written_only_in_comments_is_dropped() -> None:
+    # A commenter's day is not the page's.
+    comments = (
+        '<section id="comments"><div class="comment-meta">Sam, 9 October 2019 at 10:12</div>'
+        "<p>Thanks for the notice.</p></section>"
+    )
+    body = _NOTICE.format(extra=comments)
+    assert extract(page("<title>Works</title>", body), URL).published is None
+
+
+def test_month_url_takes_the_day_written_in_that_month() -> None:
+    # A /2011/04/ path fixes the month; the page's text gives the day.
+    url = "https://blog.example.net/2011/04/spring-planting/"
+    rows = "".join(f"<p>Row {i} of beans goes here.</p>" for i in range(8))
+    body = (
+        f"<main><h1>Spring planting</h1>{rows}<p>Escrito el 17 de abril de 2011.</p></main>"
+        '<div class="comments"><p>Kim, 3 de abril de 2011</p></div>'
+        '<footer><a href="/2016/02/">Archive: February 2016</a></footer>'
+    )
+    meta = extract(page("<title>Spring planting</title>", body), url)
+    assert meta.published == datetime(2011, 4, 17, tzinfo=UTC)
+
+
+def test_dateline_ending_the_title_or_description() -> None:
+    # Some sites state the date nowhere but at the end of the title or description.
+    body = "<main><h1>Otters return</h1><p>Otters were seen at the weir again.</p></main>"
+    head = (
+        "<title>Otters return | River Trust</title>"
+        '<meta name="description" content="Otters return to the weir (news of 8 Febbraio 2021)">'
+    )
+    assert extract(page(head, body), URL).published == datetime(2021, 2, 8, tzinfo=UTC)
+    head = "<title>Otters return | River Trust | 08.02.2021</title>"
+    assert extract(page(head, body), URL).published == datetime(2021, 2, 8, tzinfo=UTC)
+    head = '<meta name="description" content="Otters return; counting on 8 March 2021 at noon.">'
+    assert extract(page(head, body), URL).published is None

@@ -15,14 +15,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml import html as lxml_html
 
-from .dates import body_text, parse_dated, url_date, written_in
+from .dates import body_text, own_text, parse_dated, stated_at, url_date, written_in
 from .decode import decode_html
 from .sources import Candidates, collect, header_date
 from .text import clean, clean_author, compact, is_site_name, norm, word_stats
@@ -80,7 +80,7 @@ ORDER: dict[str, tuple[str, ...]] = {
     "site_name": ("og", "jsonld-publisher", "jsonld-site", "jsonld-page-publisher", "meta", "dc"),
     "authors": (
         *("jsonld", "microdata", "og", "dc", "meta", "jsonld-page"),
-        *("page", "page-byline", "page-text"),
+        *("page", "page-byline", "page-text", "page-sign", "page-submitted", "page-copyright"),
     ),
     "lang": ("page", "og", "jsonld", "dc", "meta", "jsonld-page"),
     "image": ("og", "jsonld", "meta", "jsonld-page", "page"),
@@ -129,8 +129,13 @@ def _absolute(base: str, href: str | None) -> str | None:
     return joined if urlsplit(joined).scheme in {"http", "https"} or not base else None
 
 
+# a rel=author link is the page's own credit: kept even when it names the site itself
+_CREDITS = {"page"}
 _CREDIT_LIST = re.compile(r"\w\s*[/,]\s*\w")
-_PAGE_AUTHOR_SOURCES = {"page", "page-byline", "page-text", "microdata"}
+_PAGE_AUTHOR_SOURCES = {
+    *("page", "page-byline", "page-text", "page-sign", "page-submitted", "page-copyright"),
+    "microdata",
+}
 
 
 def _is_site_author(name: str, sites: set[str], labels: set[str]) -> bool:
@@ -156,10 +161,20 @@ def _authors(found: Candidates, url: str) -> list[str]:
     author, and is passed over. Visible bylines give one name (the first), since later
     ones are mostly comment authors and related articles."""
     sites, labels = site_names(found, url)
+    # a site name that JSON-LD declares a Person is a personal site's owner, not a publisher
+    persons = {compact(value) for _, value in found.get("persons", ())}
     by_source: dict[str, list[str]] = {}
     for source, value in found.get("authors", ()):
         name = clean_author(value)
-        if name and not _is_site_author(name, sites, labels):
+        if source == "page-copyright":
+            # a copyright holder is the author only on a site named after them (janeroe.net)
+            if name and compact(name) in labels:
+                by_source.setdefault(source, []).append(name)
+        elif name and (
+            compact(name) in persons
+            or source in _CREDITS
+            or not _is_site_author(name, sites, labels)
+        ):
             by_source.setdefault(source, []).append(name)
     for source in ORDER["authors"]:
         names = by_source.get(source)
@@ -191,7 +206,8 @@ def _htmldate(root: lxml_html.HtmlElement, url: str) -> datetime | None:
             root, url=url or None, original_date=True, extensive_search=HTMLDATE_EXTENSIVE
         )
         parsed = parse_dated(found) if found else None
-        if HTMLDATE_EXTENSIVE and parsed and not written_in(body_text(root), parsed[0]):
+        text = body_text(root)
+        if HTMLDATE_EXTENSIVE and parsed and not written_in(text, parsed[0]):
             # The extensive search also reads image and link URLs (upload folders, file
             # names): a day not written in the text is kept only if the markup gives it.
             found = find_date(root, url=url or None, original_date=True, extensive_search=False)
@@ -200,6 +216,8 @@ def _htmldate(root: lxml_html.HtmlElement, url: str) -> datetime | None:
         return None
     if parsed is None or parsed[0].day == 1:
         return None  # htmldate's 1st of a month is mostly a year or month-only guess
+    if written_in(text, parsed[0]) and not stated_at(own_text(root), parsed[0]):
+        return None  # written only in comments or after "Last updated": not the publication
     return parsed[1]
 
 
@@ -248,7 +266,45 @@ def _published(found: Candidates, url: str, root: lxml_html.HtmlElement) -> date
     parsed = parse_dated(header_date(root))
     if parsed is not None:
         return parsed[1]
-    return _htmldate(root, url)
+    guess = _htmldate(root, url)
+    if from_url is not None and (
+        guess is None or guess.strftime("%Y%m") != from_url.strftime("%Y%m")
+    ):
+        # A /2010/05/ path fixes the month: the first day of it the page states is the day.
+        return _month_day(root, from_url) or guess
+    return guess or _dateline(found)
+
+
+# The last part of a title or description, set off by a bracket or a separator.
+_DATELINE = re.compile(r"[(\[|–—·•]([^(\[|–—·•]{4,60}?)[\s)\].]*$")
+
+
+def _dateline(found: Candidates) -> datetime | None:
+    """A date ending the title or description (``Berlin news | 19.01.2020``, ``Bears (news
+    of 14 January 2020)``): sites that show no date elsewhere often put it there."""
+    for name in ("title", "description"):
+        for source, text in found.get(name, ()):
+            m = _DATELINE.search(text) if source in {"og", "meta", "dc", "page-title"} else None
+            parsed = parse_dated(m.group(1)) if m else None
+            if parsed is not None:
+                return parsed[1]
+    return None
+
+
+def _month_day(root: lxml_html.HtmlElement, month: datetime) -> datetime | None:
+    """The day of ``month`` written first in the page's own text (comments and "Updated"
+    dates left out), or None."""
+    text = own_text(root)
+    first: tuple[int, datetime] | None = None
+    for number in range(1, 32):
+        try:
+            day = datetime(month.year, month.month, number, tzinfo=UTC)
+        except ValueError:
+            break
+        spots = stated_at(text, day.date())
+        if spots and (first is None or spots[0] < first[0]):
+            first = (spots[0], day)
+    return first[1] if first else None
 
 
 def _modified(found: Candidates) -> datetime | None:

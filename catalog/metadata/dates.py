@@ -10,6 +10,8 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from lxml import etree
+
 MIN_YEAR = 1993
 
 _ISO = re.compile(
@@ -45,6 +47,11 @@ _TEXTUAL_DMY = re.compile(
 )
 _TEXTUAL_MDY = re.compile(
     r"\b(?P<mon>[^\W\d_]{3,10})\.?\s+(?P<d>\d\d?)(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)\b"
+)
+# C asctime and Java Date.toString: ``Tue Jan 28 15:28:56 CET 2020`` (year after the time).
+_CTIME = re.compile(
+    r"\b(?P<mon>[^\W\d_]{3})\s+(?P<d>\d\d?)\s+\d\d?:\d\d(?::\d\d)?\s+(?:[A-Z]{1,5}\s+)?"
+    r"(?P<y>(?:19|20)\d\d)\b"
 )
 # A time of day with a zone right after a written date (RFC 2822 ``04 May 2022 02:41:00 GMT``).
 _TIME_TZ = re.compile(
@@ -124,6 +131,11 @@ def _parse(text: str | None) -> tuple[datetime, datetime] | None:
                 if found is None:
                     return None
                 return found, _with_time(found, _TIME_TZ.match(text, m.end()))
+    m = _CTIME.search(text)
+    month = _MONTHS.get(m["mon"].lower()) if m else None
+    if m and month:
+        found = _day(int(m["y"]), month, int(m["d"]))  # the zone is a name: the day as written
+        return (found, found) if found else None
     return None
 
 
@@ -168,10 +180,64 @@ def body_text(root: Any) -> str:
     return " ".join(parts)
 
 
+# Comment sections by class or id (``comments``, ``comment-list``, ``respond``, ``reply``).
+_COMMENT_SECTION = re.compile(r"comment|respond|reply", re.I)
+
+
+def own_text(root: Any) -> str:
+    """The body text in document order without scripts, styles and the comment section:
+    the text the page states itself, where dates are not commenters' own."""
+    body = root.find("body")
+    if body is None:
+        return ""
+    parts: list[str] = []
+    skipped = 0  # depth inside a skipped element
+    for event, el in etree.iterwalk(body, events=("start", "end", "comment", "pi")):
+        if event == "start":
+            names = f"{el.get('class') or ''} {el.get('id') or ''}"
+            if (
+                skipped
+                or el.tag in _NOT_TEXT
+                or (el is not body and _COMMENT_SECTION.search(names))
+            ):
+                skipped += 1
+            elif el.text:
+                parts.append(el.text)
+            continue
+        if event == "end" and skipped:
+            skipped -= 1
+            if skipped:
+                continue
+        elif skipped:
+            continue
+        if el.tail and el is not body:
+            parts.append(el.tail)
+    return " ".join(parts)
+
+
+# A modification label ("Last updated:", "Aktualisiert am"): the date after it is an edit's.
+UPDATED = re.compile(
+    r"updated|modified|aktualisiert|geändert|mis à jour|modifié|actualizado|aggiornato", re.I
+)
+_AFTER_UPDATED = re.compile(rf"(?:{UPDATED.pattern})\D{{0,25}}$", re.I)
+
+
+def stated_at(text: str, day: date) -> list[int]:
+    """Where ``day`` is written in ``text`` (see ``written_in``) other than right after a
+    modification label (``Last updated: 13 July 2020``)."""
+    return [s for s in written_at(text, day) if not _AFTER_UPDATED.search(text, max(0, s - 40), s)]
+
+
 def written_in(text: str, day: date) -> bool:
     """Whether ``day`` is written in ``text`` in a common notation: ``26.01.2022``,
     ``26 | 01 | 2022``, ``2022-01-26``, ``1/26/2022``, ``26. Januar 2022``, ``Jan 26th, 2022``,
     ``26 de enero de 2022``, ``2022年1月26日``."""
+    return bool(written_at(text, day, first=True))
+
+
+def written_at(text: str, day: date, *, first: bool = False) -> list[int]:
+    """The offsets in ``text`` where ``day`` is written (see ``written_in``); with ``first``,
+    at most one."""
     d, m, y = rf"0?{day.day}", rf"0?{day.month}", str(day.year)
     yy = rf"(?:{day.year}|{day.year % 100:02d})"
     sep = r"\s*[./|-]\s*"
@@ -186,8 +252,12 @@ def written_in(text: str, day: date) -> bool:
         rf"|{y}\s*年\s*{m}\s*月\s*{d}\s*日"
     )
     full = re.compile(pattern, re.I)
+    spots: list[int] = []
     # The full pattern only around the year's occurrences: one scan of a large page is slow.
     for hit in re.finditer(rf"{y}|[./|-]\s*{day.year % 100:02d}(?!\d)", text):
-        if full.search(text, max(0, hit.start() - 40), hit.end() + 30):
-            return True
-    return False
+        for match in full.finditer(text, max(0, hit.start() - 40), hit.end() + 30):
+            if match.start() not in spots:
+                spots.append(match.start())
+            if first:
+                return spots
+    return sorted(spots)

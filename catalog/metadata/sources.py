@@ -15,7 +15,7 @@ from typing import Any
 from lxml import html as lxml_html
 
 from . import jsonld
-from .dates import parse_dated
+from .dates import UPDATED, parse_dated
 from .text import OTHER_CREDIT
 
 Candidates = dict[str, list[tuple[str, str]]]
@@ -162,6 +162,9 @@ def _from_jsonld(root: lxml_html.HtmlElement, found: Candidates) -> None:
         for node in group:
             _jsonld_node(node, rank, index, found)
     for node in nodes:
+        # a Person the graph describes on its own (not a bare author string): see _authors
+        if "person" in jsonld.types_of(node) and (name := jsonld.text_of(node.get("name"))):
+            found["persons"].append(("jsonld", name))
         if jsonld.types_of(node) & jsonld.SITE_TYPES:
             name = jsonld.text_of(node.get("name"))
             if name:
@@ -267,7 +270,7 @@ _BYLINE_WORD_ONLY = re.compile(rf"[\s|·•,:-]*+{_BYLINE_WORDS}\b[\s:]*", re.I)
 _DATED_BYLINE = re.compile(
     r"\s*+(?:\d{1,2}[./]\s?\d{1,2}[./]\s?\d{4}|\d{4}-\d\d-\d\d)"
     r"(?:\s*[|,]?\s*\d{1,2}:\d\d(?:\s*uhr)?)?"
-    r"\s*(?:[|–—-]|von|by)\s*([^|]{4,60}?)\s*",
+    r"\s*(?:[|–—-]|(von|by))\s*([^|]{4,60}?)\s*",
     re.I,
 )
 _ONE_NAME = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’.-]+")
@@ -286,13 +289,25 @@ def _from_bylines(root: lxml_html.HtmlElement, found: Candidates) -> None:
     if body is None:
         return
     marked = texts = 0
-    dated: list[str] = []
+    dated: list[tuple[str, bool]] = []
+    signed: list[str] = []
+    holder = None
     for el in body.iter(_BYLINE_TAGS):
+        if holder is None and el.text and _COPYRIGHT_MARK.match(el.text):
+            m = _COPYRIGHT.match(" ".join(el.text_content().split()))
+            holder = m.group(1) if m else None
+        if el.tag == "p" and len(el) and len(signed) < 2 and (sign := _signature(el)):
+            signed.append(sign)
         cls = el.get("class")
+        source = "page-byline"
+        # Drupal's "Submitted by Ada on 3 May 2020" names the account that saved the page,
+        # often an editor's: a fallback after bylines in the text
+        if cls and "submitted" in cls and not any(c in cls.lower() for c in _BYLINE_CLASSES):
+            source = "page-submitted"
         if (
             marked < 10
             and cls
-            and any(c in cls.lower() for c in _BYLINE_CLASSES)
+            and (source == "page-submitted" or any(c in cls.lower() for c in _BYLINE_CLASSES))
             # a byline box nests a few layout divs; a div of many parts is a bio or a list
             and (el.tag != "div" or len(el) <= 4)
         ):
@@ -304,12 +319,12 @@ def _from_bylines(root: lxml_html.HtmlElement, found: Candidates) -> None:
                 and not _beside_article(el)
             ):
                 marked += 1
-                found["authors"].append(("page-byline", text))
+                found["authors"].append((source, text))
         if len(dated) < 2 and el.text and _DATED_BYLINE.match(el.text):
             text = " ".join(el.text_content().split())
             m = _DATED_BYLINE.fullmatch(text)
             if m and not _in_comments(el):
-                dated.append(m.group(1))
+                dated.append((m.group(2), bool(m.group(1))))
             continue
         if texts < 5 and el.text and _BYLINE_WORD_ONLY.match(el.text):
             text = " ".join(el.text_content().split())
@@ -322,7 +337,8 @@ def _from_bylines(root: lxml_html.HtmlElement, found: Candidates) -> None:
                     found["authors"].append(("page-text", name))
                 continue
             texts += 1
-            m = _BYLINE_PREFIX.match(text)
+            # "— by Ada Lovelace": the dashes before the byline word are no part of it
+            m = _BYLINE_PREFIX.match(text, len(text) - len(text.lstrip(_BYLINE_LEAD)))
             # "Text by Ann Lee Photos by Bo Ek": the name before the other credit
             name = OTHER_CREDIT.sub("", text[m.end() :]) if m else ""
             name = name.strip(" .,;")
@@ -334,11 +350,54 @@ def _from_bylines(root: lxml_html.HtmlElement, found: Candidates) -> None:
                 found["authors"].append(("page-text", name))
     # "04.02.2022 | 13:10 | Ada Lovelace": a date line ending in a name, if it is the only
     # one (several are a list of events or articles)
-    if len(dated) == 1 and _NAME.fullmatch(dated[0]):
-        found["authors"].append(("page-text", dated[0]))
+    # ("12.04.2022 13:30 von Ada": after "von"/"by" one capitalised word is a name too)
+    if len(dated) == 1 and (
+        _NAME.fullmatch(dated[0][0]) or (dated[0][1] and _ONE_NAME.fullmatch(dated[0][0]))
+    ):
+        found["authors"].append(("page-text", dated[0][0]))
+    # "© 2012 Ada Lovelace": kept by _authors only on a site named after the holder
+    if holder:
+        found["authors"].append(("page-copyright", holder))
+    # a signed article: only one signature, since several are a list of letters or reviews
+    if len(signed) == 1:
+        found["authors"].append(("page-sign", signed[0]))
 
 
 _BYLINE_PREFIX = re.compile(rf"{_BYLINE_WORDS}\s*:?\s+", re.I)
+_BYLINE_LEAD = " \t\n|·•,:-–—"
+_EMPHASIS = {"b", "strong", "em", "i"}
+# a person's name: 2-3 words in title case, not a company ("VI Media Group")
+_PERSON = r"[A-ZÀ-ÖØ-Þ][a-zß-ÿ'’-]+(?:\s+[A-ZÀ-ÖØ-Þ][a-zß-ÿ'’-]+){1,2}"
+_COPYRIGHT_MARK = re.compile(r"\s*+(?:©|\(c\)|copyright\b)", re.I)
+_COPYRIGHT = re.compile(
+    r"(?:\s*(?i:©|\(c\)|copyright\b))+\s*(?:\d{4}\s*(?:[-–]\s*(?:\d{4})?)?\s*)?,?\s*"
+    rf"({_PERSON})(?:[.,|]|$)"
+)
+
+
+def _signature(p: lxml_html.HtmlElement) -> str | None:
+    """The name signing an article: a paragraph closing its container (or set flush right)
+    that is only a name in bold or italics (``<p><b>Ada Lovelace</b></p>``, 2 to 4 words),
+    or a name over a date (``<p>Ada<br>3 May 2020</p>``)."""
+    right = "right" in (p.get("align") or "") or "right" in (p.get("style") or "")
+    if p.getnext() is not None and not right:
+        return None
+    if len(p) == 1 and p[0].tag == "br" and p.text and p[0].tail:
+        # "Ada<br>10 September 2017": a dated signature, one word is enough
+        name, day = p.text.strip(), p[0].tail.strip()
+        if not (_NAME.fullmatch(name) or _ONE_NAME.fullmatch(name)) or len(day) > 30:
+            return None
+        return name if parse_dated(day) and not _aside(p) and not _in_comments(p) else None
+    el, emphasis = p, right
+    while len(el) == 1 and not (el.text or "").strip() and not (el[0].tail or "").strip():
+        el = el[0]
+        emphasis = emphasis or el.tag in _EMPHASIS
+    if el is p or len(el) or not emphasis:
+        return None
+    name = " ".join((el.text or "").split())
+    if not _NAME.fullmatch(name) or _aside(p) or _in_comments(p) or _beside_article(p):
+        return None
+    return name
 
 
 def _next_name(el: lxml_html.HtmlElement) -> str | None:
@@ -381,9 +440,7 @@ def _in_comments(el: lxml_html.HtmlElement) -> bool:
 
 _DATE_CLASS = re.compile(r"date|time|publish|posted|created|meta|byline")
 _NOT_HEADER = re.compile(r"modif|updat|comment|related|footer|sidebar|widget|teaser")
-_UPDATED = re.compile(
-    r"updated|modified|aktualisiert|geändert|mis à jour|modifié|actualizado|aggiornato", re.I
-)
+_UPDATED = UPDATED
 _HEADER_SPAN = 150  # elements searched on each side of the headline
 _HEADER_NEAR = 5  # elements right after the headline that need no date-like class
 

@@ -15,7 +15,7 @@ _AUTHOR_PREFIX = re.compile(
     # "Posted on 3 May 2020 by Name": the date sits between the verb and the name
     r"(?:posted|published|written|submitted)\s+on\s+[^|]{4,40}?\s+by\s|"
     r"(?:(?:written|posted|published|text|story|reported|photos?|publié|publicado|"
-    r"publicada|pubblicato|geschrieben|verfasst)\s+)?"
+    r"publicada|pubblicato|geschrieben|gespeichert|verfasst)\s+)?"
     r"(?:by|von|par|por|di|da|door|av|af|de|autor(?:in)?|author|auteur|text|texte)\s*[:\s])\s*",
     re.I,
 )
