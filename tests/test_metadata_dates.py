@@ -23,7 +23,7 @@ def jsonld(data: object) -> str:
 def test_written_date_with_time_and_zone_is_an_instant() -> None:
     # RFC 2822 (HTTP, RSS, some JSON-LD): the time and zone move the day.
     assert parse_date("Tue, 03 Mar 2020 23:30:00 -0500") == datetime(2020, 3, 4, 4, 30, tzinfo=UTC)
-    assert parse_date("Wed, 04 May 2022 02:41:00 GMT") == datetime(2022, 5, 4, 2, 41, tzinfo=UTC)
+    assert parse_date("Thu, 05 May 2022 03:12:00 GMT") == datetime(2022, 5, 5, 3, 12, tzinfo=UTC)
     assert parse_date("March 3, 2020") == datetime(2020, 3, 3, tzinfo=UTC)
     ld = {
         "@type": "NewsArticle",
@@ -89,14 +89,14 @@ def _webpage_graph(published: str) -> str:
 
 def test_webpage_node_date_alone_is_dropped() -> None:
     # SEO plugins put datePublished on every page's WebPage node: the record's creation.
-    html = page(_webpage_graph("2018-06-07T10:13:17+00:00"), "<h1>About us</h1><p>We knit.</p>")
+    html = page(_webpage_graph("2018-06-08T11:14:18+00:00"), "<h1>About us</h1><p>We knit.</p>")
     assert extract(html, URL).published is None
 
 
 def test_webpage_node_date_shown_on_the_page_is_kept() -> None:
-    body = "<h1>About us</h1><p>We knit.</p><div><p>Founded on June 7, 2018.</p></div>"
-    html = page(_webpage_graph("2018-06-07T10:13:17+00:00"), body)
-    assert extract(html, URL).published == datetime(2018, 6, 7, 10, 13, 17, tzinfo=UTC)
+    body = "<h1>About us</h1><p>We knit.</p><div><p>Founded on June 8, 2018.</p></div>"
+    html = page(_webpage_graph("2018-06-08T11:14:18+00:00"), body)
+    assert extract(html, URL).published == datetime(2018, 6, 8, 11, 14, 18, tzinfo=UTC)
 
 
 _HEADLINE_PAGE = (

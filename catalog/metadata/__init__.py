@@ -141,8 +141,8 @@ _PAGE_AUTHOR_SOURCES = {
 def _is_site_author(name: str, sites: set[str], labels: set[str]) -> bool:
     """Whether an author name is the site itself (see ``is_site_name``). Two exceptions:
     a name that is part of a declared site name is the owner of a site named after them
-    (``Daniel Lemire`` on ``Daniel Lemire's blog``, lemire.me), and a credit list naming
-    the site besides others (``AFP/The Local``) is kept as written."""
+    (``Jane Roe`` on ``Jane Roe's notes``, janeroe.net), and a credit list naming the
+    site besides others (``Agency/The Daily Planet``) is kept as written."""
     if not is_site_name(name, sites, labels):
         return False
     key = compact(name)
@@ -151,13 +151,13 @@ def _is_site_author(name: str, sites: set[str], labels: set[str]) -> bool:
     # a site named after a person ("Jane Roe's Notes"): the person is the author
     if any(key in site and key != site for site in sites):
         return False
-    # an agency credit shared with the site ("AFP/The Local"): the whole credit is meant
+    # an agency credit shared with the site ("Agency/The Daily Planet"): the whole credit is meant
     return not _CREDIT_LIST.search(name)
 
 
 def _authors(found: Candidates, url: str) -> list[str]:
     """Names from the most trusted source that has one. A name that is the site itself
-    (``The Planetary Press`` on theplanetarypress.com, og:site_name) is a publisher, not an
+    (``The Daily Planet`` on dailyplanet.example, og:site_name) is a publisher, not an
     author, and is passed over. Visible bylines give one name (the first), since later
     ones are mostly comment authors and related articles."""
     sites, labels = site_names(found, url)
