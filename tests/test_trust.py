@@ -29,6 +29,8 @@ def test_the_bundle_holds_the_system_roots_then_the_extra_ca(tmp_path: Path) -> 
     other = tmp_path / "other.pem"
     other.write_bytes(PEM.replace(b"MIIB", b"MIIC"))
     assert trust_bundle(other) != trust_bundle(extra)
+    # beside the CA: a temporary CA's bundle goes away with its directory
+    assert trust_bundle(extra).parent == tmp_path
 
 
 def test_the_extension_points_openssl_at_the_bundle(

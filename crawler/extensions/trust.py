@@ -34,15 +34,23 @@ def system_roots() -> bytes:
 
 def trust_bundle(extra_ca: Path) -> Path:
     """A PEM file with the system's roots then ``extra_ca``, named by its content so that
-    concurrent crawls share one file and a stale one is never reused."""
+    concurrent crawls share one file and a stale one is never reused. It sits beside the
+    CA (a temporary CA's bundle goes with its directory), else in the temporary directory."""
     content = system_roots().rstrip(b"\n") + b"\n" + extra_ca.read_bytes()
-    path = Path(tempfile.gettempdir()) / f"{_PREFIX}{hashlib.sha1(content).hexdigest()}.pem"
-    if not path.exists():
-        # write then rename: a concurrent reader never sees half a bundle
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_bytes(content)
-        partial.replace(path)
-    return path
+    name = f"{_PREFIX}{hashlib.sha1(content).hexdigest()}.pem"
+    for folder in (extra_ca.resolve().parent, Path(tempfile.gettempdir())):
+        path = folder / name
+        if path.exists():
+            return path
+        try:
+            # write then rename: a concurrent reader never sees half a bundle
+            partial = path.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_bytes(content)
+            partial.replace(path)
+        except OSError:  # a read-only folder (/etc/ssl/...): the next one
+            continue
+        return path
+    raise OSError(f"cannot write a certificate bundle for {extra_ca}")
 
 
 class ExtraTrust:
