@@ -6,7 +6,7 @@ import json
 from datetime import UTC, date, datetime
 
 from catalog.metadata import _parse, extract
-from catalog.metadata.dates import parse_date, written_in
+from catalog.metadata.dates import parse_date, written_at, written_in
 from catalog.metadata.sources import collect, header_date
 
 URL = "https://blog.example.net/notes/a-walk-by-the-river"
@@ -219,3 +219,13 @@ def test_dateline_ending_the_title_or_description() -> None:
     assert extract(page(head, body), URL).published == datetime(2021, 2, 8, tzinfo=UTC)
     head = '<meta name="description" content="Otters return; counting on 8 March 2021 at noon.">'
     assert extract(page(head, body), URL).published is None
+
+
+def test_only_the_first_mentions_of_a_year_are_searched_for_a_day() -> None:
+    # A page writing the year thousands of times (an archive, a hostile page) stays cheap.
+    day = date(2019, 5, 12)
+    early = "12.05.2019 " + "2019 " * 1000
+    late = "2019 " * 1000 + "12.05.2019"
+    assert written_at(early, day) == [0]
+    assert written_at(late, day) == []
+    assert written_at("2019 " * 10 + "12.05.2019", day) == [50]

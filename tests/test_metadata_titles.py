@@ -4,6 +4,7 @@ the metadata titles and the visible headings, one test per rule on hand-written 
 from __future__ import annotations
 
 from catalog.metadata import extract
+from catalog.metadata.sources import MAX_TITLE_CHARS
 
 
 def page(head: str = "", body: str = "") -> str:
@@ -141,3 +142,10 @@ def test_heading_label_repeating_the_title_is_not_a_fuller_title() -> None:
     )
     url = "https://game.example.com/threads/patchnotes-2-1-winter-build.12/"
     assert extract(html, url).title == "Patchnotes 2.1 - Winter Build"
+
+
+def test_a_hostile_title_is_clipped_before_the_title_rules() -> None:
+    # Title rules compare runs of parts; 25,000 parts would take minutes.
+    body = "<html><head><title>" + "Part - " * 25_000 + "</title></head><body></body></html>"
+    title = extract(body.encode(), "https://example.org/a/post")
+    assert title.title is not None and 0 < len(title.title) <= MAX_TITLE_CHARS

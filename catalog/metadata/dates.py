@@ -6,6 +6,7 @@ a time, becomes its calendar day at midnight UTC (the day as written is kept, ne
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -235,6 +236,9 @@ def written_in(text: str, day: date) -> bool:
     return bool(written_at(text, day, first=True))
 
 
+_MAX_YEARS = 200
+
+
 def written_at(text: str, day: date, *, first: bool = False) -> list[int]:
     """The offsets in ``text`` where ``day`` is written (see ``written_in``); with ``first``,
     at most one."""
@@ -252,12 +256,14 @@ def written_at(text: str, day: date, *, first: bool = False) -> list[int]:
         rf"|{y}\s*年\s*{m}\s*月\s*{d}\s*日"
     )
     full = re.compile(pattern, re.I)
-    spots: list[int] = []
+    spots: set[int] = set()
     # The full pattern only around the year's occurrences: one scan of a large page is slow.
-    for hit in re.finditer(rf"{y}|[./|-]\s*{day.year % 100:02d}(?!\d)", text):
+    # The first _MAX_YEARS of them: a page that writes a year thousands of times (an
+    # archive, or a hostile page) would otherwise cost seconds per day looked up.
+    years = re.finditer(rf"{y}|[./|-]\s*{day.year % 100:02d}(?!\d)", text)
+    for hit in itertools.islice(years, _MAX_YEARS):
         for match in full.finditer(text, max(0, hit.start() - 40), hit.end() + 30):
-            if match.start() not in spots:
-                spots.append(match.start())
+            spots.add(match.start())
             if first:
-                return spots
+                return [match.start()]
     return sorted(spots)

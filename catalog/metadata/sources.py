@@ -88,6 +88,9 @@ FEED_TYPES = {
 }
 
 
+MAX_TITLE_CHARS = 1000
+
+
 def collect(root: lxml_html.HtmlElement) -> Candidates:
     found: Candidates = defaultdict(list)
     _from_jsonld(root, found)
@@ -95,6 +98,10 @@ def collect(root: lxml_html.HtmlElement) -> Candidates:
     _from_links(root, found)
     _from_microdata(root, found)
     _from_page(root, found)
+    for name in ("title", "h1", "h2"):
+        # Title rules compare runs of a title's parts (quadratic in them): a real headline
+        # is far shorter, and a hostile page's 100 KB <title> must not stall the crawl.
+        found[name] = [(source, text[:MAX_TITLE_CHARS]) for source, text in found[name]]
     return found
 
 
