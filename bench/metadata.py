@@ -267,6 +267,33 @@ def one_megabyte_page(cases: list[Case]) -> tuple[bytes, str]:
     return body[:cut] + padding + body[cut:], largest.url
 
 
+HOSTILE_BYTES = 512 * 1024  # the crawl's body cap (BODYCAP_BYTES): no page read is larger
+
+
+def hostile_pages() -> dict[str, tuple[bytes, str]]:
+    """Shapes that once cost seconds (or minutes) a page, each filled to the body cap: the
+    crawl extracts metadata in Scrapy's reactor thread, so one slow page stalls them all."""
+
+    def fill(head: str, unit: str, tail: str) -> bytes:
+        n = max(1, (HOSTILE_BYTES - len(head) - len(tail)) // len(unit))
+        return (head + unit * n + tail).encode()
+
+    url, dated = "https://hostile.example/a/post", "https://hostile.example/2019/05/post"
+    body = ("<body>", "</body>")
+    return {
+        "one <title> of parts (W - W - ...)": (fill("<title>", "W - ", "</title>"), url),
+        "the year written on every line, month URL": (
+            fill("<body><h1>T</h1><p>", "2019 05 12.05.19 ", "</p></body>"),
+            dated,
+        ),
+        "thousands of <h1> and <h2>": (fill(body[0], "<h1>A head</h1><h2>Sub</h2>", ""), url),
+        "a signature in every paragraph": (fill(body[0], "<p><b>Ada Roe</b></p>", ""), url),
+        "copyright lines": (fill(body[0], "<span>© 2012 Jane Roe</span>", ""), url),
+        "dated comments": (fill("<body><h1>T</h1>", "<p class='comment'>3.3.2020</p>", ""), dated),
+        "nested byline boxes": (fill(body[0], "<div class='author'>", "By Ada Roe</body>"), url),
+    }
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
@@ -321,6 +348,13 @@ def main(argv: list[str] | None = None) -> int:
             f"\nlistkeeper on a {len(body) / (1 << 20):.2f} MiB page: "
             f"median {1000 * statistics.median(runs):.1f} ms, max {1000 * max(runs):.1f} ms"
         )
+    if "listkeeper" in systems:
+        print("\nlistkeeper on hostile pages of 512 KiB (the body cap), ms\n")
+        print("| page | time |\n| --- | --- |")
+        for label, (body, url) in hostile_pages().items():
+            start = time.perf_counter()
+            extract(body, url)
+            print(f"| {label} | {1000 * (time.perf_counter() - start):.0f} |")
     if args.misses and "listkeeper" in results:
         print(f"\nlistkeeper misses, {args.misses}:")
         for line in results["listkeeper"][args.misses].misses:

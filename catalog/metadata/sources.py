@@ -89,6 +89,7 @@ FEED_TYPES = {
 
 
 MAX_TITLE_CHARS = 1000
+MAX_HEADINGS = 100  # of each level, <h1> and <h2>
 
 
 def collect(root: lxml_html.HtmlElement) -> Candidates:
@@ -241,9 +242,12 @@ def _from_page(root: lxml_html.HtmlElement, found: Candidates) -> None:
     if title is not None and title.text_content().strip():
         found["title"].append(("page-title", title.text_content()))
     for heading in root.iter("h1", "h2"):
+        tag = str(heading.tag)
+        if len(found[tag]) >= MAX_HEADINGS:  # the title rules read the first few
+            continue
         text = heading.text_content()
         if text.strip():
-            found[str(heading.tag)].append(("page", text))
+            found[tag].append(("page", text))
     lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
     if lang:
         found["lang"].insert(0, ("page", lang))
