@@ -32,6 +32,9 @@ def test_owner_of_a_site_named_after_them_is_the_author() -> None:
 def test_site_name_alone_is_still_no_author() -> None:
     head = prop("og:site_name", "Harbour Courier") + meta("author", "Harbour Courier")
     assert extract(page(head), "https://harbourcourier.example/a/").authors == []
+    # part of the site's name, but no possessive: the publisher, not an owner
+    head = prop("og:site_name", "The Harbour Courier Group") + meta("author", "Harbour Courier")
+    assert extract(page(head), "https://harbourcourier.example/a/").authors == []
 
 
 def test_agency_credit_naming_the_site_is_kept() -> None:

@@ -138,18 +138,20 @@ _PAGE_AUTHOR_SOURCES = {
 }
 
 
-def _is_site_author(name: str, sites: set[str], labels: set[str]) -> bool:
+def _is_site_author(name: str, sites: set[str], labels: set[str], owned: list[str]) -> bool:
     """Whether an author name is the site itself (see ``is_site_name``). Two exceptions:
-    a name that is part of a declared site name is the owner of a site named after them
-    (``Jane Roe`` on ``Jane Roe's notes``, janeroe.net), and a credit list naming the
-    site besides others (``Agency/The Daily Planet``) is kept as written."""
+    the owner of a site named after them (``Jane Roe`` on ``Jane Roe's notes``, janeroe.net;
+    ``owned`` holds the site names in their written form), and a credit list naming the
+    site besides others (``Agency/The Daily Planet``), kept as written."""
     if not is_site_name(name, sites, labels):
         return False
     key = compact(name)
     if key in sites or key in labels:
         return True
-    # a site named after a person ("Jane Roe's Notes"): the person is the author
-    if any(key in site and key != site for site in sites):
+    # a site named after a person ("Jane Roe's Notes"): the possessive says who owns it;
+    # without one, "Daily Planet" in "The Daily Planet Group" is the publisher again
+    written = " ".join(name.split()).casefold()
+    if any(re.match(rf"{re.escape(written)}(?:'s|’s|s')\b", site) for site in owned):
         return False
     # an agency credit shared with the site ("Agency/The Daily Planet"): the whole credit is meant
     return not _CREDIT_LIST.search(name)
@@ -161,6 +163,7 @@ def _authors(found: Candidates, url: str) -> list[str]:
     author, and is passed over. Visible bylines give one name (the first), since later
     ones are mostly comment authors and related articles."""
     sites, labels = site_names(found, url)
+    owned = [" ".join(v.split()).casefold() for _, v in found.get("site_name", ())]
     # a site name that JSON-LD declares a Person is a personal site's owner, not a publisher
     persons = {compact(value) for _, value in found.get("persons", ())}
     by_source: dict[str, list[str]] = {}
@@ -173,7 +176,7 @@ def _authors(found: Candidates, url: str) -> list[str]:
         elif name and (
             compact(name) in persons
             or source in _CREDITS
-            or not _is_site_author(name, sites, labels)
+            or not _is_site_author(name, sites, labels, owned)
         ):
             by_source.setdefault(source, []).append(name)
     for source in ORDER["authors"]:
