@@ -253,3 +253,11 @@ def test_rel_author_link_naming_the_site_is_kept() -> None:
     body = '<p>By <a rel="author" href="/about">Harbour Courier</a></p>'
     url = "https://harbourcourier.example/a/"
     assert extract(page(head, body), url).authors == ["Harbour Courier"]
+
+
+def test_button_labels_in_title_case_are_no_names() -> None:
+    assert clean_author("Read More") is None
+    assert clean_author("Share This Article") is None
+    assert clean_author("Thomas More") == "Thomas More"  # one such word may be a surname
+    body = "<article><p>Kites fly.</p><p><b>Read More Here</b></p></article>"
+    assert extract(page("", body), URL).authors == []

@@ -180,9 +180,24 @@ def clean_author(value: str | None) -> str | None:
         or any(len(name.split()) > 8 for name in names)
         or not any(c.isalpha() for c in value)
         or _PHRASE.match(value)  # "View my complete profile": a sentence-case phrase
+        or _interface_words(value)  # "Read More", "Share This": buttons in title case
     ):
         return None
     return value
+
+
+# Words of links and buttons; two in one "name" make it one (one may be a surname: More).
+_INTERFACE = re.compile(
+    r"\b(?:read|more|share|this|article|thanks?|you|click|here|next|previous|subscribe|"
+    r"follow|us|contact|comments?|reply|home|back|top|menu|search|login|sign|up|all|rights|"
+    r"reserved|posts|about|related|continue|download|print|email|like|view|weiterlesen|"
+    r"mehr|teilen|lire|plus|suite)\b",
+    re.I,
+)
+
+
+def _interface_words(value: str) -> bool:
+    return len(_INTERFACE.findall(value)) >= 2
 
 
 def _glued_twice(value: str) -> str:
