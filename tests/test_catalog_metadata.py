@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalog.metadata import JSON_KEYS, PageMeta, extract
+from catalog.metadata import JSON_KEYS, PageMeta, decode_html, extract
 from tests.conftest import require
 
 URL = "https://news.example.org/2021/03/04/a-story/"
@@ -250,6 +250,18 @@ def test_non_utf8_pages_decode(text: str, encoding: str, declared: str | None) -
 def test_declared_utf8_that_is_not() -> None:
     html = page('<meta charset="utf-8"><title>Café crème à la française</title>')
     assert extract(html.encode("cp1252"), URL).title == "Café crème à la française"
+
+
+@pytest.mark.parametrize("declared", ['<meta charset="utf-8">', ""])
+def test_utf8_with_stray_windows_1252_bytes(declared: str) -> None:
+    # A UTF-8 page with one old windows-1252 footer: each part decodes in its own charset.
+    title = "Größe, Café und Soße – Rezepte aus Köln"
+    body = "<p>Übersicht der Gerichte für Gäste</p>" * 3
+    html = page(f"{declared}<title>{title}</title>", body).encode()
+    html = html.replace(b"</body>", "<p>Küche © 2009</p></body>".encode("cp1252"))
+    text = decode_html(html)
+    assert title in text and "Übersicht" in text and "Küche © 2009" in text
+    assert extract(html, URL).title == title
 
 
 def test_to_json_keys_and_iso_dates() -> None:

@@ -5,6 +5,10 @@ declared UTF-8 whose bytes are not UTF-8 (a CMS that mislabels a windows-1252 pa
 page declared in a single-byte charset whose bytes are valid multi-byte UTF-8 (a template
 copied from an old site). Undeclared pages are UTF-8 when they decode as such, else what
 charset-normalizer detects, else windows-1252 (which decodes every byte).
+
+A page of UTF-8 with a few windows-1252 bytes pasted in (an old footer, an image's alt
+text) is mixed, not mislabelled: it decodes as UTF-8, each stray byte as windows-1252,
+rather than as a whole in a detected charset that would garble every other accent.
 """
 
 from __future__ import annotations
@@ -50,6 +54,25 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
+def _cp1252_bytes(err: UnicodeError) -> tuple[str, int]:
+    """Decoding error handler: the bytes that are not UTF-8, read as windows-1252."""
+    assert isinstance(err, UnicodeDecodeError)
+    return err.object[err.start : err.end].decode("cp1252", errors="replace"), err.end
+
+
+codecs.register_error("listkeeper.cp1252", _cp1252_bytes)
+_ACCENTED = re.compile(r"[^\x00-\x7f\ufffd]")
+
+
+def _not_utf8(data: bytes) -> str:
+    """The text of bytes that do not decode as UTF-8: mostly UTF-8 with stray windows-1252
+    bytes (more characters decode than fail), else a charset of its own, detected."""
+    text = data.decode("utf-8", errors="replace")
+    if len(_ACCENTED.findall(text)) > text.count("\ufffd"):
+        return data.decode("utf-8", errors="listkeeper.cp1252")
+    return data.decode(_detect(data), errors="replace")
+
+
 def _detect(data: bytes) -> str:
     try:
         from charset_normalizer import from_bytes
@@ -85,9 +108,7 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> str:
         declared = "cp1252"
     if declared is not None and declared not in {"utf_16", "utf_16_le", "utf_16_be"}:
         if declared == "utf_8":
-            if _is_utf8(body):
-                return body.decode("utf-8")
-            return body.decode(_detect(body), errors="replace")
+            return body.decode("utf-8") if _is_utf8(body) else _not_utf8(body)
         if (
             not from_header
             and declared in _SINGLE_BYTE
@@ -96,6 +117,4 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> str:
         ):
             return body.decode("utf-8")
         return body.decode(declared, errors="replace")
-    if _is_utf8(body):
-        return body.decode("utf-8")
-    return body.decode(_detect(body), errors="replace")
+    return body.decode("utf-8") if _is_utf8(body) else _not_utf8(body)
