@@ -398,7 +398,7 @@ def _signature(p: lxml_html.HtmlElement) -> str | None:
         name, day = p.text.strip(), p[0].tail.strip()
         if not (_NAME.fullmatch(name) or _ONE_NAME.fullmatch(name)) or len(day) > 30:
             return None
-        return name if parse_dated(day) and not _aside(p) and not _in_comments(p) else None
+        return name if parse_dated(day) and not _in_furniture(p) and not _in_comments(p) else None
     el, emphasis = p, right
     while len(el) == 1 and not (el.text or "").strip() and not (el[0].tail or "").strip():
         el = el[0]
@@ -406,7 +406,7 @@ def _signature(p: lxml_html.HtmlElement) -> str | None:
     if el is p or len(el) or not emphasis:
         return None
     name = " ".join((el.text or "").split())
-    if not _NAME.fullmatch(name) or _aside(p) or _in_comments(p) or _beside_article(p):
+    if not _NAME.fullmatch(name) or _in_furniture(p) or _in_comments(p) or _beside_article(p):
         return None
     return name
 
@@ -490,7 +490,7 @@ def header_date(root: lxml_html.HtmlElement) -> str | None:
             continue
         text = " ".join(el.text_content().split())
         text = _UPDATED.split(text, 1)[0]
-        if text and len(text) <= 120 and parse_dated(text) and not _aside(el):
+        if text and len(text) <= 120 and parse_dated(text) and not _in_furniture(el):
             return text
     return None
 
@@ -501,8 +501,10 @@ def _headline(el: lxml_html.HtmlElement) -> bool:
     return "logo" not in names and bool(el.text_content().strip())
 
 
-def _aside(el: lxml_html.HtmlElement) -> bool:
-    """Whether an element sits in a footer, sidebar, navigation, comments or related links."""
+def _in_furniture(el: lxml_html.HtmlElement) -> bool:
+    """Whether an element sits in the page's furniture: a footer, sidebar, navigation,
+    comments, related links, or an "updated" line (by tag, class or id). Wider than
+    ``_beside_article``, which only knows the tags and roles of menus and asides."""
     for parent in el.iterancestors():
         names = f"{parent.get('class') or ''} {parent.get('id') or ''}".lower()
         if parent.tag in {"footer", "aside", "nav"} or _NOT_HEADER.search(names):
