@@ -16,7 +16,7 @@ about 0.4 ms of CPU a link). Retry-After pauses, which are per slot, hold global
 with a local check split over processes by host, a redirect to another host is fetched by
 the worker that followed it, outside that host's owner.
 
-Keys (``PREFIX`` = ``listkeeper``; one job at a time per Redis database):
+Keys (``PREFIX`` = ``{listkeeper}``; one job at a time per Redis database):
 
 - ``P:job``          hash: ``id`` (the catalog run the links belong to), ``settings``
                      (JSON: the Scrapy settings a local crawl of that run would get);
@@ -52,8 +52,12 @@ its hosts the same way (its late requests may then overlap the new owner's). Del
 least once: a worker killed between the commit and the ack gets its links checked twice
 (two history rows, harmless to the verdicts).
 
-The scripts name per-host keys from ``P:pending:`` (an argument), so they need one Redis
-server, not a Redis Cluster.
+Redis Cluster: the scripts name per-host keys from ``P:pending:`` (an argument), which a
+cluster allows only for keys in the slot of the declared ones. The braces of the prefix
+are a hash tag: every key of the queue hashes to one slot, so one primary serves the whole
+queue and every script runs there. A ``redis+cluster://`` (``rediss+cluster://``) URL names
+a cluster by any of its nodes; the client finds the rest. One node serving the queue is
+no bottleneck: a worker does one script call per batch of links, not per request.
 """
 
 from __future__ import annotations
@@ -68,7 +72,25 @@ import redis.asyncio as aioredis
 
 from catalog.urls import slot_host
 
-PREFIX = "listkeeper"
+PREFIX = "{listkeeper}"  # a hash tag: one Redis Cluster slot for the whole queue
+CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
+
+
+def cluster_url(url: str) -> tuple[str, bool]:
+    """(the URL redis-py takes, whether it names a Redis Cluster): ``redis+cluster://h:p``
+    is ``redis://h:p`` through a cluster client."""
+    scheme, sep, rest = url.partition("://")
+    plain = CLUSTER_SCHEMES.get(scheme.lower())
+    return (f"{plain}{sep}{rest}", True) if plain else (url, False)
+
+
+def connect(url: str) -> redis.Redis | redis.RedisCluster:
+    """A blocking client for a Redis server or a Redis Cluster (see ``cluster_url``)."""
+    plain, cluster = cluster_url(url)
+    if cluster:
+        return redis.RedisCluster.from_url(plain, decode_responses=True)
+    return redis.Redis.from_url(plain, decode_responses=True)
+
 
 # Every script gets the same KEYS (``_keys()``) and, as ARGV[1], the prefix of the per-host
 # pending lists; its own arguments follow.
@@ -283,7 +305,7 @@ class Queue:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.r: redis.Redis = redis.Redis.from_url(url, decode_responses=True)
+        self.r = connect(url)
 
     def close(self) -> None:
         self.r.close()
@@ -344,7 +366,12 @@ class AsyncQueue:
     """The worker spider's client (redis.asyncio, on Scrapy's asyncio reactor loop)."""
 
     def __init__(self, url: str) -> None:
-        self.r: aioredis.Redis = aioredis.Redis.from_url(url, decode_responses=True)
+        plain, cluster = cluster_url(url)
+        self.r: aioredis.Redis | aioredis.RedisCluster
+        if cluster:
+            self.r = aioredis.RedisCluster.from_url(plain, decode_responses=True)
+        else:
+            self.r = aioredis.Redis.from_url(plain, decode_responses=True)
 
     async def close(self) -> None:
         await self.r.aclose()

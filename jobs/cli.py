@@ -95,7 +95,9 @@ def render(obj: Context, readme: Path, check: bool, diff: bool, adopt: bool) -> 
     help="Crawl processes, hosts split between them [default: one per core for 1,000+ links].",
 )
 @click.option(
-    "--queue", metavar="URL", help="Enqueue for `listkeeper worker` (redis://HOST:PORT/DB)."
+    "--queue",
+    metavar="URL",
+    help="Enqueue for `listkeeper worker` (redis://HOST:PORT/DB, redis+cluster://HOST:PORT).",
 )
 @click.option("--wait", is_flag=True, help="With --queue: wait until the workers drain it.")
 @click.argument("readme", required=False, type=click.Path(path_type=Path, dir_okay=False))
@@ -153,7 +155,13 @@ def pr_(obj: Context, dry_run: bool, api_url: str | None) -> int:
 
 
 @cli.command("worker")
-@click.option("--queue", "queue_url", required=True, metavar="URL", help="redis://HOST:PORT/DB")
+@click.option(
+    "--queue",
+    "queue_url",
+    required=True,
+    metavar="URL",
+    help="redis://HOST:PORT/DB, or redis+cluster://HOST:PORT for a Redis Cluster",
+)
 @click.option("--exit-when-empty", is_flag=True, help="Stop once the queue is drained.")
 @click.pass_obj
 def worker_(obj: Context, queue_url: str, exit_when_empty: bool) -> int:

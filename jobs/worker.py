@@ -39,12 +39,15 @@ POLL_MIN, POLL_MAX = 0.1, 0.5  # seconds between looks at an empty queue (one ST
 
 
 def _queue(url: str) -> Queue:
-    if not url.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError(f"--queue {url}: expected redis://HOST:PORT/DB")
-    queue = Queue(url)
+    schemes = ("redis://", "rediss://", "unix://", "redis+cluster://", "rediss+cluster://")
+    if not url.startswith(schemes):
+        raise ConfigError(
+            f"--queue {url}: expected redis://HOST:PORT/DB, or redis+cluster://HOST:PORT"
+        )
     try:
+        queue = Queue(url)  # a cluster client reads the cluster's layout here
         queue.ping()
-    except redis.RedisError as exc:
+    except (redis.RedisError, redis.exceptions.RedisClusterException) as exc:
         raise ListkeeperError(f"cannot reach the queue at {url}: {exc}; is Redis running?") from exc
     return queue
 

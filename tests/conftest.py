@@ -147,6 +147,15 @@ def redis_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def redis_cluster_url() -> Iterator[str]:
+    """A throwaway Redis Cluster of three primaries on loopback ports, for a module's tests."""
+    if not services.REDIS_SERVER.exists():
+        pytest.skip("redis-server is not installed here (.ci/run installs Debian's redis-server)")
+    with services.redis_cluster() as url:
+        yield url
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A SQLite file whatever the backend switch says (for tests about SQLite itself)."""

@@ -19,6 +19,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct free loopback ports (held together while they are picked)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in socks]
+    finally:
+        for sock in socks:
+            sock.close()
+
+
 def pg_bindir() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
     return Path(found[-1]).parent if found else None
@@ -104,3 +116,66 @@ def redis_server() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextmanager
+def redis_cluster(nodes: int = 3) -> Iterator[str]:
+    """A throwaway Redis Cluster of ``nodes`` primaries on loopback ports, the hash slots
+    shared out between them; yields a ``redis+cluster://`` URL naming its first node."""
+    import time
+
+    import redis
+
+    root = Path(tempfile.mkdtemp(prefix="lk-redis-cluster-"))
+    # the bus port defaults to port + 10,000, past 65,535 for a high ephemeral port
+    picked = free_ports(2 * nodes)
+    ports, buses = picked[:nodes], picked[nodes:]
+    procs = []
+    try:
+        for port, bus in zip(ports, buses, strict=True):
+            args = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+            args += ["--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf"]
+            args += ["--cluster-port", str(bus)]
+            procs.append(
+                subprocess.Popen(
+                    [str(REDIS_SERVER), *args],
+                    cwd=root,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        clients = [redis.Redis(host="127.0.0.1", port=port) for port in ports]
+        deadline = time.monotonic() + 20
+        for client in clients:
+            while True:
+                try:
+                    client.ping()
+                    break
+                except redis.ConnectionError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("redis-server (cluster mode) did not start") from None
+                    time.sleep(0.05)
+        # What `redis-cli --cluster create` does: share out the 16,384 slots, then meet.
+        share = 16384 // nodes
+        for i, client in enumerate(clients):
+            last = 16383 if i == nodes - 1 else (i + 1) * share - 1
+            client.execute_command("CLUSTER", "ADDSLOTSRANGE", i * share, last)
+        for port, bus in zip(ports[1:], buses[1:], strict=True):
+            clients[0].execute_command("CLUSTER", "MEET", "127.0.0.1", port, bus)
+        while any(b"cluster_state:ok" not in c.execute_command("CLUSTER", "INFO") for c in clients):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the Redis Cluster did not come up")
+            time.sleep(0.1)
+        for client in clients:
+            client.close()
+        yield f"redis+cluster://127.0.0.1:{ports[0]}"
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        shutil.rmtree(root, ignore_errors=True)

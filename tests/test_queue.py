@@ -1,4 +1,5 @@
-"""The Redis queue's host affinity (crawler.queue) against a real ``redis-server``.
+"""The Redis queue's host affinity (crawler.queue) against a real ``redis-server``, then
+against a real Redis Cluster of three primaries.
 
 Takers here are ``AsyncQueue`` clients as the worker spiders use them, each standing for one
 worker; the scripts are atomic, so interleaving their calls from one thread is the same as
@@ -14,20 +15,21 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import redis
 
-from crawler.queue import AsyncQueue, K, Queue, QueueBusy
+from crawler.queue import AsyncQueue, K, Queue, QueueBusy, cluster_url, connect
 
 JOB = "7"
 LEASE = 30.0
 
 
-@pytest.fixture
-def queue(redis_url: str) -> Iterator[Queue]:
-    client = redis.Redis.from_url(redis_url)
+@pytest.fixture(params=["server", "cluster"])
+def queue(request: pytest.FixtureRequest) -> Iterator[Queue]:
+    """The queue on one redis-server, then on a Redis Cluster of three primaries."""
+    url = request.getfixturevalue("redis_url" if request.param == "server" else "redis_cluster_url")
+    client = connect(url)
     client.flushdb()
     client.close()
-    q = Queue(redis_url)
+    q = Queue(url)
     yield q
     q.close()
 
@@ -273,3 +275,10 @@ def test_a_job_starts_only_on_a_drained_queue(queue: Queue, takers: list[Taker])
     assert job is not None and job.id == "8" and job.settings == {"B": 2}
     assert takers[1]._run(takers[1].q.take(10, LEASE, JOB, 3)) is None  # job changed
     assert takers[1]._run(takers[1].q.take(10, LEASE, "8", 3))[0]["id"] == 5
+
+
+def test_cluster_urls_name_a_cluster_client() -> None:
+    assert cluster_url("redis+cluster://q:7000") == ("redis://q:7000", True)
+    assert cluster_url("rediss+cluster://q:7000") == ("rediss://q:7000", True)
+    assert cluster_url("redis://q:6379/0") == ("redis://q:6379/0", False)
+    assert K.pending("a.example").startswith("{listkeeper}:")  # one slot for every key

@@ -20,7 +20,7 @@ import redis
 
 from crawler.offlineweb.server import OfflineWeb
 from crawler.offlineweb.spec import Page, Web
-from crawler.queue import K, Queue
+from crawler.queue import K, Queue, connect
 from jobs import check as check_job
 from jobs.context import Context
 from tests.catalogdb import select
@@ -41,11 +41,13 @@ QUEUE_SETTINGS = {
 }
 
 
-@pytest.fixture
-def queue(redis_url: str) -> Iterator[str]:
-    client = redis.Redis.from_url(redis_url)
+@pytest.fixture(params=["server", "cluster"])
+def queue(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A queue URL: one redis-server, then a Redis Cluster of three primaries."""
+    url = request.getfixturevalue("redis_url" if request.param == "server" else "redis_cluster_url")
+    client = connect(url)
     client.flushdb()
-    yield redis_url
+    yield url
     client.close()
 
 
@@ -86,7 +88,7 @@ def _status(url: str) -> tuple[int, int]:
         queue.close()
 
 
-def _assert_drained(client: redis.Redis) -> None:
+def _assert_drained(client: redis.Redis | redis.RedisCluster) -> None:
     """Nothing pending, leased, owned or ready: every link acknowledged."""
     assert client.hlen(K.links) == 0 and client.zcard(K.leased) == 0
     assert client.hlen(K.held) == 0 and client.llen(K.ready) == 0
@@ -116,7 +118,7 @@ def test_two_workers_check_every_link_once_within_the_host_limit(
             target=lambda: result.setdefault("code", check_job.check(Context(), options))
         )
         waiter.start()
-        client = redis.Redis.from_url(queue, decode_responses=True)
+        client = connect(queue)
         deadline = time.monotonic() + 30
         while _status(queue)[0] < len(urls):
             assert time.monotonic() < deadline, "nothing was queued"
@@ -149,7 +151,7 @@ def test_a_killed_workers_links_come_back_to_the_other(
         urls = _urls(ow)
         _workspace(tmp_path, ow, urls, capsys, monkeypatch)
         assert check_job.check(Context(), check_job.CheckOptions(queue=queue)) == 0
-        client = redis.Redis.from_url(queue, decode_responses=True)
+        client = connect(queue)
         victim = _worker(tmp_path, queue)
         deadline = time.monotonic() + 60
         while client.zcard(K.leased) == 0:  # the victim holds links
