@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 
-from .dates import body_text, own_text, parse_dated, stated_at, url_date, written_in
+from .dates import PageText, parse_dated, stated_at, url_date, written_in
 from .decode import decode_html
 from .sources import Candidates, collect, header_date
 from .text import clean, clean_author, compact, is_site_name, norm, word_stats
@@ -198,7 +198,7 @@ def _authors(found: Candidates, url: str) -> list[str]:
 HTMLDATE_EXTENSIVE = True
 
 
-def _htmldate(root: lxml_html.HtmlElement, url: str) -> datetime | None:
+def _htmldate(root: lxml_html.HtmlElement, url: str, text: PageText) -> datetime | None:
     """htmldate's guess of the original publication date (it copies the tree)."""
     try:
         from htmldate import find_date
@@ -209,8 +209,7 @@ def _htmldate(root: lxml_html.HtmlElement, url: str) -> datetime | None:
             root, url=url or None, original_date=True, extensive_search=HTMLDATE_EXTENSIVE
         )
         parsed = parse_dated(found) if found else None
-        text = body_text(root)
-        if HTMLDATE_EXTENSIVE and parsed and not written_in(text, parsed[0]):
+        if HTMLDATE_EXTENSIVE and parsed and not written_in(text.visible, parsed[0]):
             # The extensive search also reads image and link URLs (upload folders, file
             # names): a day not written in the text is kept only if the markup gives it.
             found = find_date(root, url=url or None, original_date=True, extensive_search=False)
@@ -219,7 +218,7 @@ def _htmldate(root: lxml_html.HtmlElement, url: str) -> datetime | None:
         return None
     if parsed is None or parsed[0].day == 1:
         return None  # htmldate's 1st of a month is mostly a year or month-only guess
-    if written_in(text, parsed[0]) and not stated_at(own_text(root), parsed[0]):
+    if written_in(text.visible, parsed[0]) and not stated_at(text.own, parsed[0]):
         return None  # written only in comments or after "Last updated": not the publication
     return parsed[1]
 
@@ -230,21 +229,22 @@ def _published(found: Candidates, url: str, root: lxml_html.HtmlElement) -> date
     fixed when the article is created) overrides later metadata dates (which are often the
     last modification). Without metadata, htmldate's guess (markup patterns, visible text)
     is used."""
+    text = PageText(root)
     votes: dict[date, float] = {}
     best_value: dict[date, tuple[float, datetime]] = {}
     seen_sources: set[tuple[str, date]] = set()
-    for source, text in found.get("published", ()):
+    for source, value in found.get("published", ()):
         weight = DATE_WEIGHT.get(source, 0.0)
-        parsed = parse_dated(text)
+        parsed = parse_dated(value)
         if parsed is None or weight == 0.0:
             continue
-        day, value = parsed
+        day, instant = parsed
         if (source, day) in seen_sources:
             continue
         seen_sources.add((source, day))
         votes[day] = votes.get(day, 0.0) + weight
         if day not in best_value or weight > best_value[day][0]:
-            best_value[day] = (weight, value)
+            best_value[day] = (weight, instant)
     from_url, has_day = url_date(url)
     if from_url is not None and has_day:
         day = from_url.date()
@@ -263,18 +263,18 @@ def _published(found: Candidates, url: str, root: lxml_html.HtmlElement) -> date
             if {s for s, d in seen_sources if d == top} <= {"jsonld-page", "page-anytime"}:
                 # A WebPage node's datePublished alone is the CMS record's (SEO plugins write
                 # one on every page, posts or not): kept only when the page shows that day.
-                return best_value[top][1] if written_in(body_text(root), top) else None
+                return best_value[top][1] if written_in(text.visible, top) else None
             return best_value[top][1]
     # Without metadata, the date written with the headline is the page's own statement.
     parsed = parse_dated(header_date(root))
     if parsed is not None:
         return parsed[1]
-    guess = _htmldate(root, url)
+    guess = _htmldate(root, url, text)
     if from_url is not None and (
         guess is None or guess.strftime("%Y%m") != from_url.strftime("%Y%m")
     ):
         # A /2010/05/ path fixes the month: the first day of it the page states is the day.
-        return _month_day(root, from_url) or guess
+        return _month_day(text, from_url) or guess
     return guess or _dateline(found)
 
 
@@ -294,17 +294,16 @@ def _dateline(found: Candidates) -> datetime | None:
     return None
 
 
-def _month_day(root: lxml_html.HtmlElement, month: datetime) -> datetime | None:
+def _month_day(text: PageText, month: datetime) -> datetime | None:
     """The day of ``month`` written first in the page's own text (comments and "Updated"
     dates left out), or None."""
-    text = own_text(root)
     first: tuple[int, datetime] | None = None
     for number in range(1, 32):
         try:
             day = datetime(month.year, month.month, number, tzinfo=UTC)
         except ValueError:
             break
-        spots = stated_at(text, day.date())
+        spots = stated_at(text.own, day.date())
         if spots and (first is None or spots[0] < first[0]):
             first = (spots[0], day)
     return first[1] if first else None

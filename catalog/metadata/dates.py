@@ -6,6 +6,7 @@ a time, becomes its calendar day at midnight UTC (the day as written is kept, ne
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -214,6 +215,24 @@ def own_text(root: Any) -> str:
         if el.tail and el is not body:
             parts.append(el.tail)
     return " ".join(parts)
+
+
+class PageText:
+    """A page's body text in both forms, each read from the tree once, when first needed
+    (the date rules ask for them from several places, and a walk of a large page costs)."""
+
+    def __init__(self, root: Any) -> None:
+        self.root = root
+
+    @functools.cached_property
+    def visible(self) -> str:
+        """See ``body_text``."""
+        return body_text(self.root)
+
+    @functools.cached_property
+    def own(self) -> str:
+        """See ``own_text``."""
+        return own_text(self.root)
 
 
 # A modification label ("Last updated:", "Aktualisiert am"): the date after it is an edit's.
