@@ -138,11 +138,15 @@ def _default_catalog(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
         monkeypatch.setenv(db.ENV_VAR, request.getfixturevalue("catalog_url"))
 
 
+def _require_redis_server() -> None:
+    if not services.REDIS_SERVER.exists():
+        pytest.skip("redis-server is not installed here (.ci/run installs Debian's redis-server)")
+
+
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
     """A throwaway redis-server on a loopback port, for a module's tests."""
-    if not services.REDIS_SERVER.exists():
-        pytest.skip("redis-server is not installed here (.ci/run installs Debian's redis-server)")
+    _require_redis_server()
     with services.redis_server() as url:
         yield url
 
@@ -150,8 +154,7 @@ def redis_url() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def redis_cluster_url() -> Iterator[str]:
     """A throwaway Redis Cluster of three primaries on loopback ports, for a module's tests."""
-    if not services.REDIS_SERVER.exists():
-        pytest.skip("redis-server is not installed here (.ci/run installs Debian's redis-server)")
+    _require_redis_server()
     with services.redis_cluster() as url:
         yield url
 

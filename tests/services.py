@@ -9,8 +9,9 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -81,23 +82,22 @@ REDIS_SERVER = Path("/usr/bin/redis-server")
 
 
 @contextmanager
-def redis_server() -> Iterator[str]:
-    """A throwaway ``redis-server`` on a free loopback port, a child of the test session;
-    yields its URL (database 0)."""
+def _redis_node(port: int, *extra: str, cwd: Path | None = None) -> Iterator[Any]:
+    """One ``redis-server`` on a loopback port, a child of the test session, until the
+    block ends; yields a client once it answers."""
     import time
 
     import redis
 
-    port = free_port()
     args = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     proc = subprocess.Popen(
-        [str(REDIS_SERVER), *args],
+        [str(REDIS_SERVER), *args, *extra],
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis(host="127.0.0.1", port=port)
     try:
-        client = redis.Redis.from_url(url)
         deadline = time.monotonic() + 10
         while True:
             try:
@@ -107,9 +107,9 @@ def redis_server() -> Iterator[str]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"redis-server did not start on port {port}") from None
                 time.sleep(0.05)
-        client.close()
-        yield url
+        yield client
     finally:
+        client.close()
         proc.terminate()
         try:
             proc.wait(timeout=10)
@@ -119,63 +119,44 @@ def redis_server() -> Iterator[str]:
 
 
 @contextmanager
+def redis_server() -> Iterator[str]:
+    """A throwaway ``redis-server`` on a free loopback port; yields its URL (database 0)."""
+    port = free_port()
+    with _redis_node(port):
+        yield f"redis://127.0.0.1:{port}/0"
+
+
+@contextmanager
 def redis_cluster(nodes: int = 3) -> Iterator[str]:
     """A throwaway Redis Cluster of ``nodes`` primaries on loopback ports, the hash slots
     shared out between them; yields a ``redis+cluster://`` URL naming its first node."""
     import time
 
-    import redis
-
     root = Path(tempfile.mkdtemp(prefix="lk-redis-cluster-"))
     # the bus port defaults to port + 10,000, past 65,535 for a high ephemeral port
     picked = free_ports(2 * nodes)
     ports, buses = picked[:nodes], picked[nodes:]
-    procs = []
     try:
-        for port, bus in zip(ports, buses, strict=True):
-            args = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-            args += ["--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf"]
-            args += ["--cluster-port", str(bus)]
-            procs.append(
-                subprocess.Popen(
-                    [str(REDIS_SERVER), *args],
-                    cwd=root,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-        clients = [redis.Redis(host="127.0.0.1", port=port) for port in ports]
-        deadline = time.monotonic() + 20
-        for client in clients:
-            while True:
-                try:
-                    client.ping()
-                    break
-                except redis.ConnectionError:
-                    if time.monotonic() > deadline:
-                        raise RuntimeError("redis-server (cluster mode) did not start") from None
-                    time.sleep(0.05)
-        # What `redis-cli --cluster create` does: share out the 16,384 slots, then meet.
-        share = 16384 // nodes
-        for i, client in enumerate(clients):
-            last = 16383 if i == nodes - 1 else (i + 1) * share - 1
-            client.execute_command("CLUSTER", "ADDSLOTSRANGE", i * share, last)
-        for port, bus in zip(ports[1:], buses[1:], strict=True):
-            clients[0].execute_command("CLUSTER", "MEET", "127.0.0.1", port, bus)
-        while any(b"cluster_state:ok" not in c.execute_command("CLUSTER", "INFO") for c in clients):
-            if time.monotonic() > deadline:
-                raise RuntimeError("the Redis Cluster did not come up")
-            time.sleep(0.1)
-        for client in clients:
-            client.close()
-        yield f"redis+cluster://127.0.0.1:{ports[0]}"
+        with ExitStack() as stack:
+            clients = []
+            for port, bus in zip(ports, buses, strict=True):
+                cluster = ["--cluster-enabled", "yes", "--cluster-port", str(bus)]
+                cluster += ["--cluster-config-file", f"nodes-{port}.conf"]
+                clients.append(stack.enter_context(_redis_node(port, *cluster, cwd=root)))
+            # What `redis-cli --cluster create` does: share out the 16,384 slots, then meet.
+            share = 16384 // nodes
+            for i, client in enumerate(clients):
+                last = 16383 if i == nodes - 1 else (i + 1) * share - 1
+                client.execute_command("CLUSTER", "ADDSLOTSRANGE", i * share, last)
+            for port, bus in zip(ports[1:], buses[1:], strict=True):
+                clients[0].execute_command("CLUSTER", "MEET", "127.0.0.1", port, bus)
+            deadline = time.monotonic() + 20
+            while any(
+                b"cluster_state:ok" not in c.execute_command("CLUSTER", "INFO") for c in clients
+            ):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the Redis Cluster did not come up")
+                time.sleep(0.1)
+            yield f"redis+cluster://127.0.0.1:{ports[0]}"
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
         shutil.rmtree(root, ignore_errors=True)
