@@ -74,7 +74,9 @@ GENERIC_TITLES = {
     "about",
     "untitleddocument",
 }
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Kana and CJK ideographs: words that are not separated by spaces.
+CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = re.compile(f"[{CJK_CHARS}]")
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 WORDS_PER_MINUTE = 230
 CJK_CHARS_PER_MINUTE = 500

@@ -10,6 +10,7 @@ from urllib.parse import unquote, urlsplit
 
 from .sources import Candidates
 from .text import (
+    CJK_CHARS,
     GENERIC_TITLES,
     TITLE_SEP,
     clean,
@@ -24,7 +25,7 @@ ORDER = ("jsonld", "og", "dc", "meta", "microdata", "page-title")
 _SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "or", "ne", "go"}
 _TIGHT_SEP = re.compile(r"\s*[|｜]\s*")
 _MAX_HEADINGS = 40
-_CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60"
+_CJK = f"\u3000-\u303f{CJK_CHARS}\uff01-\uff60"  # with CJK and full-width punctuation
 _CJK_TAIL = re.compile(rf"(?<=[{_CJK}])\s*[-_|｜]\s*([^-_|｜]{{1,12}})$")
 _META_SOURCES = {"jsonld", "og", "dc", "meta"}
 _SEP_CHARS = set("|:–—·•»«-/\\")
