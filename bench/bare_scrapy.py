@@ -17,6 +17,7 @@ from typing import Any
 
 import scrapy
 from scrapy.crawler import CrawlerProcess
+from scrapy.settings import default_settings
 from twisted.python.failure import Failure
 
 
@@ -39,6 +40,11 @@ class BareSpider(scrapy.Spider):
         self.out[failure.request.url] = repr(failure.value)[:200]  # type: ignore[attr-defined]
 
 
+def only(table: str, *keep: str) -> dict[str, None]:
+    """Switch off every component of Scrapy's ``table`` but ``keep`` (the base stays as shipped)."""
+    return {path: None for path in getattr(default_settings, table) if path not in keep}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("urls", type=Path)
@@ -49,7 +55,6 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     urls = args.urls.read_text().split()
     out: dict[str, Any] = {}
-    base = "scrapy.downloadermiddlewares."
     process = CrawlerProcess(
         {
             "LOG_LEVEL": "WARNING",
@@ -60,15 +65,16 @@ def main(argv: list[str] | None = None) -> int:
             "DOWNLOAD_TIMEOUT": args.timeout,
             "HTTPERROR_ALLOW_ALL": True,
             # Only what a status check needs: timeouts, default headers, redirects.
-            "DOWNLOADER_MIDDLEWARES_BASE": {
-                base + "downloadtimeout.DownloadTimeoutMiddleware": 350,
-                base + "defaultheaders.DefaultHeadersMiddleware": 400,
-                base + "redirect.RedirectMiddleware": 600,
-            },
-            "SPIDER_MIDDLEWARES_BASE": {
-                "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware": 50,
-            },
-            "EXTENSIONS_BASE": {"scrapy.extensions.corestats.CoreStats": 0},
+            "DOWNLOADER_MIDDLEWARES": only(
+                "DOWNLOADER_MIDDLEWARES_BASE",
+                "scrapy.downloadermiddlewares.downloadtimeout.DownloadTimeoutMiddleware",
+                "scrapy.downloadermiddlewares.defaultheaders.DefaultHeadersMiddleware",
+                "scrapy.downloadermiddlewares.redirect.RedirectMiddleware",
+            ),
+            "SPIDER_MIDDLEWARES": only(
+                "SPIDER_MIDDLEWARES_BASE", "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware"
+            ),
+            "EXTENSIONS": only("EXTENSIONS_BASE", "scrapy.extensions.corestats.CoreStats"),
         }
     )
     process.crawl(BareSpider, urls=urls, out=out)

@@ -22,9 +22,22 @@ SCHEMA_HEAD = "0002"
 ENV_VAR = "LISTKEEPER_DB"
 
 
+# The driver the ``postgres`` extra installs. SQLAlchemy's default for a bare
+# ``postgresql://`` is psycopg2, which listkeeper does not install.
+POSTGRES_DRIVER = "postgresql+psycopg"
+
+
 def database_url(explicit: str | None = None) -> str:
-    """The URL from the command line, else ``LISTKEEPER_DB``, else the SQLite file."""
-    return explicit or os.environ.get(ENV_VAR) or DEFAULT_URL
+    """The URL from the command line, else ``LISTKEEPER_DB``, else the SQLite file.
+
+    A bare ``postgresql://`` or ``postgres://`` URL (what hosting services hand out) takes
+    the psycopg 3 driver.
+    """
+    url = explicit or os.environ.get(ENV_VAR) or DEFAULT_URL
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme in ("postgresql", "postgres"):
+        return f"{POSTGRES_DRIVER}://{rest}"
+    return url
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 import scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from scrapy.utils.conf import build_component_list
 
 from crawler.settings import SETTINGS
 from crawler.spiders.feeds import FeedsSpider
@@ -37,9 +38,10 @@ def settings_for(overrides: dict[str, Any]) -> Settings:
 
 def preload() -> None:
     """Import every component the settings name (pipelines, middlewares, extensions)."""
+    settings = settings_for({})
     paths: list[str] = [SETTINGS["DOWNLOADER"]]
-    for table in ("ITEM_PIPELINES", "DOWNLOADER_MIDDLEWARES_BASE", "EXTENSIONS"):
-        paths += [path for path, order in SETTINGS[table].items() if order is not None]
+    for table in ("ITEM_PIPELINES", "DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "EXTENSIONS"):
+        paths += build_component_list(settings.getwithbase(table))
     for path in paths:
         importlib.import_module(path.rpartition(".")[0])
 

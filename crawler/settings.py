@@ -60,28 +60,26 @@ SETTINGS: dict[str, Any] = {
     "HOSTPOLICY_RETRY_AFTER_MAX": 120.0,  # seconds; longer: the link stays due
     "HOSTPOLICY_RETRY_AFTER_DEFAULT": 5.0,  # a 429 without Retry-After
     "HOSTPOLICY_MAX_PAUSES": 5,  # per request, then it counts as a transient failure
-    "DOWNLOADER_MIDDLEWARES_BASE": {
+    # Scrapy's own tables (*_BASE) stay as shipped: components are switched off with None
+    # and ours added here, as Scrapy's docs ask.
+    "DOWNLOADER_MIDDLEWARES": {
         "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": 100,
         "crawler.middlewares.privateguard.PrivateGuardMiddleware": 150,
         "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
-        "scrapy.downloadermiddlewares.downloadtimeout.DownloadTimeoutMiddleware": 350,
-        "scrapy.downloadermiddlewares.defaultheaders.DefaultHeadersMiddleware": 400,
         "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
-        "scrapy.downloadermiddlewares.retry.RetryMiddleware": 550,
         "crawler.middlewares.hostpolicy.HostPolicyMiddleware": 570,
-        "scrapy.downloadermiddlewares.ajaxcrawl.AjaxCrawlMiddleware": None,
         "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+        # Replaced by the capped decompressor at the same place in the chain.
         "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
         "crawler.middlewares.decompress.DecompressMiddleware": 590,
-        "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": 600,
         "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
         "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
         "scrapy.downloadermiddlewares.stats.DownloaderStats": None,  # per-request cost, unused
         "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
     },
-    "SPIDER_MIDDLEWARES_BASE": {
-        "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware": 50,
+    "SPIDER_MIDDLEWARES": {
+        # Marks start requests in their meta, for spiders that ask; ours never do.
+        "scrapy.spidermiddlewares.start.StartSpiderMiddleware": None,
         "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
         "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
         "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
