@@ -34,6 +34,8 @@ from catalog.models import (
 from catalog.suggest import suggest_section
 from catalog.urls import host_of, link_key
 
+RELAID_CARDS = 3  # cards on a listing page that, all unknown at once, mean a new layout
+
 
 @dataclass(frozen=True)
 class Poll:
@@ -47,6 +49,7 @@ class Poll:
     last_modified: str | None = None
     error: str | None = None  # no usable answer (network error, 4xx/5xx, unparseable)
     problem: str | None = None  # parsed, but malformed: reported, not fatal
+    kind: str | None = None  # what the URL turned out to be, when not what was stored
 
 
 @dataclass
@@ -59,6 +62,14 @@ class PollResult:
     baseline: bool = False
 
 
+def valid_feed_url(url: str) -> str:
+    """``url`` stripped; ``InputError`` unless it is an http(s) URL."""
+    url = url.strip()
+    if not url.startswith(("http://", "https://")):
+        raise InputError(f"{url}: a feed URL starts with http:// or https://")
+    return url
+
+
 def add_feed(
     session: Session,
     url: str,
@@ -66,15 +77,14 @@ def add_feed(
     title: str | None = None,
     section: str | None = None,
     site_url: str | None = None,
+    kind: str = "feed",
 ) -> tuple[Feed, bool]:
-    """Follow a feed; returns it and whether it is new."""
-    url = url.strip()
-    if not url.startswith(("http://", "https://")):
-        raise InputError(f"{url}: a feed URL starts with http:// or https://")
+    """Follow a feed (``kind``: feed, sitemap or listing); returns it and whether it is new."""
+    url = valid_feed_url(url)
     feed = session.scalar(select(Feed).where(Feed.url == url))
     if feed is not None:
         return feed, False
-    feed = Feed(url=url, title=title, section_hint=section, site_url=site_url)
+    feed = Feed(url=url, title=title, section_hint=section, site_url=site_url, kind=kind)
     session.add(feed)
     session.flush()
     return feed, True
@@ -101,6 +111,8 @@ def record_poll(
         return result
     feed.failures = 0
     feed.last_error = poll.problem
+    if poll.kind:
+        feed.kind = poll.kind
     target = poll.final_url if poll.moved_permanently else None
     if (
         target
@@ -113,6 +125,8 @@ def record_poll(
     feed.etag, feed.last_modified = poll.etag, poll.last_modified
     known = set(session.scalars(select(FeedArticle.guid).where(FeedArticle.feed_id == feed.id)))
     result.baseline = not known  # no article ever seen from this feed: the baseline poll
+    if feed.kind == "listing" and _relaid(known, entries):
+        result.baseline = True  # new addresses for everything: a new baseline, not N articles
     fresh = [e for e in entries if e.guid not in known and e.url]
     result.seen = len(entries)
     result.new_articles = len(fresh)
@@ -137,6 +151,12 @@ def record_poll(
         result.candidates += 1
     session.flush()
     return result
+
+
+def _relaid(known: set[str], entries: Sequence[FeedEntry]) -> bool:
+    """A listing page whose cards all point at addresses never seen, several of them: the
+    page changed its layout or its addresses, it did not publish a page of articles at once."""
+    return len(entries) >= RELAID_CARDS and not any(e.guid in known for e in entries)
 
 
 def _already_listed(session: Session, document_id: int, url: str) -> bool:

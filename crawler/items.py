@@ -140,3 +140,4 @@ class FeedItem:
     etag: str | None = None
     last_modified: str | None = None
     error: str | None = None
+    kind: str = "feed"  # as followed: feed, sitemap or listing

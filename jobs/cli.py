@@ -182,12 +182,13 @@ def schedule_(obj: Context) -> int:
 
 @cli.command("discover")
 @click.argument("readme", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--allow-private", is_flag=True, help="Allow loopback and private addresses.")
 @click.pass_obj
-def discover_(obj: Context, readme: Path | None) -> int:
-    """Poll the followed feeds; new articles become candidates for the list."""
+def discover_(obj: Context, readme: Path | None, allow_private: bool) -> int:
+    """Poll the followed feeds and listing pages; new articles become candidates."""
     from jobs import discover as discover_job
 
-    return discover_job.discover(obj, readme)
+    return discover_job.discover(obj, readme, allow_private=allow_private)
 
 
 @cli.group()
@@ -198,12 +199,13 @@ def feeds() -> None:
 @feeds.command("add")
 @click.argument("url")
 @click.option("--section", help="Suggest this section for the feed's articles.")
+@click.option("--allow-private", is_flag=True, help="Allow loopback and private addresses.")
 @click.pass_obj
-def feeds_add(obj: Context, url: str, section: str | None) -> int:
-    """Follow a feed (RSS, Atom, JSON Feed or sitemap)."""
+def feeds_add(obj: Context, url: str, section: str | None, allow_private: bool) -> int:
+    """Follow a feed (RSS, Atom, JSON Feed, sitemap), or a blog's listing page."""
     from jobs import discover as discover_job
 
-    return discover_job.feeds_add(obj, url, section)
+    return discover_job.feeds_add(obj, url, section, allow_private=allow_private)
 
 
 @feeds.command("import-opml")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import click
 from sqlalchemy import select
 
 from catalog import db
-from catalog.discovery import add_feed, decide
+from catalog.discovery import add_feed, decide, valid_feed_url
 from catalog.errors import InputError
 from catalog.feeds import parse_opml
 from catalog.importer import document_key, import_readme
@@ -23,10 +24,68 @@ from jobs.context import Context
 from jobs.crawling import run_crawl
 
 
-def feeds_add(ctx: Context, url: str, section: str | None) -> int:
+def _crawl_settings(ctx: Context, allow_private: bool, **extra: Any) -> dict[str, Any]:
+    check_cfg = ctx.config.raw.get("check", {})
+    return {
+        "STORE_DATABASE_URL": ctx.url,
+        "STORE_UNMAP": check_cfg.get("unmap", []),
+        "PRIVATEGUARD_ENABLED": not allow_private,
+        "PRIVATEGUARD_ALLOW_NETWORKS": check_cfg.get("allow_networks", []),
+        **extra,
+        **check_cfg.get("settings", {}),
+    }
+
+
+def _probe(ctx: Context, url: str, allow_private: bool) -> dict[str, Any]:
+    """Fetch ``url`` once through the feeds spider and say what it is (nothing stored)."""
+    remap = parse_rules(ctx.config.raw.get("check", {}).get("remap", []), "[check] remap")
+    with tempfile.TemporaryDirectory(prefix="listkeeper-probe-") as folder:
+        output = Path(folder) / "probe.json"
+        feed = {"id": 0, "url": rewrite(url, remap), "kind": "probe"}
+        run_crawl(
+            "feeds",
+            {"feeds": [feed]},
+            _crawl_settings(ctx, allow_private, FEEDS_PROBE_OUTPUT=str(output)),
+        )
+        if not output.exists():
+            return {"error": "no answer"}
+        found: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
+        return found
+
+
+def feeds_add(ctx: Context, url: str, section: str | None, allow_private: bool = False) -> int:
+    """Follow a feed, or a blog's listing page when the page has no feed (read once to tell)."""
+    url = url.strip()
     with db.session_scope(ctx.engine()) as s:
-        feed, new = add_feed(s, url, section=section)
-        click.echo(f"{'following' if new else 'already following'} {feed.url} (id {feed.id})")
+        valid_feed_url(url)
+        known = s.scalar(select(Feed).where(Feed.url == url))
+        if known is not None:
+            click.echo(f"already following {known.url} (id {known.id}, {known.kind})")
+            return 0
+    found = _probe(ctx, url, allow_private)
+    kind, note = "feed", ""
+    if str(found.get("error", "")).startswith("excluded: private address"):
+        raise InputError(
+            f"{url}: {found['error'].removeprefix('excluded: ')}; pass --allow-private "
+            "or add its network to [check] allow_networks"
+        )
+    if found.get("error"):
+        note = f"; not read now ({found['error']}): `discover` tells a listing page apart later"
+    elif found.get("advertised"):
+        url, note = found["advertised"][0], f"; the feed that {url} advertises"
+    elif found.get("kind") is None:
+        raise InputError(
+            f"{url}: {found.get('reason') or 'neither a feed nor a listing page'}; "
+            "follow the blog's feed, or a page that lists its articles"
+        )
+    else:
+        kind = found["kind"]
+        if kind == "listing":
+            note = f" as a listing page: no feed advertised, {found.get('cards', 0)} article cards"
+    with db.session_scope(ctx.engine()) as s:
+        feed, new = add_feed(s, url, section=section, kind=kind)
+        verb = "following" if new else "already following"
+        click.echo(f"{verb} {feed.url}{note} (id {feed.id})")
     return 0
 
 
@@ -51,7 +110,8 @@ def feeds_list(ctx: Context) -> int:
         for f in s.scalars(select(Feed).order_by(Feed.id)):
             state = f"failing x{f.failures}: {f.last_error}" if f.failures else (f.last_error or "")
             polled = f.last_polled_at.strftime("%Y-%m-%d %H:%M") if f.last_polled_at else "never"
-            click.echo(f"{f.id:>5}  {f.url}  [polled {polled}] {state}".rstrip())
+            line = f"{f.id:>5}  {f.kind:<8} {f.url}  [polled {polled}] {state}"
+            click.echo(line.rstrip())
     return 0
 
 
@@ -73,7 +133,7 @@ def feeds_suggest(ctx: Context) -> int:
     return 0
 
 
-def discover(ctx: Context, readme: Path | None) -> int:
+def discover(ctx: Context, readme: Path | None, allow_private: bool = False) -> int:
     readme = readme or ctx.config.readme
     engine = ctx.engine()
     with db.session_scope(engine) as s:
@@ -90,6 +150,7 @@ def discover(ctx: Context, readme: Path | None) -> int:
                 "url": rewrite(f.url, remap),
                 "etag": f.etag,
                 "last_modified": f.last_modified,
+                "kind": f.kind,
             }
             for f in s.scalars(select(Feed).order_by(Feed.id))
         ]
@@ -97,14 +158,7 @@ def discover(ctx: Context, readme: Path | None) -> int:
     if not feeds:
         click.echo("no feeds followed yet: `listkeeper feeds add URL` or `feeds import-opml FILE`")
         return 0
-    check_cfg = ctx.config.raw.get("check", {})
-    settings = {
-        "STORE_DATABASE_URL": ctx.url,
-        "STORE_UNMAP": check_cfg.get("unmap", []),
-        "DISCOVER_DOCUMENT_ID": document_id or 0,
-        "PRIVATEGUARD_ALLOW_NETWORKS": check_cfg.get("allow_networks", []),
-        **check_cfg.get("settings", {}),
-    }
+    settings = _crawl_settings(ctx, allow_private, DISCOVER_DOCUMENT_ID=document_id or 0)
     run_crawl("feeds", {"feeds": feeds}, settings)
     with db.session_factory(engine)() as s:
         new = s.scalars(

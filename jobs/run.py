@@ -65,7 +65,10 @@ def run(ctx: Context, options: RunOptions) -> int:
         steps: list[tuple[str, Callable[[], int]]] = [
             ("import", lambda: readme_job.import_(ctx, readme)),
             ("check", lambda: check_job.check(ctx, check_options)),
-            ("discover", lambda: discover_job.discover(ctx, readme)),
+            (
+                "discover",
+                lambda: discover_job.discover(ctx, readme, allow_private=options.allow_private),
+            ),
             (
                 "render",
                 lambda: readme_job.render(ctx, readme, check=False, diff=False, adopt=False),

@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import pytest
 
 from catalog.feeds import (
+    FeedEntry,
     FeedError,
     discover_feeds,
     html_to_text,
@@ -444,3 +445,34 @@ def test_parse_listing_seed_text(name: str, title: str, minutes: int | None) -> 
     if minutes is not None:
         assert all(e.reading_minutes for e in entries)
     assert html.unescape(entries[0].summary or "") == entries[0].summary
+
+
+# -- what a followed URL is ---------------------------------------------------------------
+
+
+def test_identify_tells_feeds_listings_and_neither_apart() -> None:
+    from catalog.feeds.followed import identify, read_followed
+
+    rss = b"<rss version='2.0'><channel><title>t</title><item><link>https://x.example/a</link>"
+    assert identify(rss + b"</item></channel></rss>", "https://x.example/feed").kind == "feed"
+    listing = identify(LISTING_HTML.encode(), "https://blog.example/posts/", "text/html")
+    assert listing.kind == "listing" and len(listing.entries) >= 2
+    script = b"<html><head><script src=app.js></script></head><body><div id=root></div></body>"
+    none = identify(script, "https://x.example/", "text/html")
+    assert none.kind is None and "no article cards" in none.reason
+    advertising = b"<html><head><link rel=alternate type=application/atom+xml href=/atom>"
+    found = identify(advertising + b"</head><body></body></html>", "https://x.example/b/")
+    assert found.kind is None and found.advertised == ["https://x.example/atom"]
+    with pytest.raises(FeedError, match="no article cards"):
+        read_followed(script, "https://x.example/", "listing", "text/html")
+    parsed, became = read_followed(LISTING_HTML.encode(), "https://blog.example/posts/", "feed")
+    assert became == "listing" and parsed.entries
+
+
+def test_a_listing_whose_every_card_is_new_is_a_new_layout() -> None:
+    from catalog.discovery import _relaid
+
+    cards = [FeedEntry(guid=f"https://x.example/{n}", url="", title=None) for n in range(3)]
+    assert _relaid({"https://x.example/old"}, cards)
+    assert not _relaid({"https://x.example/0"}, cards)  # one known card: new posts
+    assert not _relaid({"https://x.example/old"}, cards[:2])  # two new posts at once

@@ -22,6 +22,7 @@ FEED_ACCEPT = (
     "application/atom+xml, application/rss+xml, application/feed+json, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"  # a listing page
 
 
 class FeedsSpider(scrapy.Spider):
@@ -39,7 +40,8 @@ class FeedsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for feed in self.feeds:
-            headers = {"Accept": FEED_ACCEPT}
+            listing = feed.get("kind") == "listing"
+            headers = {"Accept": PAGE_ACCEPT if listing else FEED_ACCEPT}
             if feed.get("etag"):
                 headers["If-None-Match"] = feed["etag"]
             if feed.get("last_modified"):
@@ -73,6 +75,7 @@ class FeedsSpider(scrapy.Spider):
             content_type=_header(response, b"Content-Type"),
             etag=_header(response, b"ETag"),
             last_modified=_header(response, b"Last-Modified"),
+            kind=feed.get("kind") or "feed",
         )
 
     def _failed(self, failure: Failure) -> Iterator[FeedItem]:
@@ -81,7 +84,9 @@ class FeedsSpider(scrapy.Spider):
             return
         feed = request.meta["feed"]
         error, _ = describe(failure)
-        yield FeedItem(feed_id=feed["id"], url=feed["url"], error=error)
+        yield FeedItem(
+            feed_id=feed["id"], url=feed["url"], error=error, kind=feed.get("kind") or "feed"
+        )
 
 
 def _header(response: Response, name: bytes) -> str | None:
