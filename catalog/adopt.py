@@ -16,6 +16,7 @@ from markdown_it import MarkdownIt
 
 from catalog import markers
 from catalog.config import Region
+from catalog.lines import dominant_ending, split_lines
 from catalog.parsed import ParsedDocument
 from catalog.render import LETTERS, letter_of
 from catalog.slugs import slugify
@@ -129,8 +130,8 @@ def restructure(
     Returns the new text and, per region, the 1-based line ranges of the old text whose
     entries it now owns (for ``render_document(owned_lines=...)``).
     """
-    lines = text.splitlines(keepends=True)
-    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = split_lines(text)
+    newline = dominant_ending(text)
     present = {span.name for span in markers.find(text)}
     edits: list[tuple[int, int, list[str]]] = []  # (start, end inclusive, replacement)
     owned: dict[str, list[tuple[int, int]]] = {}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote
+
 # Characters that could open markup inside a link label, a heading or a table cell.
 # Escaping every ASCII punctuation mark would be as safe, but would litter the README.
 _SPECIAL = frozenset("\\`*_[]<>|&~$")
@@ -24,12 +27,54 @@ def md_heading(text: str) -> str:
     return md_text(text).replace("#", "\\#")
 
 
+def _needs_encoding(ch: str) -> bool:
+    """A character no link destination can hold: controls (C0, DEL, C1), and whitespace
+    other than the space (line and paragraph separators, no-break spaces), which readers
+    and tools split on."""
+    code = ord(ch)
+    return code < 0x20 or 0x7F <= code <= 0x9F or (ch != " " and ch.isspace())
+
+
+def encode_destination(url: str) -> str:
+    """``url`` with what a Markdown link destination cannot hold percent-encoded (as UTF-8).
+
+    Idempotent, and a URL that needs none comes back unchanged, so a README written
+    from it re-reads as the same URL and a second render changes nothing.
+    """
+    if not any(_needs_encoding(ch) for ch in url):
+        return url
+    return "".join(quote(ch, safe="") if _needs_encoding(ch) else ch for ch in url)
+
+
+# An entity or numeric character reference: Markdown decodes it inside a destination.
+_ENTITY = re.compile(r"&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
+
+
 def md_url(url: str) -> str:
-    """A link destination that re-parses to exactly ``url``."""
-    url = url.replace("\\", "\\\\")
-    if not url or any(c.isspace() for c in url) or not _balanced(url) or "<" in url:
-        url = url.replace("<", "%3C").replace(">", "%3E")
-        return f"<{url}>"
+    """A link destination (``[t](HERE)``, ``[ref]: HERE``) that re-parses to exactly
+    ``encode_destination(url)``: a parenthesis, an angle bracket or an ``&amp;`` in a
+    redirect target can neither end the link early nor smuggle markup after it."""
+    url = _ENTITY.sub(r"\\&", encode_destination(url).replace("\\", "\\\\"))
+    if not url or " " in url or not _balanced(url) or "<" in url:
+        return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
+    return url
+
+
+def angle_url(url: str, *, autolink: bool) -> str:
+    """The inside of ``<HERE>``: a destination written in angle brackets (``[t](<HERE>)``,
+    ``[ref]: <HERE>``), or an autolink. Nothing may end the brackets early; an autolink
+    has no escapes, so there even the space and a would-be entity are percent-encoded."""
+    url = encode_destination(url).replace("<", "%3C").replace(">", "%3E")
+    if autolink:
+        return _ENTITY.sub("%26", url.replace(" ", "%20"))
+    return _ENTITY.sub(r"\\&", url.replace("\\", "\\\\"))
+
+
+def attribute_url(url: str, quote_char: str = '"') -> str:
+    """The inside of an HTML attribute value quoted with ``quote_char``."""
+    url = encode_destination(url).replace("&", "&amp;")
+    for ch in ("<", ">", quote_char):
+        url = url.replace(ch, quote(ch, safe=""))
     return url
 
 

@@ -41,7 +41,9 @@ from urllib.parse import urlsplit
 
 from catalog.config import check_keys
 from catalog.errors import ConfigError
+from catalog.escape import angle_url, attribute_url, md_url
 from catalog.formats import markdown
+from catalog.lines import split_lines
 from catalog.reports import Report
 
 DEFAULT_BRANCH = "listkeeper/update"
@@ -145,7 +147,7 @@ def ignores(text: str, today: date) -> dict[int, Ignore]:
     An expired comment (its date passed) keeps nothing; a malformed date is no date.
     """
     covered: dict[int, Ignore] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(split_lines(text), start=1):
         for m in _IGNORE.finditer(line):
             until = None
             if m["until"]:
@@ -242,7 +244,18 @@ def _marked(old: str) -> re.Pattern[str]:
 
 
 def _replacer(new: str) -> Callable[[re.Match[str]], str]:
-    return lambda m: m["pre"] + new
+    """``new`` written the way the destination it replaces is written, encoded for it:
+    a redirect target can neither end the link early nor add markup after it."""
+
+    def replace(m: re.Match[str]) -> str:
+        pre = m["pre"]
+        if pre.endswith("<"):
+            return pre + angle_url(new, autolink=pre == "<")
+        if pre.startswith("href="):
+            return pre + attribute_url(new, pre[-1])
+        return pre + md_url(new)
+
+    return replace
 
 
 def apply_changes(
@@ -263,7 +276,7 @@ def apply_changes(
         else:
             todo.append(change)
     kept = ignores(text, today)
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     ignored_seen: set[tuple[str, int]] = set()
     for index, line in enumerate(lines):
         number = index + 1

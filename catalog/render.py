@@ -20,6 +20,7 @@ from catalog import markers
 from catalog.config import Config, Region
 from catalog.errors import ConfigError
 from catalog.escape import md_heading, md_text, md_url
+from catalog.lines import ending, split_lines
 from catalog.markdown import block_tokens, headings_of
 from catalog.queries import RenderEntry, RenderLink
 
@@ -131,7 +132,6 @@ def render_document(
     adoption, where the markers were just added and the lines are those of the old text.
     """
     env = env or environment(config.templates)
-    newline = "\r\n" if "\r\n" in text else "\n"
     spans = markers.find(text, where)
     regions = {span.name: _region(config, span.name, where) for span in spans}
     ranges: Ranges = {s.name: [(s.begin + 1, s.end + 1)] for s in spans}
@@ -144,7 +144,7 @@ def render_document(
         for name, r in regions.items()
         if r.kind != "az-index"
     }
-    text = _replace(text, spans, first, newline)
+    text = _replace(text, spans, first)
     index_regions = {n: r for n, r in regions.items() if r.kind == "az-index"}
     if not index_regions:
         return text
@@ -175,7 +175,7 @@ def render_document(
         cells = [Cell(letter, anchors.get(letter)) for letter in LETTERS]
         rows = [cells[i : i + r.columns] for i in range(0, len(cells), r.columns)]
         second[name] = _template(env, r).render(region=r, rows=rows)
-    return _replace(text, spans, second, newline)
+    return _replace(text, spans, second)
 
 
 def _region(config: Config, name: str, where: str) -> Region:
@@ -196,11 +196,14 @@ def _template(env: jinja2.Environment, region: Region) -> jinja2.Template:
         raise ConfigError(f"region `{region.name}`: template {name} not found") from exc
 
 
-def _replace(text: str, spans: list[markers.Span], bodies: dict[str, str], newline: str) -> str:
-    lines = text.splitlines(keepends=True)
+def _replace(text: str, spans: list[markers.Span], bodies: dict[str, str]) -> str:
+    """Each region's lines replaced by its body, written with the line ending of the
+    region's own begin marker (a mixed file keeps every other line as it is)."""
+    lines = split_lines(text)
     for span in sorted(spans, key=lambda s: s.begin, reverse=True):
         if span.name not in bodies:
             continue
+        newline = ending(lines[span.begin]) or "\n"
         body = bodies[span.name].strip("\n")
         inner = ["", *body.split("\n"), ""] if body else []
         lines[span.begin + 1 : span.end] = [line + newline for line in inner]
@@ -210,8 +213,8 @@ def _replace(text: str, spans: list[markers.Span], bodies: dict[str, str], newli
 def unified_diff(old: str, new: str, path: str) -> str:
     return "".join(
         difflib.unified_diff(
-            old.splitlines(keepends=True),
-            new.splitlines(keepends=True),
+            split_lines(old),
+            split_lines(new),
             fromfile=f"a/{path}",
             tofile=f"b/{path}",
         )

@@ -15,6 +15,7 @@ from catalog import config as config_mod
 from catalog import db
 from catalog.errors import ConfigError, InputError
 from catalog.importer import ImportResult, document_key, import_readme, read_readme
+from catalog.lines import split_lines
 from catalog.markdown import MarkdownError, parse_markdown
 from catalog.parsed import ParsedDocument
 from catalog.queries import document_by_path, render_entries
@@ -109,7 +110,7 @@ def render(ctx: Context, readme: Path, *, check: bool, diff: bool, adopt: bool) 
     if check:
         if new != old:
             changed = sum(
-                1 for line in unified_diff(old, new, where).splitlines() if line[:1] in "+-"
+                1 for line in split_lines(unified_diff(old, new, where)) if line[:1] in "+-"
             )
             click.echo(f"{where} is stale: {changed} diff lines; run `listkeeper render {readme}`")
             return 2
