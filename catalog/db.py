@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -77,7 +78,9 @@ def alembic_config(url: str | None = None) -> Config:
     """
     from alembic.config import Config
 
-    cfg = Config()
+    # stdout given now: Config's default is the sys.stdout of its first import (under pytest,
+    # a capture that a later test finds closed).
+    cfg = Config(stdout=sys.stdout)
     cfg.set_main_option("script_location", str(resources.files("migrations")))
     cfg.set_main_option("sqlalchemy.url", database_url(url).replace("%", "%%"))
     return cfg

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
+from sqlalchemy.types import TypeDecorator
 
 from catalog.db import database_url, make_engine
 from catalog.models import Base
@@ -21,6 +25,17 @@ def include_object(
     return not (type_ == "table" and name in FOREIGN_TABLES)
 
 
+def render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str | Literal[False]:
+    """Write a model's own column types (``UTCDateTime``) as the SQL type they store.
+
+    A migration is history: it must keep working when a model type moves or changes, so
+    it never imports the models.
+    """
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -28,6 +43,7 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things
         compare_type=True,
         include_object=include_object,
+        render_item=render_item,
     )
 
 

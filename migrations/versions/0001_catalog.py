@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import catalog.models
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -26,8 +24,8 @@ def upgrade() -> None:
         sa.Column("path", sa.String(length=1024), nullable=False),
         sa.Column("title", sa.Text(), nullable=True),
         sa.Column("sha256", sa.String(length=64), nullable=True),
-        sa.Column("imported_at", catalog.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", catalog.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("imported_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_documents")),
         sa.UniqueConstraint("path", name=op.f("uq_documents_path")),
     )
@@ -41,10 +39,10 @@ def upgrade() -> None:
         sa.Column("section_hint", sa.Text(), nullable=True),
         sa.Column("etag", sa.Text(), nullable=True),
         sa.Column("last_modified", sa.String(length=64), nullable=True),
-        sa.Column("last_polled_at", catalog.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_polled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("added_at", catalog.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_feeds")),
         sa.UniqueConstraint("url", name=op.f("uq_feeds_url")),
     )
@@ -91,12 +89,12 @@ def upgrade() -> None:
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("etag", sa.Text(), nullable=True),
         sa.Column("last_modified", sa.String(length=64), nullable=True),
-        sa.Column("checked_at", catalog.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("next_check_at", catalog.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("first_failed_at", catalog.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_ok_at", catalog.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("next_check_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("first_failed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_ok_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("consecutive_failures", sa.Integer(), nullable=False),
-        sa.Column("created_at", catalog.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_links")),
         sa.UniqueConstraint("key", name=op.f("uq_links_key")),
     )
@@ -109,8 +107,8 @@ def upgrade() -> None:
         "runs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("job", sa.String(length=32), nullable=False),
-        sa.Column("started_at", catalog.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", catalog.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("stats", sa.JSON(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
@@ -121,7 +119,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("link_id", sa.Integer(), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=True),
-        sa.Column("checked_at", catalog.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("method", sa.String(length=8), nullable=True),
         sa.Column("http_status", sa.Integer(), nullable=True),
         sa.Column("outcome", sa.String(length=16), nullable=False),
@@ -147,8 +145,8 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("site_name", sa.Text(), nullable=True),
         sa.Column("authors", sa.JSON(), nullable=True),
-        sa.Column("published", catalog.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("modified", catalog.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("published", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("modified", sa.DateTime(timezone=True), nullable=True),
         sa.Column("lang", sa.String(length=32), nullable=True),
         sa.Column("canonical", sa.Text(), nullable=True),
         sa.Column("image", sa.Text(), nullable=True),
@@ -156,7 +154,7 @@ def upgrade() -> None:
         sa.Column("word_count", sa.Integer(), nullable=True),
         sa.Column("reading_minutes", sa.Integer(), nullable=True),
         sa.Column("fingerprint", sa.String(length=64), nullable=True),
-        sa.Column("fetched_at", catalog.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["link_id"],
             ["links.id"],
@@ -210,9 +208,9 @@ def upgrade() -> None:
         ),
         sa.Column("origin", sa.String(length=32), nullable=False),
         sa.Column("origin_ref", sa.Text(), nullable=True),
-        sa.Column("added_at", catalog.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", catalog.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("removed_at", catalog.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["document_id"],
             ["documents.id"],
@@ -260,9 +258,9 @@ def upgrade() -> None:
         sa.Column("url", sa.Text(), nullable=False),
         sa.Column("title", sa.Text(), nullable=True),
         sa.Column("summary", sa.Text(), nullable=True),
-        sa.Column("published", catalog.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("published", sa.DateTime(timezone=True), nullable=True),
         sa.Column("entry_id", sa.Integer(), nullable=True),
-        sa.Column("seen_at", catalog.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["entry_id"],
             ["entries.id"],

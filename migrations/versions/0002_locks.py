@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import catalog.models
-
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
@@ -24,8 +22,8 @@ def upgrade() -> None:
         "locks",
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("holder", sa.String(length=255), nullable=False),
-        sa.Column("acquired_at", catalog.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", catalog.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_locks")),
     )
     # ### end Alembic commands ###
