@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import posixpath
 import re
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
 from catalog.models import LinkKind
 
-__all__ = ["classify", "host_of", "link_key", "resolve_relative", "split_fragment"]
+__all__ = [
+    "classify",
+    "host_of",
+    "link_key",
+    "resolve_relative",
+    "split_fragment",
+    "web_url",
+]
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 _LABEL = re.compile(r"^(?!-)[a-z0-9\-]{1,63}(?<!-)$")
@@ -85,6 +92,54 @@ def classify(url: str) -> LinkKind:
     if _looks_like_host(first):
         return LinkKind.NO_SCHEME
     return LinkKind.RELATIVE
+
+
+# What browsers (WHATWG URL) drop: C0 controls and spaces at either end, tabs and newlines
+# anywhere ("java\nscript:" is "javascript:" to a browser, so it is to the gate).
+_URL_EDGES = "".join(map(chr, range(0x21)))
+_URL_DROPPED = str.maketrans("", "", "\t\n\r")
+# What a stored URL may not hold raw: C0 controls, space, DEL, C1 controls, and the bidi
+# embeddings, overrides and isolates that would make it display as another URL.
+_URL_ENCODED = re.compile("[\x00-\x20\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_BAD_HOST = frozenset('%<>"{}|\\^`/?#@')
+
+
+def _percent(match: re.Match[str]) -> str:
+    return "".join(f"%{b:02X}" for b in match.group(0).encode("utf-8"))
+
+
+def web_url(url: str | None, base: str | None = None) -> str | None:
+    """The absolute http(s) URL that *url* names (resolved against *base*), or None.
+
+    The one gate for every URL that the web hands the catalog: feed and sitemap entries,
+    listing pages, advertised feeds, redirect targets. Only ``http`` and ``https`` with a
+    host and a valid port pass (never ``javascript:``, ``data:``, ``file:``, ``ftp:``...);
+    what a URL cannot hold raw (controls, spaces, bidi overrides) is percent-encoded, so
+    nothing stored can end a Markdown link or turn a terminal. A README's own links are
+    the maintainer's and are classified instead (:func:`classify`): only its EXTERNAL and
+    NO_SCHEME links are fetched, and ``classify`` agrees with this gate on which they are.
+    """
+    if not url:
+        return None
+    url = url.strip(_URL_EDGES).translate(_URL_DROPPED)
+    if base:
+        try:
+            url = urljoin(base.strip(_URL_EDGES).translate(_URL_DROPPED), url)
+        except ValueError:
+            return None
+    if classify(url) is not LinkKind.EXTERNAL or url.startswith("//"):
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port out of range or not a number)
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if not host.strip("[]") or _URL_ENCODED.search(host) or any(c in _BAD_HOST for c in host):
+        return None
+    url = _URL_ENCODED.sub(_percent, url)
+    scheme = parts.scheme.lower()
+    return scheme + url[len(parts.scheme) :]
 
 
 def _canonical_http(url: str) -> str:

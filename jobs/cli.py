@@ -7,13 +7,16 @@ links", so they are mapped to 3 here.
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
 import click
 
 from catalog.errors import ListkeeperError
+from catalog.output import add_secret, filtered_streams
 from jobs.context import Context
 
 # Job modules are imported by the command that runs them: `listkeeper check` need not load
@@ -332,12 +335,28 @@ def upgrade(obj: Context, revision: str) -> int:
     return readme_job.db_upgrade(obj, revision)
 
 
+TOKEN_ENV = "GITHUB_TOKEN"
+
+
 def main(argv: list[str] | None = None) -> None:
-    sys.exit(run(argv))
+    with filtered_streams():
+        code = run(argv)
+    sys.exit(code)
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Run the CLI and return the exit code (tests call this)."""
+    """Run the CLI and return the exit code (tests call this).
+
+    Everything it prints, logs or raises goes through one filter (catalog.output): the
+    token is redacted wherever it turns up, and a web page's control characters never
+    reach the terminal.
+    """
+    add_secret(os.environ.get(TOKEN_ENV))
+    with filtered_streams():
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         result: Any = cli.main(args=argv, prog_name="listkeeper", standalone_mode=False)
     except click.UsageError as exc:
@@ -355,6 +374,10 @@ def run(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("listkeeper: interrupted", err=True)
         return 130
+    except Exception as exc:  # a bug or an unforeseen failure: its traceback, redacted
+        traceback.print_exc()
+        click.echo(f"listkeeper: unexpected error: {type(exc).__name__}: {exc}", err=True)
+        return EXIT_FAILURE
     if isinstance(result, int):
         return result
     return EXIT_OK

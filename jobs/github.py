@@ -5,14 +5,17 @@
 - ``PATCH /repos/{owner}/{repo}/pulls/{number}`` (update its title and body, or close it)
 
 The token is sent only to the configured API URL, in the ``Authorization`` header, and
-never appears in an error: every message is passed through :class:`Redactor`. Redirects
-are not followed (urllib would replay the token to wherever a 3xx points).
+never appears in an error: it is registered with the process's output filter
+(catalog.output), and every message is redacted before it is cut to length. Redirects
+are not followed (urllib would replay the token to wherever a 3xx points). Answers are
+checked for the shape this client reads before anything is taken from them: a list where
+an object belongs, or a pull request without a number, is one clear error, not a
+traceback.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -20,22 +23,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalog.errors import ListkeeperError
+from catalog.output import Redactor, add_secret, redact
+
+__all__ = ["GitHub", "GitHubError", "Pull", "Redactor"]
 
 API_VERSION = "2022-11-28"
 USER_AGENT = "listkeeper (+https://github.com/listkeeper/listkeeper)"
-_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
-
-
-class Redactor:
-    """Removes a secret (and any ``user:password@`` of a URL) from text meant for people."""
-
-    def __init__(self, *secrets: str | None) -> None:
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return _USERINFO.sub(lambda m: m["scheme"] + "***@", text)
+MESSAGE_CHARS = 300  # GitHub's message in an error line, cut after redaction
+BODY_CHARS = 64 * 1024  # of an error body that is not JSON, read for its message
 
 
 class GitHubError(ListkeeperError):
@@ -61,14 +56,39 @@ class Pull:
     body: str
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Pull:
+    def from_json(cls, data: Any, where: str = "GitHub") -> Pull:
+        """A pull request from GitHub's JSON; GitHubError when it is not shaped like one."""
+        if not isinstance(data, dict):
+            raise _shape(where, "a pull request object", data)
+        number = data.get("number")
+        if type(number) is not int or number <= 0:
+            raise _shape(where, "a pull request with a positive integer number", data)
+        head = data.get("head")
         return cls(
-            number=int(data["number"]),
-            html_url=str(data.get("html_url") or ""),
-            state=str(data.get("state") or ""),
-            head_ref=str((data.get("head") or {}).get("ref") or ""),
-            body=str(data.get("body") or ""),
+            number=number,
+            html_url=_string(data.get("html_url")),
+            state=_string(data.get("state")),
+            head_ref=_string(head.get("ref")) if isinstance(head, dict) else "",
+            body=_string(data.get("body")),
         )
+
+
+def _string(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _shape(where: str, expected: str, data: Any) -> GitHubError:
+    got = (
+        type(data).__name__
+        if not isinstance(data, dict)
+        else f"an object without it ({_keys(data)})"
+    )
+    return GitHubError(redact(f"{where}: GitHub's answer is not {expected} but {got}"))
+
+
+def _keys(data: dict[str, Any]) -> str:
+    keys = ", ".join(str(k) for k in list(data)[:8])
+    return f"keys: {keys}" if keys else "no keys"
 
 
 class GitHub:
@@ -77,6 +97,7 @@ class GitHub:
         self.token = token
         self.owner, self.name = repo.split("/", 1)
         self.timeout = timeout
+        add_secret(token)  # whatever prints or logs it, anywhere in the process
         self.redact = Redactor(token)
         self._opener = urllib.request.build_opener(_NoRedirect())
 
@@ -85,8 +106,13 @@ class GitHub:
     def open_pull(self, branch: str) -> Pull | None:
         """The open pull request whose head is *branch* of this repository, if any."""
         query = urllib.parse.urlencode({"head": f"{self.owner}:{branch}", "state": "open"})
-        data = self._call("GET", f"{self._repo_path()}/pulls?{query}")
-        pulls = [Pull.from_json(p) for p in data or [] if isinstance(p, dict)]
+        path = f"{self._repo_path()}/pulls"
+        data = self._call("GET", f"{path}?{query}")
+        if data is None:
+            data = []
+        if not isinstance(data, list):
+            raise _shape(f"GET {path}", "a list of pull requests", data)
+        pulls = [Pull.from_json(p, f"GET {path}") for p in data]
         return next((p for p in pulls if p.head_ref == branch), pulls[0] if pulls else None)
 
     def create_pull(self, *, title: str, head: str, base: str, body: str) -> Pull:
@@ -99,8 +125,9 @@ class GitHub:
             "maintainer_can_modify": True,
             "draft": False,
         }
+        path = f"{self._repo_path()}/pulls"
         try:
-            return Pull.from_json(self._call("POST", f"{self._repo_path()}/pulls", payload))
+            return Pull.from_json(self._call("POST", path, payload), f"POST {path}")
         except GitHubError as exc:
             if exc.status != 422 or not _already_exists(exc.data):
                 raise
@@ -114,7 +141,8 @@ class GitHub:
         return self.update_pull(existing.number, title=title, body=body)
 
     def update_pull(self, number: int, **fields: Any) -> Pull:
-        return Pull.from_json(self._call("PATCH", f"{self._repo_path()}/pulls/{number}", fields))
+        path = f"{self._repo_path()}/pulls/{number}"
+        return Pull.from_json(self._call("PATCH", path, fields), f"PATCH {path}")
 
     def close_pull(self, number: int) -> Pull:
         return self.update_pull(number, state="closed")
@@ -135,32 +163,42 @@ class GitHub:
         request.add_header("Authorization", f"Bearer {self.token}")
         if data is not None:
             request.add_header("Content-Type", "application/json; charset=utf-8")
-        where = f"{method} {self.redact(self.api_url)}{path.split('?')[0]}"
+        where = self.redact(f"{method} {self.api_url}{path.split('?')[0]}")
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
                 raw = response.read()
         except urllib.error.HTTPError as exc:
-            raw = exc.read() if exc.fp is not None else b""
+            raw = exc.read(BODY_CHARS) if exc.fp is not None else b""
             parsed = _json(raw)
+            message = _message(exc.code, parsed, self.redact)
             raise GitHubError(
-                self.redact(f"GitHub answered {exc.code} to {where}: {_message(exc.code, parsed)}"),
-                exc.code,
-                parsed,
+                f"GitHub answered {exc.code} to {where}: {message}", exc.code, parsed
             ) from None
         except (urllib.error.URLError, OSError, TimeoutError) as exc:
             reason = getattr(exc, "reason", exc)
             raise GitHubError(self.redact(f"cannot reach GitHub ({where}): {reason}")) from None
-        return _json(raw)
+        data = _json(raw)
+        if isinstance(data, str):
+            raise GitHubError(f"{where}: GitHub's answer is not JSON: {_cut(self.redact(data))}")
+        return data
 
 
 def _json(raw: bytes) -> Any:
+    """The JSON of a body, or its text when it is not JSON (an HTML error page, say)."""
     try:
         return json.loads(raw.decode("utf-8")) if raw else None
     except (UnicodeDecodeError, json.JSONDecodeError):
-        return raw[:200].decode("utf-8", "replace")
+        return raw.decode("utf-8", "replace")
 
 
-def _message(status: int, data: Any) -> str:
+def _cut(text: str) -> str:
+    """One line of at most MESSAGE_CHARS: only ever applied to redacted text, since a cut
+    before redaction can leave a part of a secret that no longer matches it whole."""
+    text = " ".join(text.split())
+    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1] + "…"
+
+
+def _message(status: int, data: Any, redactor: Redactor) -> str:
     """GitHub's own ``message`` and its validation errors, on one short line."""
     if isinstance(data, dict):
         text = str(data.get("message") or "")
@@ -173,7 +211,7 @@ def _message(status: int, data: Any) -> str:
                 text += ": " + "; ".join(details)
     else:
         text = str(data or "")
-    text = " ".join(text.split())[:300]
+    text = _cut(redact(redactor(text)))
     hints = {
         401: " (check GITHUB_TOKEN)",
         403: " (the token lacks the pull-request or contents permission, or a rate limit)",

@@ -40,6 +40,7 @@ from catalog.errors import ConfigError, InputError, ListkeeperError
 from catalog.importer import apply, document_key
 from catalog.markdown import MarkdownError, parse_markdown
 from catalog.models import Link, LinkStatus, Occurrence, Run, utcnow
+from catalog.output import add_secret, redact
 from catalog.queries import document_by_path, render_entries
 from catalog.render import render_document, unified_diff
 from catalog.reports import build_report
@@ -126,15 +127,16 @@ def pr(ctx: Context, *, dry_run: bool, api_url: str | None) -> int:
         )
     if api_url is not None and not api_url.startswith(("https://", "http://")):
         raise ConfigError(f"--api-url must be an http(s) URL, not {api_url!r}")
-    redact = Redactor(token)
+    add_secret(token)
+    redactor = Redactor(token)
     readme = config.readme
-    git = Git(readme.resolve().parent, redact)
+    git = Git(readme.resolve().parent, redactor)
     try:
         top = Path(git.run("rev-parse", "--show-toplevel").strip())
     except GitError as exc:
         raise ConfigError(f"{readme}: not in a git clone ({exc})") from exc
     path = PurePosixPath(readme.resolve().relative_to(top.resolve())).as_posix()
-    git = Git(top, redact)
+    git = Git(top, redactor)
     repo = settings.repo or _repo_from_remote(git, settings.remote, where)
     github = None if dry_run else GitHub(api_url or settings.api_url, token, repo)
 
@@ -257,7 +259,7 @@ def _plan(
             session.commit()
         else:
             session.rollback()  # a dry run leaves the catalog as it was
-    body = prlogic.body(report, outcome, readme=path)
+    body = redact(prlogic.body(report, outcome, readme=path))  # sent to GitHub: filtered
     return Plan(
         settings=settings,
         repo=repo,

@@ -13,6 +13,7 @@ from catalog.errors import InputError
 from catalog.formats import FORMATS
 from catalog.formats import html as html_format
 from catalog.importer import document_key
+from catalog.output import redact
 from catalog.queries import document_by_path
 from catalog.reports import Report, build_report
 from jobs.context import Context
@@ -34,6 +35,7 @@ def report(ctx: Context, fmt: str, output: Path | None, document: str | None) ->
         text = html_format.format_report(result, candidates=candidates, wayback=wayback)
     else:
         text = FORMATS[fmt](result)
+    text = redact(text)  # a report is an output path like any other (catalog.output)
     if output is None:
         click.echo(text, nl=False)
     else:
