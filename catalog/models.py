@@ -274,6 +274,32 @@ class Check(Base):
     elapsed_ms: Mapped[int | None]
 
 
+class RepositoryFacts(Base):
+    """What the GitHub API said about a repository link at one check: append-only history,
+    like ``checks`` (the reports read each link's last row)."""
+
+    __tablename__ = "repository_facts"
+    __table_args__ = (Index("ix_repository_facts_link_id", "link_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("links.id", ondelete="CASCADE"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    name_with_owner: Mapped[str] = mapped_column(String(255))
+    archived: Mapped[bool] = mapped_column(default=False)
+    archived_at: Mapped[datetime | None]
+    disabled: Mapped[bool] = mapped_column(default=False)
+    fork: Mapped[bool] = mapped_column(default=False)
+    mirror: Mapped[bool] = mapped_column(default=False)
+    empty: Mapped[bool] = mapped_column(default=False)
+    private: Mapped[bool] = mapped_column(default=False)
+    pushed_at: Mapped[datetime | None]
+    last_commit_at: Mapped[datetime | None]  # the default branch's last commit
+    stars: Mapped[int | None]
+    stale: Mapped[bool] = mapped_column(default=False)  # as of checked_at
+    renamed: Mapped[bool] = mapped_column(default=False)
+
+
 class PageMetadata(Base):
     """What a link's page says about itself, from its last GET."""
 
@@ -378,6 +404,7 @@ __all__ = [
     "Lock",
     "Occurrence",
     "PageMetadata",
+    "RepositoryFacts",
     "Run",
     "Section",
     "utcnow",

@@ -213,7 +213,7 @@ def _check(ctx: Context, cfg: CheckConfig, options: CheckOptions, started: _Star
     if options.queue:
         from jobs.worker import enqueue, wait_drained
 
-        settings = _crawl_settings(ctx, cfg, options, host_statuses, run_id)
+        settings = _crawl_settings(ctx, cfg, options, host_statuses, run_id, rounds.polite)
         links = (link for web in rounds for link in _crawl_links(cfg, web))
         queued = enqueue(options.queue, run_id, settings, links)
         if not options.wait:
@@ -222,7 +222,9 @@ def _check(ctx: Context, cfg: CheckConfig, options: CheckOptions, started: _Star
         wait_drained(options.queue)
     else:
         for web in rounds:
-            _crawl(ctx, cfg, options, web, host_statuses, run_id, rounds.total, started)
+            _crawl(ctx, cfg, options, web, host_statuses, run_id, rounds.total, started, rounds)
+    for line in rounds.repos.summary():
+        click.echo(line, err=True)
     return _finish(engine, run_id, rounds.due, options)
 
 
@@ -232,12 +234,19 @@ class _Rounds:
     A check's memory so stays bounded whatever the catalog's size."""
 
     def __init__(self, ctx: Context, cfg: CheckConfig, options: CheckOptions, run_id: int) -> None:
+        from jobs.repositories import RepoStep
+
         self.engine = ctx.engine()
+        self.repos = RepoStep.from_config(ctx.config.raw, str(ctx.config.path or "config"))
         self.cfg, self.options, self.run_id = cfg, options, run_id
         self.verdicts = ctx.config.verdicts
         self.due = 0
         with db.session_factory(self.engine)() as s:  # for the progress bar, the processes
             self.total = due_count(s, all_links=options.all_links)
+
+    @property
+    def polite(self) -> dict[str, dict[str, float]]:
+        return self.repos.slots(self.cfg.hosts)
 
     def __iter__(self) -> Iterator[list[DueLink]]:
         anchors_of = _anchors(self.engine)
@@ -246,6 +255,7 @@ class _Rounds:
             self.due += len(due)
             web: list[DueLink] = []
             decided: list[Result] = []
+            asked = []
             for link in due:
                 url = _web_url(link)
                 if any(p.search(link.url) or p.search(url) for p in self.cfg.exclude):
@@ -255,7 +265,11 @@ class _Rounds:
                 elif link.kind in LOCAL_KINDS:
                     decided.append(_local(link, anchors_of))
                 elif link.kind in WEB_KINDS:
-                    web.append(link)
+                    question = self.repos.take(link.id, url)
+                    if question is not None:
+                        asked.append(question)
+                    else:
+                        web.append(link)
                 else:
                     decided.append(_result(link, OutcomeKind.EXCLUDED, f"{link.kind.value} link"))
             with db.session_scope(self.engine) as s:
@@ -266,8 +280,25 @@ class _Rounds:
                     ttl=timedelta(hours=self.cfg.ttl_hours),
                     run_id=self.run_id,
                 )
+            if asked:
+                self._ask(asked)
             if web:
                 yield web
+
+    def _ask(self, asked: list[Any]) -> None:
+        """The round's repository links, through GitHub's API from this process alone."""
+        from catalog.repos import record_facts
+
+        out = self.repos.check(asked, utcnow)
+        with db.session_scope(self.engine) as s:
+            record(
+                s,
+                out.results,
+                verdicts=self.verdicts,
+                ttl=timedelta(hours=self.cfg.ttl_hours),
+                run_id=self.run_id,
+            )
+            record_facts(s, out.facts, self.run_id)
 
 
 def _web_url(link: DueLink) -> str:
@@ -322,6 +353,7 @@ def _crawl(
     run_id: int,
     total: int,
     started: _Started,
+    rounds: _Rounds,
 ) -> None:
     """Crawl in one process, or in several with the hosts split between them.
 
@@ -332,7 +364,7 @@ def _crawl(
     links = _crawl_links(cfg, web)
     hosts = {link.host for link in web}  # the job carries what its hosts answered, no more
     answers = {h: host_statuses[h] for h in hosts if h in host_statuses}
-    settings = _crawl_settings(ctx, cfg, options, answers, run_id)
+    settings = _crawl_settings(ctx, cfg, options, answers, run_id, rounds.polite)
     groups = split_by_host(links, _processes(options, cfg, len(links)))
     children = [started.take() for _ in groups]
     # Spares were sized from all due links; fewer web links or hosts leave some unused, and
@@ -405,8 +437,10 @@ def _crawl_settings(
     options: CheckOptions,
     host_statuses: HostAnswers,
     run_id: int,
+    polite: dict[str, dict[str, float]] | None = None,
 ) -> dict[str, Any]:
-    """The Scrapy settings of a check's crawl, local or queued."""
+    """The Scrapy settings of a check's crawl, local or queued; *polite*: download slots
+    for hosts that need a gentler pace than the defaults (GitHub's pages, without a token)."""
     settings: dict[str, Any] = {
         "STORE_DATABASE_URL": ctx.url,
         "STORE_RUN_ID": run_id,
@@ -420,7 +454,11 @@ def _crawl_settings(
         "PRIVATEGUARD_ENABLED": not options.allow_private,
         "PRIVATEGUARD_ALLOW_NETWORKS": cfg.allow_networks,
         "DOWNLOAD_SLOTS": {
-            h: {k: v[k] for k in ("concurrency", "delay") if k in v} for h, v in cfg.hosts.items()
+            **(polite or {}),
+            **{
+                h: {k: v[k] for k in ("concurrency", "delay") if k in v}
+                for h, v in cfg.hosts.items()
+            },
         },
         **cfg.settings,
     }

@@ -28,6 +28,7 @@ from catalog.output import Redactor, add_secret, redact
 __all__ = ["GitHub", "GitHubError", "Pull", "Redactor"]
 
 API_VERSION = "2022-11-28"
+TOKEN_ENV = "GITHUB_TOKEN"  # read by pr and by check (repository links); never printed
 USER_AGENT = "listkeeper (+https://github.com/listkeeper/listkeeper)"
 MESSAGE_CHARS = 300  # GitHub's message in an error line, cut after redaction
 BODY_CHARS = 64 * 1024  # of an error body that is not JSON, read for its message

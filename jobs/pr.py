@@ -46,9 +46,8 @@ from catalog.render import render_document, unified_diff
 from catalog.reports import build_report
 from catalog.wayback import nearest_capture
 from jobs.context import Context
-from jobs.github import GitHub, Redactor
+from jobs.github import TOKEN_ENV, GitHub, Redactor
 
-TOKEN_ENV = "GITHUB_TOKEN"
 PRIVATE_BASE = "refs/listkeeper/base"
 PRIVATE_HEAD = "refs/listkeeper/head"
 

@@ -7,6 +7,9 @@ from the real API in ``../shared/corpora/responses/github_api/``:
 - ``POST /repos/{owner}/{repo}/pulls`` → 201 and the pull, or the recorded 422
   "A pull request already exists for owner:branch." when one is open for that head
 - ``PATCH /repos/{owner}/{repo}/pulls/{number}`` → 200 and the updated pull
+- ``POST /graphql`` (and GitHub Enterprise Server's ``/api/graphql``) → the GraphQL
+  endpoint of ``crawler.offlineweb.githubgraphql`` (``state.graphql``): repositories,
+  renames, NOT_FOUND, rate limits, secondary limits, 502s
 
 Every request is recorded (method, path, query, headers, JSON body). ``fail`` queues
 canned answers (status, body) served before anything else, e.g. a 401 or a 500 whose
@@ -26,6 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from crawler.offlineweb.githubgraphql import Endpoint
 
 RECORDED = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "responses" / "github_api"
 
@@ -49,6 +54,7 @@ class State:
     fail: list[tuple[int, str]] = field(default_factory=list)
     hide_from_list: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    graphql: Endpoint = field(default_factory=Endpoint)
 
     def calls(self, method: str | None = None) -> list[Request]:
         return [r for r in self.requests if method is None or r.method == method]
@@ -92,6 +98,10 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw) if raw else None
         except json.JSONDecodeError:
             body = raw.decode("utf-8", "replace")
+        if method == "POST" and parts.path in ("/graphql", "/api/graphql"):
+            # Outside the REST lock: the endpoint counts the queries in flight itself.
+            status, headers, answer = state.graphql.handle(dict(self.headers), raw)
+            return self._send(status, json.dumps(answer), headers=headers)
         with state.lock:
             state.requests.append(
                 Request(method, parts.path, parse_qs(parts.query), dict(self.headers), body)
@@ -180,7 +190,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _json(self, status: int, data: Any, location: str | None = None) -> None:
         self._send(status, json.dumps(data), location)
 
-    def _send(self, status: int, text: str, location: str | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        text: str,
+        location: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         raw = text.encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -188,6 +204,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("X-GitHub-Media-Type", "github.v3; format=json")
         if location:
             self.send_header("Location", location)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(raw)
 
@@ -207,10 +225,14 @@ class GitHubAPI:
 
 
 @contextmanager
-def serve(token: str) -> Iterator[GitHubAPI]:
-    """A running local GitHub API that accepts *token*; stopped on exit."""
-    pull, exists = templates()
-    server = _Server(State(token=token, pull_template=pull, exists_template=exists))
+def serve(token: str, graphql: Endpoint | None = None) -> Iterator[GitHubAPI]:
+    """A running local GitHub API that accepts *token*; stopped on exit. The GraphQL
+    endpoint needs no recorded file: a lone clone tests every answer kind with it."""
+    pull, exists = templates() if RECORDED.is_dir() else ({}, {})
+    endpoint = graphql or Endpoint(token=token)
+    server = _Server(
+        State(token=token, pull_template=pull, exists_template=exists, graphql=endpoint)
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

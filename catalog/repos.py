@@ -1,0 +1,298 @@
+"""GitHub repositories as entries: which links name one, the ``[github]`` settings, and
+the facts the API gave about them (stored with history, read by every report).
+
+Pure URL rules and plain SQL here; the GraphQL client that asks is ``jobs/graphql.py``
+and the check step that batches the questions is ``jobs/repositories.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from catalog.config import check_keys
+from catalog.errors import ConfigError
+from catalog.models import RepositoryFacts
+
+DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_WEB_HOSTS = ("github.com", "www.github.com")
+
+# First path segments of github.com that are GitHub's own pages, never an owner: such
+# links stay pages. GitHub refuses these as user or organisation names.
+RESERVED = frozenset(
+    [
+        "about",
+        "account",
+        "apps",
+        "blog",
+        "business",
+        "codespaces",
+        "collections",
+        "contact",
+        "copilot",
+        "customer-stories",
+        "dashboard",
+        "developer",
+        "enterprise",
+        "enterprises",
+        "events",
+        "explore",
+        "features",
+        "gist",
+        "gists",
+        "github",
+        "login",
+        "logout",
+        "marketplace",
+        "new",
+        "notifications",
+        "organizations",
+        "orgs",
+        "pricing",
+        "pulls",
+        "issues",
+        "readme",
+        "search",
+        "security",
+        "settings",
+        "site",
+        "signup",
+        "sponsors",
+        "stars",
+        "team",
+        "teams",
+        "topics",
+        "trending",
+        "users",
+        "watching",
+        "join",
+        "password_reset",
+        "sessions",
+        "mobile",
+        "premium-support",
+        "resources",
+        "solutions",
+        "partners",
+        "nonprofit",
+        "education",
+        "codeofconduct",
+        "home",
+    ]
+)
+_OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
+_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
+_BRANCH = re.compile(r"[^\s~^:?*\[\\]{1,250}")
+
+
+@dataclass(frozen=True)
+class RepoRef:
+    """A repository a link names, and the branch a ``/tree/BRANCH`` link names."""
+
+    owner: str
+    name: str
+    branch: str | None = None
+    host: str = field(default="github.com", compare=False)  # where the page is
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+
+def repo_ref(url: str, hosts: Iterable[str] = DEFAULT_WEB_HOSTS) -> RepoRef | None:
+    """The repository *url* names (``https://github.com/OWNER/REPO`` with or without a
+    trailing ``/``, ``.git`` or ``#readme``; ``/tree/BRANCH``), else None: GitHub's own
+    pages and deeper links (files, issues, the wiki) stay pages."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or parts.query or parts.username:
+        return None
+    if (parts.hostname or "") not in set(hosts) or parts.port not in (None, 443, 80):
+        return None
+    if parts.fragment not in ("", "readme"):
+        return None
+    segments = parts.path.split("/")[1:]
+    if segments and segments[-1] == "":
+        segments.pop()
+    branch = None
+    if len(segments) >= 4 and segments[2] == "tree" and "" not in segments[3:]:
+        branch = unquote("/".join(segments[3:]))
+        if not _BRANCH.fullmatch(branch):
+            return None
+        segments = segments[:2]
+    if len(segments) != 2:
+        return None
+    owner, name = segments
+    if name.endswith(".git") and branch is None:
+        name = name[: -len(".git")]
+    if owner.lower() in RESERVED or not _OWNER.fullmatch(owner) or not _NAME.fullmatch(name):
+        return None
+    if name in (".", ".."):
+        return None
+    return RepoRef(owner=owner, name=name, branch=branch, host=parts.hostname or "github.com")
+
+
+def repo_url(full_name: str, branch: str | None = None, host: str = "github.com") -> str:
+    """The repository's page for *full_name* (``NEW/NAME`` after a rename)."""
+    return f"https://{host}/{full_name}" + (f"/tree/{branch}" if branch else "")
+
+
+# --- settings -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GitHubSettings:
+    """``[github]`` of listkeeper.toml."""
+
+    api_url: str = DEFAULT_API_URL  # REST base; GraphQL is beside it (graphql_url)
+    stale_after_days: int = 365
+    reject_archived: bool = True  # check --added-since fails a PR adding one
+    batch_size: int = 100  # repositories per query (GitHub's connections cap at 100)
+    max_wait_seconds: float = 60.0  # a rate limit resetting later leaves the rest due
+
+    @property
+    def graphql_url(self) -> str:
+        return graphql_url(self.api_url)
+
+    @property
+    def web_hosts(self) -> tuple[str, ...]:
+        """The hosts whose repository links the API answers for: github.com, or the
+        Enterprise Server the API URL belongs to."""
+        host = urlsplit(self.api_url).hostname or ""
+        if self.api_url.rstrip("/") == DEFAULT_API_URL or host == "api.github.com":
+            return DEFAULT_WEB_HOSTS
+        return (*DEFAULT_WEB_HOSTS, host)
+
+
+def graphql_url(api_url: str) -> str:
+    """GraphQL beside a REST base: ``{api_url}/graphql``; GitHub Enterprise Server's REST
+    base ends in ``/api/v3`` and its GraphQL is ``/api/graphql``."""
+    base = api_url.rstrip("/")
+    if base.endswith("/api/v3"):
+        return base[: -len("/v3")] + "/graphql"
+    return base + "/graphql"
+
+
+def github_settings(raw: Mapping[str, Any], where: str = "config") -> GitHubSettings:
+    """``[github]`` of the config, checked: one clear error per wrong key."""
+    table = raw.get("github", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [github] must be a table")
+    check_keys(table, GitHubSettings, f"{where}: [github]")
+    api_url = table.get("api_url", DEFAULT_API_URL)
+    if not isinstance(api_url, str) or urlsplit(api_url).scheme not in ("http", "https"):
+        raise ConfigError(f"{where}: [github] api_url must be an http(s) URL")
+    for key in ("stale_after_days", "batch_size"):
+        value = table.get(key, 1)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError(f"{where}: [github] {key} must be a whole number >= 1")
+    if not 1 <= table.get("batch_size", 100) <= 100:
+        raise ConfigError(f"{where}: [github] batch_size must be between 1 and 100")
+    if not isinstance(table.get("reject_archived", True), bool):
+        raise ConfigError(f"{where}: [github] reject_archived must be true or false")
+    wait = table.get("max_wait_seconds", 60.0)
+    if not isinstance(wait, int | float) or isinstance(wait, bool) or wait < 0:
+        raise ConfigError(f"{where}: [github] max_wait_seconds must be a number >= 0")
+    return GitHubSettings(**{**table, "max_wait_seconds": float(wait)})
+
+
+# --- facts ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the API said about a repository at one check."""
+
+    name_with_owner: str
+    archived: bool = False
+    archived_at: datetime | None = None
+    disabled: bool = False
+    fork: bool = False
+    mirror: bool = False
+    empty: bool = False
+    private: bool = False
+    pushed_at: datetime | None = None
+    last_commit_at: datetime | None = None
+    stars: int | None = None
+    stale: bool = False
+    renamed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON report's ``repository`` object."""
+        from catalog.reports import iso
+
+        return {
+            "name_with_owner": self.name_with_owner,
+            "archived": self.archived,
+            "disabled": self.disabled,
+            "fork": self.fork,
+            "pushed_at": iso(self.pushed_at),
+            "last_commit_at": iso(self.last_commit_at),
+            "stars": self.stars,
+            "stale": self.stale,
+            "renamed": self.renamed,
+        }
+
+
+def is_stale(last_commit_at: datetime | None, now: datetime, days: int) -> bool:
+    """The default branch's last commit is older than *days* (an empty repository, with
+    no commit, is not called stale: it is shown as empty)."""
+    return last_commit_at is not None and now - last_commit_at > timedelta(days=days)
+
+
+_COLUMNS = (
+    "name_with_owner",
+    "archived",
+    "archived_at",
+    "disabled",
+    "fork",
+    "mirror",
+    "empty",
+    "private",
+    "pushed_at",
+    "last_commit_at",
+    "stars",
+    "stale",
+    "renamed",
+)
+
+
+def record_facts(
+    session: Session, rows: Sequence[tuple[int, datetime, Facts]], run_id: int | None = None
+) -> None:
+    """Append one observation per link (history, like checks)."""
+    if not rows:
+        return
+    session.execute(
+        insert(RepositoryFacts),
+        [
+            {
+                "link_id": link_id,
+                "run_id": run_id,
+                "checked_at": at,
+                **{c: getattr(facts, c) for c in _COLUMNS},
+            }
+            for link_id, at, facts in rows
+        ],
+    )
+
+
+def latest_facts(session: Session, link_ids: Any) -> dict[int, Facts]:
+    """The last observation of each link among *link_ids* (a list or a subquery)."""
+    last = (
+        select(func.max(RepositoryFacts.id))
+        .where(RepositoryFacts.link_id.in_(link_ids))
+        .group_by(RepositoryFacts.link_id)
+    )
+    out: dict[int, Facts] = {}
+    for row in session.scalars(select(RepositoryFacts).where(RepositoryFacts.id.in_(last))):
+        out[row.link_id] = Facts(**{c: getattr(row, c) for c in _COLUMNS})
+    return out

@@ -1,0 +1,93 @@
+"""A small GitHub GraphQL client on urllib, beside the REST one (``jobs/github.py``), with
+the same user agent, redaction and refusal to follow redirects (the token would go along).
+
+One ``POST {graphql_url}`` per call, answered as it came: any HTTP status, the ``data``
+and ``errors`` of the body, and the rate-limit headers. Deciding what an answer means
+(split, wait, stop) is the caller's (``jobs/repositories.py``), which sends one query at a
+time: this client is never used from two threads.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jobs.github import USER_AGENT, GitHubError, Redactor, _NoRedirect
+
+MAX_BODY = 8 * 1024 * 1024  # 100 repositories answer in ~60 KB; a larger body is not ours
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer of the GraphQL endpoint."""
+
+    status: int
+    data: dict[str, Any] | None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    message: str = ""  # a REST-style ``message`` (secondary limits, 5xx), redacted
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers.items():
+            if key.lower() == name.lower():
+                return value
+        return None
+
+
+class GraphQL:
+    """``POST`` queries to one GraphQL endpoint with one token; counts what it sent."""
+
+    def __init__(self, url: str, token: str, *, timeout: float = 30.0) -> None:
+        self.url = url
+        self.token = token
+        self.timeout = timeout
+        self.redact = Redactor(token)
+        self.sent = 0  # queries sent, for the check's summary and the tests
+        self._opener = urllib.request.build_opener(_NoRedirect())
+
+    def post(self, query: str, variables: Mapping[str, Any]) -> Answer:
+        """The endpoint's answer; :class:`GitHubError` only when nothing came back."""
+        payload = json.dumps({"query": query, "variables": dict(variables)}).encode()
+        request = urllib.request.Request(self.url, data=payload, method="POST")
+        request.add_header("Accept", "application/json")
+        request.add_header("Content-Type", "application/json; charset=utf-8")
+        request.add_header("User-Agent", USER_AGENT)
+        request.add_header("Authorization", f"Bearer {self.token}")
+        self.sent += 1
+        try:
+            with self._opener.open(request, timeout=self.timeout) as response:
+                status, headers, raw = response.status, dict(response.headers), _read(response)
+        except urllib.error.HTTPError as exc:
+            status, headers = exc.code, dict(exc.headers or {})
+            raw = _read(exc) if exc.fp is not None else b""
+        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            reason = getattr(exc, "reason", exc)
+            where = self.redact(self.url)
+            message = f"cannot reach GitHub GraphQL ({where}): {reason}"
+            raise GitHubError(self.redact(message)) from None
+        return _answer(status, headers, raw, self.redact)
+
+
+def _read(response: Any) -> bytes:
+    raw: bytes = response.read(MAX_BODY + 1)
+    return b"" if len(raw) > MAX_BODY else raw
+
+
+def _answer(status: int, headers: dict[str, str], raw: bytes, redact: Redactor) -> Answer:
+    try:
+        body = json.loads(raw.decode("utf-8")) if raw else None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        body = None
+        text = raw[:200].decode("utf-8", "replace")
+    else:
+        text = ""
+    if not isinstance(body, dict):
+        return Answer(status, None, [], headers, redact(" ".join(text.split())))
+    data = body.get("data") if isinstance(body.get("data"), dict) else None
+    errors = [e for e in body.get("errors") or [] if isinstance(e, dict)]
+    message = redact(" ".join(str(body.get("message") or "").split())[:300])
+    return Answer(status, data, errors, headers, message)
