@@ -1,5 +1,5 @@
 """A small GitHub GraphQL client on urllib, beside the REST one (``jobs/github.py``), with
-the same user agent, redaction and refusal to follow redirects (the token would go along).
+the same user agent, redaction (``catalog.output``) and refusal to follow redirects (the token would go along).
 
 One ``POST {graphql_url}`` per call, answered as it came: any HTTP status, the ``data``
 and ``errors`` of the body, and the rate-limit headers. Deciding what an answer means
@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobs.github import USER_AGENT, GitHubError, Redactor, _NoRedirect
+from catalog.output import Redactor, add_secret
+from jobs.github import USER_AGENT, GitHubError, _NoRedirect
 
 MAX_BODY = 8 * 1024 * 1024  # 100 repositories answer in ~60 KB; a larger body is not ours
 
@@ -46,6 +47,7 @@ class GraphQL:
         self.token = token
         self.timeout = timeout
         self.redact = Redactor(token)
+        add_secret(token)  # and wherever else it might turn up (catalog.output)
         self.sent = 0  # queries sent, for the check's summary and the tests
         self._opener = urllib.request.build_opener(_NoRedirect())
 
