@@ -1,5 +1,6 @@
 """A small GitHub GraphQL client on urllib, beside the REST one (``jobs/github.py``), with
-the same user agent, redaction (``catalog.output``) and refusal to follow redirects (the token would go along).
+the same user agent, redaction (``catalog.output``) and refusal to follow redirects (the
+token would go along).
 
 One ``POST {graphql_url}`` per call, answered as it came: any HTTP status, the ``data``
 and ``errors`` of the body, and the rate-limit headers. Deciding what an answer means
