@@ -19,16 +19,16 @@ Nothing here raises. No Scrapy: ``urllib`` only.
 
 from __future__ import annotations
 
-import gzip
 import http.client
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+
+from catalog.inflate import ACCEPT_ENCODING, read_capped
 
 DEFAULT_API_URL = "https://web.archive.org"
 CDX_PATH = "/cdx/search/cdx"
@@ -38,7 +38,7 @@ USER_AGENT = "listkeeper/0.1 (+https://github.com/listkeeper/listkeeper; wayback
 WINDOWS = (timedelta(days=7), timedelta(days=366), timedelta(days=5 * 366))
 LIMIT = 1000  # captures a page
 MAX_PAGES = 3  # pages followed with resumeKey at most
-MAX_BYTES = 8 * 1024 * 1024  # an answer larger than this is cut (and its last line dropped)
+MAX_BYTES = 8 * 1024 * 1024  # an answer larger than this (read or decoded) is cut
 _TS = "%Y%m%d%H%M%S"
 
 
@@ -140,21 +140,15 @@ def _get(url: str, deadline: float) -> str | None:
     if left <= 0:
         return None
     request = urllib.request.Request(
-        url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"}
+        url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING}
     )
     try:
         with urllib.request.urlopen(request, timeout=left) as response:
             if response.status != 200:
                 return None
-            raw = response.read(MAX_BYTES)
-            encoding = (response.headers.get("Content-Encoding") or "").strip().lower()
-        if encoding == "gzip":
-            raw = gzip.decompress(raw)
-        elif encoding == "deflate":
-            raw = zlib.decompress(raw)
-        elif encoding not in ("", "identity"):
-            return None
+            raw, _cut = read_capped(response, MAX_BYTES)
         return raw.decode("utf-8", "replace")
-    except (OSError, ValueError, EOFError, zlib.error, http.client.HTTPException):
-        # URLError, HTTPError (4xx, 5xx), TimeoutError and gzip.BadGzipFile are OSErrors.
+    except (OSError, ValueError, http.client.HTTPException):
+        # URLError, HTTPError (4xx, 5xx) and TimeoutError are OSErrors; InflateError (a body
+        # its coding cannot decode) is a ValueError.
         return None

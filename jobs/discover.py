@@ -201,15 +201,17 @@ def extract_page(path_or_url: str, url: str | None) -> int:
     """One page's metadata as JSON: why did its title come out like that?"""
     content_type = None
     if path_or_url.startswith(("http://", "https://")):
+        from catalog.inflate import ACCEPT_ENCODING, InflateError, read_capped
         from crawler.settings import USER_AGENT
 
-        request = urllib.request.Request(path_or_url, headers={"User-Agent": USER_AGENT})
+        headers = {"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING}
+        request = urllib.request.Request(path_or_url, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=20) as response:
-                body = response.read(8 * 1024 * 1024)
+                body, _cut = read_capped(response, 8 * 1024 * 1024)  # a bomb stops here
                 content_type = response.headers.get("Content-Type")
                 url = url or response.geturl()
-        except OSError as exc:
+        except (OSError, InflateError) as exc:
             raise InputError(f"{path_or_url}: cannot fetch: {exc}") from exc
     else:
         try:

@@ -23,12 +23,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalog.errors import ListkeeperError
+from catalog.inflate import InflateError, read_capped
 from catalog.output import Redactor, add_secret, redact
 
 __all__ = ["GitHub", "GitHubError", "Pull", "Redactor"]
 
 API_VERSION = "2022-11-28"
 TOKEN_ENV = "GITHUB_TOKEN"  # read by pr and by check (repository links); never printed
+MAX_ANSWER = 32 * 1024 * 1024  # bytes of an answer read, and decoded, at most
 USER_AGENT = "listkeeper (+https://github.com/listkeeper/listkeeper)"
 MESSAGE_CHARS = 300  # GitHub's message in an error line, cut after redaction
 BODY_CHARS = 64 * 1024  # of an error body that is not JSON, read for its message
@@ -167,21 +169,31 @@ class GitHub:
         where = self.redact(f"{method} {self.api_url}{path.split('?')[0]}")
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
-                raw = response.read()
+                raw = read_capped(response, MAX_ANSWER)[0]
         except urllib.error.HTTPError as exc:
-            raw = exc.read(BODY_CHARS) if exc.fp is not None else b""
+            raw = _error_body(exc)
             parsed = _json(raw)
             message = _message(exc.code, parsed, self.redact)
             raise GitHubError(
                 f"GitHub answered {exc.code} to {where}: {message}", exc.code, parsed
             ) from None
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        except (urllib.error.URLError, OSError, TimeoutError, InflateError) as exc:
             reason = getattr(exc, "reason", exc)
             raise GitHubError(self.redact(f"cannot reach GitHub ({where}): {reason}")) from None
         data = _json(raw)
         if isinstance(data, str):
             raise GitHubError(f"{where}: GitHub's answer is not JSON: {_cut(self.redact(data))}")
         return data
+
+
+def _error_body(exc: urllib.error.HTTPError) -> bytes:
+    """An error answer's body, as far as it can be read: the status says the rest."""
+    if exc.fp is None:
+        return b""
+    try:
+        return read_capped(exc, BODY_CHARS)[0]
+    except (InflateError, OSError):
+        return b""
 
 
 def _json(raw: bytes) -> Any:

@@ -13,7 +13,6 @@ import hashlib
 import io
 import json
 import re
-import zlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +31,7 @@ from catalog.feeds.model import (
     read_xml,
     shorten,
 )
+from catalog.inflate import InflateError, inflate
 
 MAX_DECOMPRESSED = 50 * 1024 * 1024  # a gzip body (sitemap.xml.gz) may not expand beyond this
 
@@ -74,12 +74,11 @@ def _digest(*parts: str | None) -> str:
 
 def _gunzip(body: bytes) -> bytes:
     """Decompress a gzip body, refusing to expand it past MAX_DECOMPRESSED."""
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
-        out = inflater.decompress(body, MAX_DECOMPRESSED)
-    except zlib.error as exc:
+        out, cut = inflate(body, "gzip", MAX_DECOMPRESSED)
+    except InflateError as exc:
         raise FeedError(f"not a valid gzip body: {exc}") from exc
-    if inflater.unconsumed_tail:
+    if cut:
         raise FeedError(f"gzip body expands beyond {MAX_DECOMPRESSED} bytes")
     return out
 

@@ -226,6 +226,23 @@ def _hostile_site(web: Web, cases: dict[str, Case]) -> Host:
         "ok",
         "200 with ~1 MB of gzip that expands to 1 GB: decompression must be capped",
     )
+    for encoding in ("br", "zstd"):
+        case(
+            f"bomb_{encoding}",
+            f"/bomb.{encoding}",
+            Page(bomb_size=1 << 28, bomb_encoding=encoding),
+            "ok",
+            f"200 with a few hundred bytes of {encoding} that expand to 256 MB: every decoder "
+            "call must be bounded, not the output checked after it",
+        )
+    case(
+        "big_file",
+        "/big.pdf",
+        Page(body="%PDF-1.7 ", length=50 * 1024 * 1024, content_type="application/pdf"),
+        "ok",
+        "a live 50 MB file with its Content-Length: the status and headers decide, the "
+        "body is read no further than the cap",
+    )
     case(
         "reset",
         "/reset",

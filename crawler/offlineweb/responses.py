@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .bomb import gzip_bomb
+from .bomb import bomb
 from .spec import Page
 
 STREAM_CHUNK = 64 * 1024  # bytes per chunk of an endless body
@@ -59,7 +59,7 @@ def compile_page(page: Page, subs: dict[str, str], body: bytes | None = None) ->
     """Precompute a page. `body` overrides the page's own body (files, listings)."""
     if body is None:
         if page.bomb_size:
-            body = gzip_bomb(page.bomb_size)
+            body = bomb(page.bomb_size, page.bomb_encoding)
         elif page.body_file:
             body = Path(page.body_file).read_bytes()
         else:
@@ -81,11 +81,13 @@ def compile_page(page: Page, subs: dict[str, str], body: bytes | None = None) ->
         validators.append(("Last-Modified", page.last_modified))
     headers += validators
     if page.bomb_size:
-        headers.append(("Content-Encoding", "gzip"))
+        headers.append(("Content-Encoding", page.bomb_encoding))
     if page.endless:
         headers.append(("Transfer-Encoding", "chunked"))
     elif page.reset_after is not None:
         headers.append(("Content-Length", str(max(len(body), 2 * page.reset_after + 1))))
+    elif page.length:
+        headers.append(("Content-Length", str(page.length)))
     else:
         headers.append(("Content-Length", str(len(body))))
     head_refused = None
@@ -174,7 +176,7 @@ async def send(
             writer.write(page.body[start : start + step])
             await writer.drain()
         return spec.status, True
-    if spec.endless:
+    if spec.endless or spec.length:
         await _stream(writer, page, end)
         return spec.status, False
     await write(writer, page.head + end + page.body)
@@ -182,20 +184,25 @@ async def send(
 
 
 async def _stream(writer: asyncio.StreamWriter, page: Compiled, end: bytes) -> None:
-    """Chunked body until the client leaves or a byte/time bound is reached."""
+    """A body streamed until the client leaves or a byte/time bound is reached: chunked and
+    endless, or `length` bytes under its Content-Length."""
     spec = page.page
     pattern = page.body or b"<p>and more</p>\n"
     data = (pattern * (STREAM_CHUNK // len(pattern) + 1))[:STREAM_CHUNK]
-    chunk = b"%x\r\n" % len(data) + data + b"\r\n"
+    chunked = not spec.length
+    chunk = b"%x\r\n" % len(data) + data + b"\r\n" if chunked else data
+    limit = spec.endless_max_bytes if chunked else spec.length
     writer.write(page.head + end)
     sent = 0
     deadline = time.monotonic() + spec.endless_max_seconds
-    while sent < spec.endless_max_bytes and (left := deadline - time.monotonic()) > 0:
-        writer.write(chunk)
+    while sent < limit and (left := deadline - time.monotonic()) > 0:
+        piece = chunk if chunked or limit - sent >= len(data) else data[: limit - sent]
+        writer.write(piece)
         sent += len(data)
         try:  # raises once the client has gone; times out if it stops reading
             await asyncio.wait_for(writer.drain(), timeout=left)
         except TimeoutError:
             break
-    writer.write(b"0\r\n\r\n")
+    if chunked:
+        writer.write(b"0\r\n\r\n")
     await writer.drain()

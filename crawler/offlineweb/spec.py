@@ -57,7 +57,9 @@ class Page:
     endless: bool = False  # stream chunks until the client leaves or the bounds below
     endless_max_bytes: int = 200 * 1024 * 1024
     endless_max_seconds: float = 60.0
-    bomb_size: int = 0  # > 0: gzip body of this many zero bytes, Content-Encoding: gzip
+    bomb_size: int = 0  # > 0: a compressed body of this many zero bytes...
+    bomb_encoding: str = "gzip"  # ... in this Content-Encoding: gzip, br or zstd
+    length: int = 0  # > 0: a body this long (`body` repeated) with its Content-Length, streamed
     reset_after: int | None = None  # send headers + this many body bytes, then RST
     close: bool = False  # close the connection without answering (RST)
 
