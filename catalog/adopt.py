@@ -29,7 +29,8 @@ class GroupInfo:
     level: int
 
 
-def _split(heading: str) -> tuple[str, str] | None:
+def split_heading(heading: str) -> tuple[str, str] | None:
+    """("A", "companies") for "A companies" (and "#", ... for "\\# companies"), else None."""
     head, _, rest = heading.strip().partition(" ")
     head = head.removeprefix("\\").upper()
     if len(head) == 1 and head in LETTERS and rest.strip():
@@ -43,7 +44,7 @@ def find_groups(parsed: ParsedDocument, min_letters: int = 1) -> list[GroupInfo]
     levels: dict[str, Counter[int]] = defaultdict(Counter)
     names: dict[str, str] = {}
     for h in parsed.headings:
-        split = _split(h.text)
+        split = split_heading(h.text)
         if split is None:
             continue
         letter, rest = split
@@ -58,7 +59,7 @@ def find_groups(parsed: ParsedDocument, min_letters: int = 1) -> list[GroupInfo]
     ]
 
 
-def _index_tables(text: str, groups: list[GroupInfo]) -> list[tuple[GroupInfo, int, int]]:
+def index_tables(text: str, groups: list[GroupInfo]) -> list[tuple[GroupInfo, int, int]]:
     """Tables whose cells are mostly links to ``#<letter>-<group>`` anchors."""
     found = []
     tokens = MarkdownIt("commonmark").enable("table").parse(text)
@@ -85,7 +86,7 @@ def _index_tables(text: str, groups: list[GroupInfo]) -> list[tuple[GroupInfo, i
 def detect(text: str, parsed: ParsedDocument) -> list[Region]:
     """The regions ``init --from`` proposes for an unmarked README."""
     groups = find_groups(parsed)
-    indexed = {g.slug for g, _, _ in _index_tables(text, groups)}
+    indexed = {g.slug for g, _, _ in index_tables(text, groups)}
     regions: list[Region] = []
     for g in groups:
         if g.slug not in indexed and g not in find_groups(parsed, min_letters=2):
@@ -145,7 +146,7 @@ def restructure(
                 block = [markers.begin(r.name), markers.end(r.name), ""] if i == 0 else []
                 edits.append((start, end, block))
     index_regions = {r.group.casefold(): r for r in regions if r.kind == "az-index"}
-    for g, start, end in _index_tables(text, find_groups(parsed)):
+    for g, start, end in index_tables(text, find_groups(parsed)):
         index = index_regions.get(g.name.casefold())
         if index is not None and index.name not in present:
             edits.append((start, end, [markers.begin(index.name), markers.end(index.name)]))

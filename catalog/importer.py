@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.expression import Executable
 
+from catalog import hygiene
 from catalog.errors import InputError
 from catalog.markdown import MarkdownError, parse_markdown
 from catalog.models import (
@@ -92,6 +93,7 @@ def apply(session: Session, doc_path: str, text: str, parsed: ParsedDocument) ->
         session.add(doc)
         session.flush()
     result = _summary(doc.id, doc_path, parsed)
+    result.problems = hygiene.problems(text, parsed)
     if doc.sha256 == digest:
         result.unchanged = True
         return result

@@ -439,6 +439,7 @@ def _read(text: str) -> tuple[ParsedDocument, _Walker, _Kinds]:
     row: _Entry | None = None
     in_body = False
     depth = 0
+    code: set[int] = set()
     for tok in tokens:
         kind = tok.type
         if kind == "inline":
@@ -489,7 +490,10 @@ def _read(text: str) -> tuple[ParsedDocument, _Walker, _Kinds]:
         elif kind == "html_block":
             first = tok.map[0] + 1 if tok.map else 1
             doc.links.extend(walker.html_block(tok.content, first, current))
+        elif kind in ("fence", "code_block") and tok.map:
+            code.update(range(tok.map[0] + 1, tok.map[1] + 1))
     doc.items.sort(key=lambda item: item.line)
+    doc.code_lines = frozenset(code)
     return doc, walker, kinds
 
 
@@ -497,7 +501,7 @@ def _read(text: str) -> tuple[ParsedDocument, _Walker, _Kinds]:
 
 
 def _problems(
-    doc: ParsedDocument, walker: _Walker, kinds: _Kinds, base_dir: Path | None
+    doc: ParsedDocument, walker: _Walker, kinds: _Kinds, base_dir: Path | None, text: str = ""
 ) -> list[Problem]:
     problems: list[Problem] = []
     anchors = {h.anchor.lower() for h in doc.headings} | walker.html_ids
@@ -512,42 +516,70 @@ def _problems(
     for ref in doc.links:
         kind = kinds(ref.url)
         if kind is LinkKind.NO_SCHEME:
-            problems.append(
-                Problem(ref.line, "no-scheme", f"{ref.url} has no scheme; write https://{ref.url}")
-            )
+            fix = f"https://{ref.url.strip()}"
+            message = f"{ref.url} has no scheme: GitHub makes it a relative link; write {fix}"
+            problems.append(Problem(ref.line, "no-scheme", message, ref.url, fix))
         elif kind is LinkKind.EXTERNAL:
             key = keys[id(ref)]
             if key.startswith("http://") and "https://" + key[7:] in external:
                 message = f"{ref.url} is also listed as https; use https:// here"
-                problems.append(Problem(ref.line, "http-and-https", message))
+                fix = "https://" + ref.url.strip()[7:]
+                problems.append(Problem(ref.line, "http-and-https", message, ref.url, fix))
         elif kind is LinkKind.ANCHOR:
             fragment = unquote(split_fragment(ref.url.strip())[1]).lower()
             target = fragment.removeprefix("user-content-")
             if fragment not in ("", "top") and target not in anchors:
                 message = f"{ref.url} matches no heading of this document"
-                problems.append(Problem(ref.line, "broken-anchor", message))
+                problems.append(Problem(ref.line, "broken-anchor", message, ref.url))
         elif kind is LinkKind.RELATIVE and base_dir is not None:
             relative = resolve_relative(ref.url)
             if relative not in exists:
                 exists[relative] = _exists(base_dir, relative)
             if not exists[relative]:
                 message = f"{ref.url}: no such file {relative} beside the document"
-                problems.append(Problem(ref.line, "missing-file", message))
-    first_seen: dict[str, tuple[int, int]] = {}
+                problems.append(Problem(ref.line, "missing-file", message, ref.url))
+    problems += _duplicates(doc, keys, kinds)
+    problems += _mojibake(doc, text)
+    problems.sort(key=lambda p: p.line)
+    return problems
+
+
+def _duplicates(doc: ParsedDocument, keys: dict[int, str], kinds: _Kinds) -> list[Problem]:
+    """Entries whose link was written before, by another entry or by a link in prose
+    (``[Browse all](./case-studies/)`` then ``- [By theme](./case-studies/)``)."""
+    owner: dict[int, int] = {}
     for number, item in enumerate(doc.items):
         for ref in item.links:
-            key = keys.get(id(ref)) or link_key(ref.url, kind=kinds(ref.url))
-            seen = first_seen.setdefault(key, (number, ref.line))
-            if seen[0] != number:
-                message = f"{ref.url} is already listed on line {seen[1]}"
-                problems.append(Problem(ref.line, "duplicate", message))
-    for text, line in [(h.text, h.line) for h in doc.headings] + [
-        (item.title, item.line) for item in doc.items
-    ]:
-        fixed = _fix_mojibake(text)
-        if fixed is not None:
-            problems.append(Problem(line, "mojibake", f"{text!r} should read {fixed!r}"))
-    problems.sort(key=lambda p: p.line)
+            owner[id(ref)] = number
+    first_seen: dict[str, tuple[object, int]] = {}
+    problems = []
+    for ref in doc.links:
+        kind = kinds(ref.url)
+        if ref.image or kind is LinkKind.ANCHOR:
+            continue
+        key = keys.get(id(ref)) or link_key(ref.url, kind=kind)
+        mine: object = owner.get(id(ref), ("prose", ref.line))
+        seen = first_seen.setdefault(key, (mine, ref.line))
+        if id(ref) in owner and seen[0] != mine:
+            message = f"{ref.url} is already listed on line {seen[1]}"
+            fix = f"remove this entry or the one on line {seen[1]}"
+            problems.append(Problem(ref.line, "duplicate", message, ref.url, fix))
+    return problems
+
+
+def _mojibake(doc: ParsedDocument, text: str) -> list[Problem]:
+    """Every line with mojibake (titles, prose, emoji in HTML, box drawing in code), with
+    the line repaired; in code it is reported, never repaired by listkeeper."""
+    problems = []
+    for number, line in enumerate(text.split("\n"), 1):
+        fixed = _fix_mojibake(line)
+        if fixed is None:
+            continue
+        written, repaired = line.strip(), fixed.strip()
+        message = f"{written!r} should read {repaired!r}"
+        if number in doc.code_lines:
+            message += " (in a code block: repair it by hand)"
+        problems.append(Problem(number, "mojibake", message, written, repaired))
     return problems
 
 
@@ -573,7 +605,7 @@ def parse_markdown(text: str, *, base_dir: Path | None = None) -> ParsedDocument
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
         doc, walker, kinds = _read(text)
-        doc.problems = _problems(doc, walker, kinds, base_dir)
+        doc.problems = _problems(doc, walker, kinds, base_dir, text)
     except MarkdownError:
         raise
     except RecursionError as exc:

@@ -53,7 +53,11 @@ class Problem:
 
     line: int
     code: str  # no-scheme | http-and-https | duplicate | mojibake | broken-anchor | missing-file
+    # (catalog.hygiene adds index-letter-without-heading | group-without-index |
+    # misspelled-group-heading)
     message: str
+    text: str = ""  # what is written (the URL, the line, the heading)
+    fix: str = ""  # what to write instead, or what to do; "" when only a person can tell
 
 
 @dataclass
@@ -63,3 +67,4 @@ class ParsedDocument:
     items: list[Item] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     title: str | None = None  # text of the first level-1 heading
+    code_lines: frozenset[int] = frozenset()  # lines of fenced and indented code blocks

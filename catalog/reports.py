@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from catalog.hygiene import Hygiene, for_documents
 from catalog.models import (
     Check,
     Document,
@@ -119,6 +120,7 @@ class Report:
     links: tuple[ReportLink, ...]
     document: str | None = None  # the one document reported on, None for all
     history_since: datetime | None = None  # the first check stored; None: starts now
+    hygiene: tuple[Hygiene, ...] = ()  # problems of the documents themselves (catalog.hygiene)
 
     @property
     def history_starts_now(self) -> bool:
@@ -185,6 +187,7 @@ def build_report(
         links=tuple(links),
         document=document_path,
         history_since=since,
+        hygiene=for_documents(session, document_path),
     )
 
 

@@ -122,10 +122,10 @@ def render(ctx: Context, readme: Path, *, check: bool, diff: bool, adopt: bool) 
         return 0
     if new != old:
         atomic_write(readme, new)
-        if adopt:
-            # The adopted layout is now the README: import it so the catalog's lines match.
-            with factory() as session, session.begin():
-                import_readme(session, readme)
+        # The rendered file is now the README: import it so that the catalog's lines (and
+        # every report's line numbers) point at it, not at the file before rendering.
+        with factory() as session, session.begin():
+            import_readme(session, readme)
         click.echo(f"{where}: rendered")
     else:
         click.echo(f"{where}: unchanged")

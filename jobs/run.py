@@ -67,7 +67,7 @@ def run(ctx: Context, options: RunOptions) -> int:
             ("check", lambda: check_job.check(ctx, check_options)),
             (
                 "discover",
-                lambda: discover_job.discover(ctx, readme, allow_private=options.allow_private),
+                lambda: discover_job.discover(ctx, readme, options.allow_private),
             ),
             (
                 "render",

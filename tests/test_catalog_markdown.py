@@ -396,6 +396,36 @@ def test_problem_duplicate_reports_the_second_with_the_first_line() -> None:
     assert "line 1" in doc.problems[0].message
 
 
+def test_problem_duplicate_of_a_link_in_prose() -> None:
+    doc = parse(
+        """
+        [Browse all case studies](./case-studies/)
+
+        - Browse [Case Studies by Theme](./case-studies/)
+        - [Docs](docs/setup.md) then [Docs again](./docs/setup.md)
+        """
+    )
+    assert codes(doc) == [("duplicate", 3)]
+    assert doc.problems[0].text == "./case-studies/" and "line 1" in doc.problems[0].message
+
+
+def test_problem_mojibake_on_any_line_with_its_repair() -> None:
+    doc = parse(
+        """
+        <p>ðŸ‘‹ hello</p>
+
+        ```
+        â”œâ”€â”€ docs/
+        ```
+        Cafe, naïve, McDonald’s: fine.
+        """
+    )
+    assert codes(doc) == [("mojibake", 1), ("mojibake", 4)]
+    emoji, box = doc.problems
+    assert (emoji.text, emoji.fix) == ("<p>ðŸ‘‹ hello</p>", "<p>👋 hello</p>")
+    assert box.fix == "├── docs/" and "code block" in box.message
+
+
 def test_problem_mojibake_in_titles_and_headings() -> None:
     doc = parse(
         """
@@ -546,8 +576,8 @@ def test_seed_hygiene(seed: ParsedDocument) -> None:
     assert problems == {
         "broken-anchor": 77,
         "missing-file": 24,
-        "duplicate": 8,
-        "mojibake": 2,
+        "duplicate": 10,  # ./case-studies/ and ./fundamentals/ again, after prose links
+        "mojibake": 26,  # 2 titles, the 👋 of two HTML blocks, 22 lines of box drawing
         "no-scheme": 1,
     }
     found = {(p.code, p.line) for p in seed.problems}
@@ -562,8 +592,14 @@ def test_seed_hygiene(seed: ParsedDocument) -> None:
     assert [(p.code, p.line) for p in netflix] == [("duplicate", 334)]
     assert "line 165" in netflix[0].message
     mojibake = [p for p in seed.problems if p.code == "mojibake"]
-    assert [p.line for p in mojibake] == [159, 225]
-    assert "McDonald’s" in mojibake[0].message
+    assert [p.line for p in mojibake[:3]] == [25, 159, 225] and mojibake[-1].line == 457
+    assert "McDonald’s" in mojibake[1].message and "McDonald’s" in mojibake[1].fix
+    assert (mojibake[0].text, mojibake[0].fix) == ("ðŸ‘‹", "👋")
+    box = [p for p in mojibake if 376 <= p.line <= 397]
+    assert len(box) == 22 and box[0].fix.startswith("├── README.md")
+    assert all("code block" in p.message for p in box)  # reported, repaired by hand
+    relative = {(p.line, p.text) for p in seed.problems if p.code == "duplicate"}
+    assert {(364, "./case-studies/"), (365, "./fundamentals/")} <= relative
     # The empty index cells point at letters that have no section.
     assert ("broken-anchor", 55) in found
     assert any(p.line == 55 and "#-interview" in p.message for p in seed.problems)

@@ -136,7 +136,7 @@ def test_json_shape_ordering_sources_and_summary(engine: Engine, tmp_path: Path)
     doc = make_catalog(engine, tmp_path)
     assert doc == "README.md"
     data = json.loads(json_format.format_report(report_of(engine)))
-    assert list(data) == ["summary", "links"]
+    assert list(data) == ["summary", "links", "hygiene"]
     assert list(data["summary"]) == SUMMARY_KEYS
     assert data["summary"] == {
         "total": 6,
@@ -235,6 +235,7 @@ def test_empty_catalog_says_history_starts_now(engine: Engine, tmp_path: Path) -
     assert json.loads(json_format.format_report(empty)) == {
         "summary": dict.fromkeys(SUMMARY_KEYS, 0),
         "links": [],
+        "hygiene": [],
     }
     assert "history starts now (2024-06-10 12:00 UTC)" in markdown.format_report(empty)
     make_catalog(engine, tmp_path, history=False)

@@ -2,7 +2,8 @@
 
 ``{"summary": {...}, "links": [{"url", "status", "http_status", "final_url", "error",
 "checked_at", "first_failed_at", "consecutive_failures", "title", "sources": [...]}]}``;
-keys may be added (``evidence``), never removed or renamed.
+keys may be added (``evidence``, top-level ``hygiene``: document, kind, line, text, fix,
+message), never removed or renamed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,22 @@ def as_dict(report: Report) -> dict[str, Any]:
     return {
         "summary": report.summary.as_dict(),
         "links": [_link(link) for link in report.links],
+        "hygiene": _hygiene(report),
     }
+
+
+def _hygiene(report: Report) -> list[dict[str, Any]]:
+    return [
+        {
+            "document": h.document,
+            "kind": h.kind,
+            "line": h.line,
+            "text": h.text,
+            "fix": h.fix,
+            "message": h.message,
+        }
+        for h in report.hygiene
+    ]
 
 
 def format_report(report: Report) -> str:

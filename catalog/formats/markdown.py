@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from catalog.escape import md_text, md_url
+from catalog.hygiene import Hygiene
 from catalog.models import LinkKind, LinkStatus
 from catalog.reports import STATUS_ORDER, Report, ReportLink, Source
 
@@ -84,7 +86,8 @@ def when(value: datetime) -> str:
 def format_report(report: Report, max_chars: int = MAX_CHARS) -> str:
     """The report as Markdown, never longer than *max_chars*."""
     out = [_header(report)]
-    budget = max_chars - _RESERVE
+    hygiene = hygiene_section(report.hygiene, max_chars // HYGIENE_SHARE)
+    budget = max_chars - _RESERVE - len(hygiene)
     size = len(out[0])
     shown = 0
     for status in STATUS_ORDER:
@@ -109,6 +112,30 @@ def format_report(report: Report, max_chars: int = MAX_CHARS) -> str:
     rest = report.links[shown:]
     if rest:
         out.append(_more(rest))
+    out.append(hygiene)
+    return "".join(out)
+
+
+HYGIENE_SHARE = 4  # the hygiene section takes at most a quarter of the report
+
+
+def hygiene_section(problems: Sequence[Hygiene], limit: int) -> str:
+    """``### README hygiene (N)``: one line a problem, cut to *limit* characters."""
+    if not problems:
+        return ""
+    head = f"\n### README hygiene ({len(problems)})\n\n"
+    out, size = [head], len(head)
+    for n, h in enumerate(problems):
+        line = f"- {text(h.document)}:{h.line} {h.kind}: {text(h.message, 300)}"
+        if h.fix and h.fix not in h.message:
+            line += f"; fix: {text(h.fix, 300)}"
+        line += "\n"
+        more = f"- …and {len(problems) - n} more: `listkeeper import README.md` lists them all\n"
+        if size + len(line) + len(more) > limit:
+            out.append(more)
+            break
+        out.append(line)
+        size += len(line)
     return "".join(out)
 
 
