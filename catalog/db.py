@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 DEFAULT_URL = "sqlite:///listkeeper.db"
 # The newest migration; a test keeps it equal to Alembic's head. Knowing it lets a command
 # skip Alembic (its import and environment cost a few hundred ms) when the schema is current.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 ENV_VAR = "LISTKEEPER_DB"
 
 

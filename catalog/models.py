@@ -324,6 +324,38 @@ class PageMetadata(Base):
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class PageReference(Base):
+    """What a link's page was on its first good check, and what it became if it changed.
+
+    The reference (title, site name, language, canonical host, a sketch of the main text)
+    is taken once; later checks that read the page compare with it (``pipelines.changed``).
+    The ``change_*`` columns hold the latest page that was no longer what was listed (a
+    lander, another page) and since when; they are cleared when the page is itself again.
+    """
+
+    __tablename__ = "page_references"
+
+    link_id: Mapped[int] = mapped_column(
+        ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
+    )
+    title: Mapped[str | None] = mapped_column(Text)
+    site_name: Mapped[str | None] = mapped_column(Text)
+    lang: Mapped[str | None] = mapped_column(String(32))
+    host: Mapped[str | None] = mapped_column(String(255))
+    sketch: Mapped[str | None] = mapped_column(Text)  # hex shingle hashes (identity.sketch)
+    words: Mapped[int | None]
+    taken_at: Mapped[datetime | None]
+    change_kind: Mapped[str | None] = mapped_column(String(16))  # parked | replaced
+    change_reason: Mapped[str | None] = mapped_column(Text)
+    change_title: Mapped[str | None] = mapped_column(Text)
+    change_site_name: Mapped[str | None] = mapped_column(Text)
+    change_lang: Mapped[str | None] = mapped_column(String(32))
+    change_host: Mapped[str | None] = mapped_column(String(255))
+    changed_at: Mapped[datetime | None]  # the first check of the current change
+    change_seen_at: Mapped[datetime | None]  # the latest
+    change_confirmed: Mapped[bool] = mapped_column(default=False)
+
+
 class Feed(Base):
     """A feed (RSS, Atom, JSON Feed, sitemap) that the list follows."""
 
@@ -404,6 +436,7 @@ __all__ = [
     "Lock",
     "Occurrence",
     "PageMetadata",
+    "PageReference",
     "RepositoryFacts",
     "Run",
     "Section",

@@ -18,8 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from catalog.config import Verdicts
-from catalog.models import Check, Link, LinkKind, LinkStatus, PageMetadata, utcnow
-from catalog.verdicts import CheckRecord, OutcomeKind, status_from_history
+from catalog.models import Check, Link, LinkKind, LinkStatus, PageMetadata, PageReference, utcnow
+from catalog.verdicts import CHANGED, CheckRecord, OutcomeKind, StatusDecision, status_from_history
 
 HISTORY_WINDOW = 20  # the checks a verdict looks back on
 HISTORY_DAYS = timedelta(days=60)  # ... within this time
@@ -42,6 +42,7 @@ class Result:
     etag: str | None = None
     last_modified: str | None = None
     metadata: dict[str, Any] | None = None  # PageMetadata columns, when the page was read
+    identity: dict[str, Any] | None = None  # PageReference fields, when the page was compared
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ def record(
     ):
         history[link_id].append(CheckRecord(checked_at, outcome))
     statuses: dict[int, LinkStatus] = {}
+    decisions: dict[int, StatusDecision] = {}
     updates: list[dict[str, Any]] = []
     for link_id in ids:
         r = latest[link_id]
@@ -187,21 +189,94 @@ def record(
             "error": None if decision.status == LinkStatus.OK else (r.error or r.reason),
             "next_check_at": now + ttl,
         }
+        if r.outcome in CHANGED:
+            row["error"] = f"{decision.reason}: {r.reason}"
         if r.etag is not None or r.last_modified is not None:
             row["etag"], row["last_modified"] = r.etag, r.last_modified
         if decision.status == LinkStatus.OK:
             row["last_ok_at"] = r.checked_at
         updates.append(row)
         statuses[link_id] = decision.status
+        decisions[link_id] = decision
     session.execute(update(Link), updates)
     pages = [{"link_id": r.link_id, **r.metadata} for r in latest.values() if r.metadata]
     if pages:
         _upsert_metadata(session, pages)
+    _references(session, [latest[i] for i in ids], decisions)
     return statuses
 
 
+_GOOD = (OutcomeKind.OK.value, OutcomeKind.REDIRECT.value)
+_CLEARED = {
+    "change_kind": None,
+    "change_reason": None,
+    "change_title": None,
+    "change_site_name": None,
+    "change_lang": None,
+    "change_host": None,
+    "changed_at": None,
+    "change_seen_at": None,
+    "change_confirmed": False,
+}
+
+
+def _references(
+    session: Session, results: list[Result], decisions: dict[int, StatusDecision]
+) -> None:
+    """Issue 16: a link's first good read of its page becomes its reference; a parked or
+    replaced page is kept as the link's change (since when, confirmed or not); a good
+    check clears it."""
+    wanted = [r for r in results if r.outcome in CHANGED or (r.outcome in _GOOD and r.identity)]
+    cleared = [r.link_id for r in results if r.outcome in _GOOD]
+    if not wanted and not cleared:
+        return
+    rows = {
+        ref.link_id: ref
+        for ref in session.scalars(
+            select(PageReference).where(
+                PageReference.link_id.in_({r.link_id for r in wanted} | set(cleared))
+            )
+        )
+    }
+    for r in results:
+        ref = rows.get(r.link_id)
+        if r.outcome in _GOOD:
+            if ref is not None and ref.change_kind is not None:
+                for key, value in _CLEARED.items():
+                    setattr(ref, key, value)
+            if r.identity and (ref is None or ref.taken_at is None):
+                ref = ref or PageReference(link_id=r.link_id)
+                for key in ("title", "site_name", "lang", "host", "sketch", "words"):
+                    setattr(ref, key, r.identity.get(key))
+                ref.taken_at = r.checked_at
+                session.add(ref)
+                rows[r.link_id] = ref
+        elif r.outcome in CHANGED:
+            ref = ref or PageReference(link_id=r.link_id, change_confirmed=False)
+            after = r.identity or {}
+            decision = decisions[r.link_id]
+            ref.change_kind, ref.change_reason = r.outcome, r.reason
+            ref.change_title, ref.change_site_name = after.get("title"), after.get("site_name")
+            ref.change_lang, ref.change_host = after.get("lang"), after.get("host")
+            ref.changed_at = decision.changed_since or r.checked_at
+            ref.change_seen_at = r.checked_at
+            ref.change_confirmed = decision.confirmed
+            session.add(ref)
+            rows[r.link_id] = ref
+    session.flush()
+
+
 # The fields of a Result that carry text from the web (headers, titles, error messages).
-_WEB_TEXT = ("reason", "final_url", "error", "redirects", "etag", "last_modified", "metadata")
+_WEB_TEXT = (
+    "reason",
+    "final_url",
+    "error",
+    "redirects",
+    "etag",
+    "last_modified",
+    "metadata",
+    "identity",
+)
 
 
 def _nul_free(value: Any) -> Any:

@@ -5,6 +5,10 @@ status follows the history: permanent failures make a link ``failing`` at once a
 ``dead`` once they persist (by default two checks at least 20 hours apart); transient
 failures make it ``dead`` only after days. ``blocked`` and ``suspect`` checks say nothing
 about whether the page is gone: inside a run of failures they neither reset nor count.
+A page that answers but is no longer what was listed (``parked``, ``replaced``) makes a
+link ``suspect`` at once, and ``confirmed`` once it persists as a failure would (by default
+two such checks at least 20 hours apart); failures and blocked checks between them neither
+reset nor count, an ``ok`` check ends it.
 
 Pure functions over plain values: no database session, no Scrapy.
 """
@@ -30,10 +34,14 @@ class OutcomeKind(enum.StrEnum):
     BLOCKED = "blocked"  # bot wall: no evidence either way
     SUSPECT = "suspect"  # answered, but probably not the article any more
     EXCLUDED = "excluded"  # not checked, by rule
+    # Answered, but no longer what was listed (issue 16): suspect, confirmed over checks.
+    PARKED = "parked"  # a parking or for-sale lander, a suspended or default server page
+    REPLACED = "replaced"  # another page: another site, or nothing left of the reference
 
 
 FAILURES = frozenset({OutcomeKind.PERMANENT, OutcomeKind.TRANSIENT})
 NEUTRAL = frozenset({OutcomeKind.BLOCKED, OutcomeKind.SUSPECT})
+CHANGED = frozenset({OutcomeKind.PARKED, OutcomeKind.REPLACED})
 
 _LATEST_STATUS = {
     OutcomeKind.OK: LinkStatus.OK,
@@ -41,6 +49,8 @@ _LATEST_STATUS = {
     OutcomeKind.BLOCKED: LinkStatus.BLOCKED,
     OutcomeKind.SUSPECT: LinkStatus.SUSPECT,
     OutcomeKind.EXCLUDED: LinkStatus.EXCLUDED,
+    OutcomeKind.PARKED: LinkStatus.SUSPECT,
+    OutcomeKind.REPLACED: LinkStatus.SUSPECT,
 }
 
 
@@ -68,6 +78,9 @@ class StatusDecision:
     first_failed_at: datetime | None
     consecutive_failures: int
     reason: str
+    # For a parked or replaced page: since when it has been so, and whether that persisted.
+    changed_since: datetime | None = None
+    confirmed: bool = False
 
 
 def _utc(moment: datetime) -> datetime:
@@ -92,12 +105,41 @@ def _failure_run(history: Sequence[CheckFacts]) -> list[CheckFacts]:
         kind = _kind(check.outcome)
         if kind in FAILURES:
             run.append(check)
-        elif kind in NEUTRAL:
+        elif kind in NEUTRAL or kind in CHANGED:
             continue
         else:
             break  # ok, redirect or excluded ends the run
     run.reverse()
     return run
+
+
+def _changed(
+    history: Sequence[CheckFacts], dead_after_checks: int, dead_after_hours: float
+) -> StatusDecision:
+    """A link whose latest check found the page parked or replaced: suspect, confirmed once
+    that persists as a permanent failure would have to."""
+    run: list[CheckFacts] = []
+    for check in reversed(history):
+        kind = _kind(check.outcome)
+        if kind in CHANGED:
+            run.append(check)
+        elif kind not in NEUTRAL and kind not in FAILURES:
+            break  # ok, redirect or excluded: the page was itself again
+    run.reverse()
+    since = _utc(run[0].checked_at)
+    span = _hours(_utc(run[-1].checked_at) - since)
+    latest = history[-1].outcome
+    confirmed = len(run) >= max(dead_after_checks, 1) and span >= dead_after_hours
+    if confirmed:
+        reason = f"{latest}: {len(run)} check(s) over {span:.1f} h since {since:%Y-%m-%d %H:%M} UTC"
+    else:
+        reason = (
+            f"{latest} ({len(run)} check(s) since {since:%Y-%m-%d %H:%M} UTC; confirmed after "
+            f"{dead_after_checks} checks {dead_after_hours:g} h apart)"
+        )
+    return StatusDecision(
+        LinkStatus.SUSPECT, None, 0, reason, changed_since=since, confirmed=confirmed
+    )
 
 
 def status_from_history(
@@ -124,6 +166,8 @@ def status_from_history(
     run = _failure_run(history)
     first_failed_at = _utc(run[0].checked_at) if run else None
     latest = OutcomeKind(history[-1].outcome)
+    if latest in CHANGED:
+        return _changed(history, dead_after_checks, dead_after_hours)
 
     if latest not in FAILURES:
         if latest not in NEUTRAL:  # ok, redirect, excluded: a fresh start
@@ -168,6 +212,7 @@ def status_from_history(
 
 
 __all__ = [
+    "CHANGED",
     "FAILURES",
     "NEUTRAL",
     "CheckFacts",

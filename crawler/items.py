@@ -83,6 +83,12 @@ class CheckItem:
     etag: str | None = None  # validators to send next time (conditional GET)
     last_modified: str | None = None
     html: str | None = None  # the page, when its metadata is wanted; dropped once read
+    # Issue 16: the page, when whether it is still what was listed is checked (dropped once
+    # read); the link's reference identity (``PageReference`` fields) to compare with; the
+    # identity read on this check, set by pipelines.changed.
+    page: str | None = None
+    reference: dict[str, Any] | None = None
+    identity: dict[str, Any] | None = None
     metadata: dict[str, Any] | None = None  # set by pipelines.metadata: PageMetadata columns
     # Set by pipelines.classify: the outcome of this one check and why.
     outcome: str | None = None

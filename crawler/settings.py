@@ -96,6 +96,7 @@ SETTINGS: dict[str, Any] = {
     },
     "ITEM_PIPELINES": {
         "pipelines.classify.ClassifyPipeline": 300,
+        "pipelines.changed.ChangedPipeline": 350,
         "pipelines.metadata.MetadataPipeline": 400,
         "pipelines.store.StorePipeline": 800,
     },

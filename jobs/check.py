@@ -29,7 +29,16 @@ from sqlalchemy import func, select
 from catalog import db
 from catalog.config import Verdicts
 from catalog.errors import ConfigError
-from catalog.models import Document, Link, LinkKind, LinkStatus, Run, Section, utcnow
+from catalog.models import (
+    Document,
+    Link,
+    LinkKind,
+    LinkStatus,
+    PageReference,
+    Run,
+    Section,
+    utcnow,
+)
 from catalog.store import (
     DueLink,
     HostAnswers,
@@ -76,6 +85,8 @@ class CheckConfig:
     allow_networks: list[str] = field(default_factory=list)
     hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)  # raw Scrapy settings
+    # Read pages on every check to tell parked, for-sale and replaced pages (issue 16).
+    changed: bool = True
 
     @classmethod
     def from_raw(cls, raw: dict[str, Any], ignore_file: Path | None = None) -> CheckConfig:
@@ -102,7 +113,14 @@ class CheckConfig:
             allow_networks=list(raw.get("allow_networks", [])),
             hosts=dict(raw.get("hosts", {})),
             settings=dict(raw.get("settings", {})),
+            changed=_flag(raw.get("changed", True), f"{where} changed"),
         )
+
+
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: must be true or false, not {value!r}")
+    return value
 
 
 def check_added(ctx: Context, ref: str, readme: Path, options: CheckOptions) -> int:
@@ -214,7 +232,9 @@ def _check(ctx: Context, cfg: CheckConfig, options: CheckOptions, started: _Star
         from jobs.worker import enqueue, wait_drained
 
         settings = _crawl_settings(ctx, cfg, options, host_statuses, run_id, rounds.polite)
-        links = (link for web in rounds for link in _crawl_links(cfg, web))
+        links = (
+            link for web in rounds for link in _crawl_links(cfg, web, _references(ctx, cfg, web))
+        )
         queued = enqueue(options.queue, run_id, settings, links)
         if not options.wait:
             click.echo(f"queued {queued} links for run {run_id}; `listkeeper worker` checks them")
@@ -361,7 +381,7 @@ def _crawl(
     span two processes, so per-host politeness holds, and the global concurrency cap is
     shared out between them.
     """
-    links = _crawl_links(cfg, web)
+    links = _crawl_links(cfg, web, _references(ctx, cfg, web))
     hosts = {link.host for link in web}  # the job carries what its hosts answered, no more
     answers = {h: host_statuses[h] for h in hosts if h in host_statuses}
     settings = _crawl_settings(ctx, cfg, options, answers, run_id, rounds.polite)
@@ -417,18 +437,44 @@ def split_by_host(links: list[dict[str, Any]], n: int) -> list[list[dict[str, An
     return [g for g in groups if g]
 
 
-def _crawl_links(cfg: CheckConfig, web: list[DueLink]) -> list[dict[str, Any]]:
-    """The links as a crawl (local or queued) takes them."""
-    return [
-        {
+def _references(ctx: Context, cfg: CheckConfig, web: list[DueLink]) -> dict[int, dict[str, Any]]:
+    """The reference identities of a round's links (issue 16), read in one query."""
+    if not cfg.changed:
+        return {}
+    columns = ("title", "site_name", "lang", "host", "sketch", "words")
+    with db.session_factory(ctx.engine())() as s:
+        rows = s.scalars(
+            select(PageReference).where(
+                PageReference.link_id.in_([link.id for link in web]),
+                PageReference.taken_at.is_not(None),
+            )
+        )
+        return {r.link_id: {c: getattr(r, c) for c in columns} for r in rows}
+
+
+def _crawl_links(
+    cfg: CheckConfig, web: list[DueLink], references: dict[int, dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The links as a crawl (local or queued) takes them. With ``[check] changed`` every
+    check reads the page (conditionally: a 304 costs nothing) and carries the link's
+    reference; a suspect link is read in full, since its validators are the lander's."""
+    references = references or {}
+    links = []
+    for link in web:
+        fresh = cfg.changed and link.status == LinkStatus.SUSPECT
+        entry: dict[str, Any] = {
             "id": link.id,
             "url": rewrite(_web_url(link), cfg.remap),
-            "etag": link.etag,
-            "last_modified": link.last_modified,
+            "etag": None if fresh else link.etag,
+            "last_modified": None if fresh else link.last_modified,
             "want_body": link.status == LinkStatus.UNCHECKED,
         }
-        for link in web
-    ]
+        if cfg.changed:
+            entry["compare"] = True
+            if link.id in references:
+                entry["reference"] = references[link.id]
+        links.append(entry)
+    return links
 
 
 def _crawl_settings(
@@ -451,6 +497,7 @@ def _crawl_settings(
         "CLASSIFY_HOST_STATUSES": host_statuses,
         "CLASSIFY_ACCEPT": {h: v["accept"] for h, v in cfg.hosts.items() if "accept" in v},
         "LINKS_HOST_HEADERS": {h: v["headers"] for h, v in cfg.hosts.items() if "headers" in v},
+        "CHANGED_ENABLED": cfg.changed,
         "PRIVATEGUARD_ENABLED": not options.allow_private,
         "PRIVATEGUARD_ALLOW_NETWORKS": cfg.allow_networks,
         "DOWNLOAD_SLOTS": {

@@ -71,6 +71,7 @@ class StorePipeline:
                 etag=item.etag,
                 last_modified=item.last_modified,
                 metadata=item.metadata,
+                identity=item.identity,
             )
         )
         if len(self.buffer) >= self.batch_size:

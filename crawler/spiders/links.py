@@ -38,6 +38,7 @@ class Target:
     link_id: int
     url: str  # as the catalog has it, fragment included
     fragment: str | None
+    reference: dict[str, Any] | None = None  # the page's first good identity (issue 16)
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Page:
     etag: str | None = None
     last_modified: str | None = None
     want_body: bool = True
+    compare: bool = False  # read the page to tell whether it is still what was listed
 
 
 def pages_from(links: list[dict[str, Any]]) -> list[Page]:
@@ -55,7 +57,10 @@ def pages_from(links: list[dict[str, Any]]) -> list[Page]:
     for link in links:
         url, fragment = urldefrag(link["url"])
         page = pages.setdefault(url, Page(url, []))
-        page.targets.append(Target(link["id"], link["url"], fragment or None))
+        page.targets.append(
+            Target(link["id"], link["url"], fragment or None, link.get("reference"))
+        )
+        page.compare = page.compare or bool(link.get("compare"))
         page.etag = page.etag or link.get("etag")
         page.last_modified = page.last_modified or link.get("last_modified")
         page.want_body = page.want_body and bool(link.get("want_body", True))
@@ -128,7 +133,7 @@ class LinksSpider(scrapy.Spider):
         headers = dict(self.settings.getdict("LINKS_HOST_HEADERS").get(host, {}))
         if method is None:
             conditional = page.etag or page.last_modified
-            method = "GET" if page.want_body or conditional else "HEAD"
+            method = "GET" if page.want_body or page.compare or conditional else "HEAD"
             if conditional and not page.want_body:
                 if page.etag:
                     headers["If-None-Match"] = page.etag
@@ -212,6 +217,7 @@ class LinksSpider(scrapy.Spider):
             headers=select_headers(response.headers),
             elapsed_ms=int(meta.get("download_latency", 0) * 1000),
             fragment=target.fragment,
+            reference=target.reference,
             not_modified=response.status == 304,
             etag=_header(response, b"ETag"),
             last_modified=_header(response, b"Last-Modified"),
@@ -224,6 +230,8 @@ class LinksSpider(scrapy.Spider):
             if _html_text(response) is not None:
                 if page.want_body and 200 <= response.status < 300:
                     item.html = text  # for pipelines.metadata
+                if (page.want_body or page.compare) and 200 <= response.status < 300:
+                    item.page = text  # for pipelines.changed
                 # A regex, not a parse: most pages need no tree (fragments below do).
                 found_title = _TITLE.search(text, 0, TITLE_SCAN_CHARS)
                 if found_title:

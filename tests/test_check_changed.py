@@ -1,0 +1,141 @@
+"""Issue 16 on the offline web: each link serves a page, then (the web restarted on the same
+port) a lander, another site's page or an ordinary edit of the same page. Every lander is
+caught and confirmed over two checks; no edit is flagged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crawler.offlineweb.server import OfflineWeb
+from crawler.offlineweb.spec import Page, Web
+from tests import landerpages as pages
+from tests.catalogdb import select
+from tests.checking import checks, statuses, write_workspace
+from tests.conftest import SHARED
+from tests.readmes import cli
+
+HOST = "127.0.16.1"
+NET = ["127.0.16.0/24"]
+PARKED_DIR = SHARED / "corpora" / "responses" / "parked"
+
+
+def _real_landers() -> dict[str, Path]:
+    """The real landers of ../shared, when it is there (our own pages cover every rule)."""
+    return {f"real-{p.stem}": p for p in sorted(PARKED_DIR.glob("*.html"))}
+
+
+def _webs() -> tuple[Web, Web, dict[str, str]]:
+    """The web before and after, and what each path is expected to become."""
+    before, after = Web(), Web()
+    expected: dict[str, str] = {}
+    for name, markup in pages.LANDERS.items():
+        before.host(HOST).page(f"/p/{name}", Page(body=pages.article()))
+        after.host(HOST).page(f"/p/{name}", Page(body=markup))
+        expected[f"/p/{name}"] = "parked"
+    for name, path in _real_landers().items():
+        before.host(HOST).page(f"/p/{name}", Page(body=pages.article()))
+        after.host(HOST).page(f"/p/{name}", Page(body_file=str(path)))
+        expected[f"/p/{name}"] = "parked"
+    for name, (first, later) in pages.EDITS.items():
+        before.host(HOST).page(f"/p/{name}", Page(body=first))
+        after.host(HOST).page(f"/p/{name}", Page(body=later))
+        expected[f"/p/{name}"] = "ok"
+    for name, markup in (
+        ("other-site", pages.OTHER_SITE),
+        ("other-post", pages.SAME_SITE_OTHER_POST),
+    ):
+        before.host(HOST).page(f"/p/{name}", Page(body=pages.article()))
+        after.host(HOST).page(f"/p/{name}", Page(body=markup))
+        expected[f"/p/{name}"] = "replaced"
+    # Parked from the very first check: no reference is needed for a lander.
+    for web in (before, after):
+        web.host(HOST).page("/first/for-sale", Page(body=pages.FOR_SALE))
+    expected["/first/for-sale"] = "parked"
+    return before, after, expected
+
+
+def _outcomes(folder: Path) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for url, _status, outcome in checks(folder):
+        out.setdefault(url.split(":", 2)[2].split("/", 1)[1], []).append(outcome)
+    return {f"/{k}": v for k, v in out.items()}
+
+
+def test_landers_and_other_pages_are_caught_and_edits_are_not(
+    tmp_path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    before, after, expected = _webs()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LISTKEEPER_NOW", "2026-03-01T08:00:00+00:00")
+    with OfflineWeb(before) as ow:
+        port = ow.port
+        urls = {path: ow.url(HOST, path) for path in expected}
+        write_workspace(
+            tmp_path,
+            ow,
+            {p.strip("/"): u for p, u in urls.items()},
+            allow_networks=NET,
+            verdicts=(2, 20.0),
+        )
+        assert cli(capsys, "import", "README.md").code == 0
+        assert cli(capsys, "check").code == 0
+    first = _outcomes(tmp_path)
+    assert first.pop("/first/for-sale") == ["parked"]
+    assert {o[0] for o in first.values()} == {"ok"}, first
+
+    with OfflineWeb(after, port=port):
+        for day in ("2026-03-02T08:00:00+00:00", "2026-03-03T08:00:00+00:00"):
+            monkeypatch.setenv("LISTKEEPER_NOW", day)
+            assert cli(capsys, "check", "--all").code == 0
+    got = _outcomes(tmp_path)
+    wrong = {p: got[p] for p, want in expected.items() if got[p][-1] != want}
+    assert wrong == {}
+    status = statuses(tmp_path)
+    for path, want in expected.items():
+        assert status[urls[path]][0] == ("ok" if want == "ok" else "suspect"), path
+
+    refs = {
+        url: (kind, confirmed, title, changed_at)
+        for url, kind, confirmed, title, changed_at in select(
+            tmp_path,
+            "select l.url, r.change_kind, r.change_confirmed, r.title, r.changed_at"
+            " from page_references r join links l on l.id = r.link_id",
+        )
+    }
+    for path, want in expected.items():
+        kind, confirmed, title, changed_at = refs[urls[path]]
+        if want == "ok":
+            assert kind is None and title  # the reference stays, no change recorded
+        else:
+            assert kind == want and confirmed, path  # two checks a day apart
+            if path.startswith("/p/"):
+                assert title == "Understanding consistent hashing"
+                assert str(changed_at).startswith("2026-03-02")
+
+
+def test_changed_off_reads_no_page_on_rechecks(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    before, after = Web(), Web()
+    before.host(HOST).page("/p/x", Page(body=pages.article()))
+    after.host(HOST).page("/p/x", Page(body=pages.FOR_SALE))
+    monkeypatch.chdir(tmp_path)
+    with OfflineWeb(before) as ow:
+        port = ow.port
+        url = ow.url(HOST, "/p/x")
+        write_workspace(tmp_path, ow, {"x": url}, allow_networks=NET, check={"changed": False})
+        assert cli(capsys, "import", "README.md").code == 0
+        assert cli(capsys, "check").code == 0
+    with OfflineWeb(after, port=port) as ow:
+        assert cli(capsys, "check", "--all").code == 0
+        methods = [r["method"] for r in ow.stats(with_requests=True)["requests"]]
+    assert methods == ["HEAD"]
+    assert statuses(tmp_path)[url][0] == "ok"
+
+
+def test_changed_must_be_a_boolean(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "listkeeper.toml").write_text('[check]\nchanged = "yes"\n')
+    (tmp_path / "README.md").write_text("# x\n\n- [a](https://a.example/)\n")
+    assert cli(capsys, "import", "README.md").code == 0
+    result = cli(capsys, "check")
+    assert result.code == 3
+    assert "changed: must be true or false" in result.err
