@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,7 +32,8 @@ from catalog.models import (
     utcnow,
 )
 from catalog.suggest import suggest_section
-from catalog.urls import host_of, link_key
+from catalog.urls import host_of, link_key, web_url
+from catalog.webtext import clean_web_value, needs_cleaning
 
 RELAID_CARDS = 3  # cards on a listing page that, all unknown at once, mean a new layout
 
@@ -63,11 +64,12 @@ class PollResult:
 
 
 def valid_feed_url(url: str) -> str:
-    """``url`` stripped; ``InputError`` unless it is an http(s) URL."""
-    url = url.strip()
-    if not url.startswith(("http://", "https://")):
-        raise InputError(f"{url}: a feed URL starts with http:// or https://")
-    return url
+    """``url`` through the URL gate (catalog.urls.web_url); ``InputError`` unless it is an
+    http(s) URL with a host."""
+    gated = web_url(url)
+    if gated is None:
+        raise InputError(f"{url.strip()}: a feed URL is an http:// or https:// URL with a host")
+    return gated
 
 
 def add_feed(
@@ -84,6 +86,7 @@ def add_feed(
     feed = session.scalar(select(Feed).where(Feed.url == url))
     if feed is not None:
         return feed, False
+    site_url = web_url(site_url)
     feed = Feed(url=url, title=title, section_hint=section, site_url=site_url, kind=kind)
     session.add(feed)
     session.flush()
@@ -98,8 +101,14 @@ def record_poll(
     document_id: int | None,
     rules: Sequence[object] = (),
 ) -> PollResult:
-    """Store one poll: the feed's state, the articles seen, and the new candidates."""
+    """Store one poll: the feed's state, the articles seen, and the new candidates.
+
+    Everything here came from the web: each URL goes through the one gate
+    (catalog.urls.web_url; an entry whose link is not http(s) is no article), each text
+    through the one cleaner (catalog.webtext: no NUL, controls or bidi overrides).
+    """
     now = utcnow()
+    poll, entries = _clean_poll(poll), [_clean_entry(e) for e in entries]
     feed = session.get(Feed, poll.feed_id)
     if feed is None:
         return PollResult(poll.feed_id)
@@ -151,6 +160,38 @@ def record_poll(
         result.candidates += 1
     session.flush()
     return result
+
+
+def _clean_poll(poll: Poll) -> Poll:
+    final_url = web_url(poll.final_url)
+    texts = [poll.error, poll.problem, poll.etag, poll.last_modified]
+    if final_url == poll.final_url and not needs_cleaning(texts):
+        return poll
+    error, problem, etag, last_modified = clean_web_value(texts)
+    return replace(
+        poll,
+        final_url=final_url,
+        error=error,
+        problem=problem,
+        etag=etag,
+        last_modified=last_modified,
+    )
+
+
+def _clean_entry(e: FeedEntry) -> FeedEntry:
+    url = web_url(e.url) or ""
+    texts = [e.guid, e.title, e.summary]
+    if url == e.url and not needs_cleaning([*texts, *e.authors]):
+        return e
+    guid, title, summary = clean_web_value(texts)
+    return replace(
+        e,
+        url=url,
+        guid=guid or url,
+        title=title,
+        summary=summary,
+        authors=clean_web_value(e.authors),
+    )
 
 
 def _relaid(known: set[str], entries: Sequence[FeedEntry]) -> bool:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from catalog.config import Verdicts
 from catalog.models import Check, Link, LinkKind, LinkStatus, PageMetadata, PageReference, utcnow
 from catalog.verdicts import CHANGED, CheckRecord, OutcomeKind, StatusDecision, status_from_history
+from catalog.webtext import clean_web_value, needs_cleaning
 
 HISTORY_WINDOW = 20  # the checks a verdict looks back on
 HISTORY_DAYS = timedelta(days=60)  # ... within this time
@@ -279,32 +280,13 @@ _WEB_TEXT = (
 )
 
 
-def _nul_free(value: Any) -> Any:
-    if type(value) is str:
-        return value.replace("\x00", "")
-    if isinstance(value, list):
-        return [_nul_free(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _nul_free(v) for k, v in value.items()}
-    return value
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    if isinstance(value, dict):
-        return any(_has_nul(v) for v in value.values())
-    return False
-
-
 def _storable(r: Result) -> Result:
-    """``r`` without NUL characters: PostgreSQL's text refuses them (the whole batch would
-    fail) where SQLite keeps them, and a hostile page can send them."""
-    if not any(_has_nul(getattr(r, name)) for name in _WEB_TEXT):
+    """``r`` with its web text cleaned (catalog.webtext): no NUL, which PostgreSQL's text
+    refuses (the whole batch would fail) where SQLite keeps it, no control characters, no
+    bidi overrides; a hostile page can send any of them."""
+    if not any(needs_cleaning(getattr(r, name)) for name in _WEB_TEXT):
         return r
-    return replace(r, **{name: _nul_free(getattr(r, name)) for name in _WEB_TEXT})
+    return replace(r, **{name: clean_web_value(getattr(r, name)) for name in _WEB_TEXT})
 
 
 def _upsert_metadata(session: Session, rows: list[dict[str, Any]]) -> None:

@@ -4,8 +4,20 @@ feeds, redirects, the crawl's start requests."""
 
 from __future__ import annotations
 
-import pytest
+import contextlib
+import html
+import json
+import re
+from urllib.parse import urljoin
 
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from catalog.discovery import add_feed
+from catalog.errors import InputError
+from catalog.feeds import discover_feeds, parse_feed
+from catalog.feeds.listing import parse_listing
 from catalog.urls import web_url
 
 BASE = "https://blog.example/posts/"
@@ -105,3 +117,164 @@ def test_relative_urls_resolve_against_the_page(url: str, expected: str) -> None
 def test_a_base_that_is_not_the_web_gives_nothing() -> None:
     for base in ("file:///etc/", "javascript:alert(1)", "data:text/html,x"):
         assert web_url("passwd", base) is None
+
+
+# --- every path from the web goes through it ---------------------------------------------
+
+GOOD = "https://blog.example/posts/good"
+
+
+def _xml(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _rss(url: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Blog</title>'
+        "<link>https://blog.example/</link>"
+        f"<item><title>Bad</title><link>{_xml(url)}</link><guid>bad</guid></item>"
+        f"<item><title>Good</title><link>{GOOD}</link><guid>good</guid></item>"
+        "</channel></rss>"
+    ).encode()
+
+
+def _atom(url: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        "<title>Blog</title><id>urn:blog</id><updated>2024-05-01T00:00:00Z</updated>"
+        f'<entry><title>Bad</title><id>bad</id><link href="{_xml(url)}"/>'
+        "<updated>2024-05-01T00:00:00Z</updated></entry>"
+        f'<entry><title>Good</title><id>good</id><link href="{GOOD}"/>'
+        "<updated>2024-05-01T00:00:00Z</updated></entry></feed>"
+    ).encode()
+
+
+def _json_feed(url: str) -> bytes:
+    items = [
+        {"id": "bad", "url": url, "title": "Bad"},
+        {"id": "bad2", "external_url": url, "title": "Bad too"},
+        {"id": "good", "url": GOOD, "title": "Good"},
+    ]
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": "Blog", "items": items}
+    feed["home_page_url"] = url
+    return json.dumps(feed).encode()
+
+
+def _sitemap(url: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{_xml(url)}</loc></url><url><loc>{GOOD}</loc></url></urlset>"
+    ).encode()
+
+
+def _sitemap_index(url: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{_xml(url)}</loc></sitemap>"
+        "<sitemap><loc>https://blog.example/posts-sitemap.xml</loc></sitemap></sitemapindex>"
+    ).encode()
+
+
+FEEDS = {"rss": _rss, "atom": _atom, "json feed": _json_feed, "sitemap": _sitemap}
+# XML 1.0 cannot carry these at all; JSON can (and the gate drops them there).
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _bad_forms(url: str) -> set[str]:
+    """The refused URL as it could come out of a parser (stripped, resolved)."""
+    forms = {url, url.strip()}
+    with contextlib.suppress(ValueError):
+        forms.add(urljoin(BASE, url.strip()))
+    return forms - {"", BASE}
+
+
+@pytest.mark.parametrize(
+    ("kind", "url"),
+    [
+        (kind, url)
+        for kind in FEEDS
+        for url in REFUSED
+        if kind == "json feed" or not _NOT_IN_XML.search(url)  # XML cannot carry those
+    ],
+)
+def test_no_feed_or_sitemap_entry_carries_a_refused_url(kind: str, url: str) -> None:
+    parsed = parse_feed(FEEDS[kind](url), BASE + "feed")
+    urls = [e.url for e in parsed.entries]
+    assert GOOD in urls
+    for got in urls:
+        assert got == "" or web_url(got) == got, got
+        assert not any(got == bad for bad in _bad_forms(url) if web_url(bad) is None)
+    assert parsed.site_url is None or web_url(parsed.site_url) == parsed.site_url
+
+
+@pytest.mark.parametrize("url", [u for u in REFUSED if not _NOT_IN_XML.search(u)])
+def test_a_sitemap_index_names_only_web_sitemaps(url: str) -> None:
+    parsed = parse_feed(_sitemap_index(url), BASE + "sitemap.xml")
+    assert "https://blog.example/posts-sitemap.xml" in parsed.sitemaps
+    # what is left resolved against the sitemap, as a relative path on the site
+    assert all(web_url(u) == u and u.startswith("https://blog.example/") for u in parsed.sitemaps)
+
+
+@pytest.mark.parametrize("url", REFUSED)
+def test_listing_cards_and_advertised_feeds_pass_the_gate(url: str) -> None:
+    href = html.escape(url, quote=True)
+    cards = "".join(
+        f'<article><h2><a href="{h}">{t} article title here</a></h2><p>Summary of it.</p></article>'
+        for h, t in ((href, "Bad"), (GOOD, "Good"), (GOOD + "2", "More"), (GOOD + "3", "Other"))
+    )
+    page = f'<html><head><link rel="alternate" type="application/rss+xml" href="{href}">'
+    page += f"</head><body><main>{cards}</main></body></html>"
+    for entry in parse_listing(page, BASE):
+        assert web_url(entry.url) == entry.url, entry.url
+    assert all(web_url(u) == u for u in discover_feeds(page, BASE))
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "ftp://x/y"])
+def test_following_a_feed_or_an_opml_site_takes_only_the_web(url: str, engine: Engine) -> None:
+    with Session(engine) as s:
+        with pytest.raises(InputError, match="http:// or https:// URL"):
+            add_feed(s, url)
+        feed, _ = add_feed(s, "https://blog.example/feed", site_url=url)
+        assert feed.site_url is None
+
+
+def test_stored_articles_are_gated_and_cleaned_on_every_backend(engine: Engine) -> None:
+    """A feed entry that reached the catalog with a refused URL or NUL, controls and bidi
+    overrides in its text (a parser that let them through): no article, no candidate for
+    the first, clean text for the rest. PostgreSQL lost the whole poll to one NUL."""
+    from catalog.discovery import Poll, record_poll
+    from catalog.feeds.model import FeedEntry
+    from catalog.importer import apply
+    from catalog.markdown import parse_markdown
+    from catalog.models import Entry, EntryState, Feed, FeedArticle
+
+    readme = "# List\n\n## Articles\n\n- [Listed](https://listed.example/)\n"
+    hostile = "Ti\x00tle \x1b]0;owned\x07\x1b[2J \u202eevil\u202c \u2067iso\u2069 \u200fRLM"
+    with Session(engine) as s:
+        doc = apply(s, "README.md", readme, parse_markdown(readme))
+        feed, _ = add_feed(s, "https://blog.example/feed")
+        feed_id = feed.id
+        baseline = [FeedEntry(guid="old", url="https://blog.example/old", title="old")]
+        record_poll(s, Poll(feed_id, 200), baseline, document_id=doc.document_id)
+        entries = [
+            *(FeedEntry(guid=f"bad{i}", url=u, title="bad") for i, u in enumerate(REFUSED)),
+            FeedEntry(guid="n\x00ul", url=GOOD, title=hostile, summary=hostile, authors=(hostile,)),
+        ]
+        poll = Poll(feed_id, 200, problem="bad \x00 feed \x1b[31m", etag='"e\x00"')
+        result = record_poll(s, poll, entries, document_id=doc.document_id)
+        s.commit()
+    with Session(engine) as s:
+        articles = s.scalars(select(FeedArticle).where(FeedArticle.guid != "old")).all()
+        assert [a.url for a in articles] == [GOOD]
+        [article] = articles
+        expected = "Title ]0;owned[2J evil iso \u200fRLM"
+        assert article.title == expected and article.summary == expected
+        assert article.guid == "nul"
+        [candidate] = s.scalars(select(Entry).where(Entry.state == EntryState.CANDIDATE)).all()
+        assert candidate.title == expected
+        stored_feed = s.get(Feed, feed_id)
+        assert stored_feed is not None
+        assert stored_feed.last_error == "bad  feed [31m" and stored_feed.etag == '"e"'
+    assert result.candidates == 1

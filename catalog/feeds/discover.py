@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from catalog.feeds.model import html_document
+from catalog.urls import web_url
 
 FEED_TYPES = frozenset(
     {
@@ -57,8 +58,8 @@ def discover_feeds(html: str, page_url: str) -> list[str]:
             continue
         if ctype == "application/json" and "feed" not in href.lower().rsplit("/", 1)[-1]:
             continue  # WordPress's wp-json API links, Slack exports: not feeds
-        absolute = urljoin(base, href)
-        if urlsplit(absolute).scheme not in ("http", "https") or absolute in seen:
+        absolute = web_url(href, base)  # the one URL gate: http(s) only
+        if absolute is None or absolute in seen:
             continue
         seen.add(absolute)
         found.append((_is_secondary(absolute, link.get("title") or ""), position, absolute))

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from catalog.feeds.model import FeedEntry, collapse, html_document, parse_w3c_datetime, shorten
+from catalog.urls import web_url
 
 _READING = re.compile(r"\b(\d{1,3})\s*(?:-\s*)?min(?:ute)?s?(?:\s+read)?\b", re.IGNORECASE)
 _READ_LINK = re.compile(
@@ -45,10 +46,6 @@ def _clean_summary(text: str) -> str:
 
 
 # -- HTML --------------------------------------------------------------------------------
-
-
-def _web(url: str) -> bool:
-    return urlsplit(url).scheme in ("http", "https")
 
 
 def _heading_link(heading: Any) -> Any | None:
@@ -88,8 +85,8 @@ def _card_entry(card: Any, heading: Any, base: str) -> FeedEntry | None:
         href = chosen.get("href") if chosen is not None else None
     if not href:
         return None
-    url = urljoin(base, href.strip())
-    if not _web(url):
+    url = web_url(href, base)  # the one URL gate: http(s) only
+    if url is None:
         return None
     title = collapse(heading.text_content()) or None
     parts: list[str] = []

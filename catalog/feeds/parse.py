@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import feedparser
 import lxml.etree
@@ -32,6 +32,7 @@ from catalog.feeds.model import (
     shorten,
 )
 from catalog.inflate import InflateError, inflate
+from catalog.urls import web_url
 
 MAX_DECOMPRESSED = 50 * 1024 * 1024  # a gzip body (sitemap.xml.gz) may not expand beyond this
 
@@ -52,15 +53,9 @@ def html_to_text(html: str | None) -> str:
 
 
 def _absolute(link: str | None, base: str | None) -> str:
-    if not link:
-        return ""
-    link = link.strip()
-    if not base:
-        return link
-    try:
-        return urljoin(base, link)
-    except ValueError:
-        return link
+    """The entry's link through the one URL gate (catalog.urls.web_url): absolute http(s),
+    else "" (a ``javascript:``, ``data:`` or ``file:`` link is no link)."""
+    return web_url(link, base) or ""
 
 
 def _is_web_url(value: str) -> bool:
@@ -161,7 +156,7 @@ def _entry_link(entry: Mapping[str, Any], base: str) -> str:
             candidates.append(str(link["href"]))
     for candidate in candidates:
         absolute = _absolute(candidate, base)
-        if _is_web_url(absolute):
+        if absolute:
             return absolute
     return ""
 
@@ -204,8 +199,8 @@ def _parse_with_feedparser(body: bytes, url: str, content_type: str | None) -> P
     version = str(result.get("version") or "")
     title = collapse(html_to_text(feed.get("title"))) or None
     site_link = feed.get("link")
-    site_url = _absolute(str(site_link), url) if site_link else None
-    base = site_url if site_url and _is_web_url(site_url) else url
+    site_url = _absolute(str(site_link), url) or None if site_link else None
+    base = site_url or url
     entries: list[FeedEntry] = []
     for raw in result.get("entries", []):
         link = _entry_link(raw, url if _is_web_url(url) else base)
@@ -315,8 +310,7 @@ def _recover_with_lxml(body: bytes, url: str) -> ParsedFeed | None:
     site = text_of(head, "link")
     entries: list[FeedEntry] = []
     for item in items:
-        link = _absolute(text_of(item, "link") or "", url)
-        link = link if _is_web_url(link) else ""
+        link = _absolute(text_of(item, "link"), url)
         title = html_to_text(text_of(item, "title")) or None
         summary = html_to_text(text_of(item, "description", "summary", "content"))
         published = _parse_any_date(text_of(item, "pubdate", "published", "date", "updated"))
@@ -336,7 +330,7 @@ def _recover_with_lxml(body: bytes, url: str) -> ParsedFeed | None:
         kind="atom" if is_atom else "rss",
         url=url,
         title=html_to_text(text_of(head, "title")) or None,
-        site_url=_absolute(site, url) if site else None,
+        site_url=_absolute(site, url) or None,
         entries=entries,
         bozo=True,
         version="recovered",
@@ -380,15 +374,16 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
     if "jsonfeed.org" not in version:
         problems.append("no JSON Feed version")
     site_url = _text(data.get("home_page_url"))
-    site_url = _absolute(site_url, url) if site_url else None
+    site_url = _absolute(site_url, url) or None
     feed_authors = _json_authors(data, ())
     entries: list[FeedEntry] = []
     for position, item in enumerate(items):
         if not isinstance(item, dict):
             problems.append(f"item {position} is not an object")
             continue
-        link_raw = _text(item.get("url")) or _text(item.get("external_url")) or ""
-        link = _absolute(link_raw, url) if link_raw else ""
+        link = _absolute(_text(item.get("url")), url) or _absolute(
+            _text(item.get("external_url")), url
+        )
         title = html_to_text(_text(item.get("title"))) or None
         summary_source = (
             _text(item.get("summary"))
@@ -459,6 +454,8 @@ def _parse_sitemap(body: bytes, url: str) -> ParsedFeed:
         if not loc:
             continue
         loc = _absolute(loc, url)
+        if not loc:
+            continue  # not a web URL: neither a page nor a sitemap to read
         if name == "sitemap":
             children.append(loc)
             continue
