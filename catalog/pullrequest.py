@@ -16,6 +16,10 @@ What may change (``[pr]`` in ``listkeeper.toml``):
   entered the list, as its CDX server at ``wayback_api`` lists it — ``jobs/pr.py`` asks,
   ``catalog.wayback`` chooses; without an archived copy the link is marked instead, and
   the body says so).
+- ``archived``: a GitHub repository the API says is archived: ``keep`` (only reported),
+  ``mark`` (the default: an ``*(archived)*`` note after the link) or ``remove`` (its list
+  item's line goes; a link outside a list item is marked instead, and the body says so).
+  A renamed repository is ``redirected`` and rewritten like any permanent redirect.
 - ``add_candidates``: accepted candidates (entries discovery found and a maintainer
   accepted) are rendered into the managed regions; with ``false`` they wait.
 
@@ -52,11 +56,14 @@ DEFAULT_WAYBACK_API = "https://web.archive.org"
 DEFAULT_AUTHOR = "listkeeper <listkeeper@users.noreply.github.com>"
 DEFAULT_TITLE = "listkeeper: update the list"
 DEAD_MARK = " *(dead link)*"
+ARCHIVED_MARK = " *(archived)*"
 BODY_LIMIT = 65_536  # GitHub refuses a longer pull-request body
 MAX_LISTED = 60  # changes listed one by one in the body; the rest are counted
 
 DeadPolicy = Literal["keep", "mark", "archive"]
 DEAD_POLICIES: tuple[str, ...] = ("keep", "mark", "archive")
+ArchivedPolicy = Literal["keep", "mark", "remove"]
+ARCHIVED_POLICIES: tuple[str, ...] = ("keep", "mark", "remove")
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,7 @@ class PrSettings:
     author: str = DEFAULT_AUTHOR
     rewrite_redirects: bool = True
     dead: DeadPolicy = "keep"
+    archived: ArchivedPolicy = "mark"  # archived GitHub repositories
     add_candidates: bool = True
     wayback_api: str = DEFAULT_WAYBACK_API  # the Wayback Machine (its CDX server)
 
@@ -88,6 +96,9 @@ def settings(raw: Mapping[str, Any], where: str = "config") -> PrSettings:
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: [pr] must be a table")
     check_keys(table, PrSettings, f"{where}: [pr]")
+    github = raw.get("github", {})
+    if "api_url" not in table and isinstance(github, dict) and "api_url" in github:
+        table = {**table, "api_url": github["api_url"]}  # one setting for the API
     for key in ("repo", "base", "branch", "remote", "api_url", "title", "author", "wayback_api"):
         if key in table and (not isinstance(table[key], str) or not table[key].strip()):
             raise ConfigError(f"{where}: [pr] {key} must be a non-empty string")
@@ -96,6 +107,8 @@ def settings(raw: Mapping[str, Any], where: str = "config") -> PrSettings:
             raise ConfigError(f"{where}: [pr] {key} must be true or false")
     if table.get("dead", "keep") not in DEAD_POLICIES:
         raise ConfigError(f"{where}: [pr] dead must be one of {', '.join(DEAD_POLICIES)}")
+    if table.get("archived", "mark") not in ARCHIVED_POLICIES:
+        raise ConfigError(f"{where}: [pr] archived must be one of {', '.join(ARCHIVED_POLICIES)}")
     repo = table.get("repo")
     if repo is not None and not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
         raise ConfigError(f'{where}: [pr] repo must be "owner/name", not {repo!r}')
@@ -166,7 +179,9 @@ def ignores(text: str, today: date) -> dict[int, Ignore]:
 
 # --- changes --------------------------------------------------------------------------
 
-ChangeKind = Literal["rewrite", "mark", "archive"]
+ChangeKind = Literal["rewrite", "mark", "archive", "mark-archived", "remove"]
+_MARKS = {"mark": DEAD_MARK, "mark-archived": ARCHIVED_MARK}
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s")
 
 
 @dataclass(frozen=True)
@@ -231,7 +246,7 @@ def _destination(old: str) -> re.Pattern[str]:
     )
 
 
-def _marked(old: str) -> re.Pattern[str]:
+def _marked(old: str, mark: str = DEAD_MARK) -> re.Pattern[str]:
     # The whole inline link ``[text](old "title")`` (or ``<old>``), to put a note after it.
     return re.compile(
         r"(?:\]\(<?"
@@ -239,8 +254,18 @@ def _marked(old: str) -> re.Pattern[str]:
         + r">?(?:\s+\"[^\"]*\")?\)|(?<![\w\]])<"
         + re.escape(old)
         + ">)"
-        r"(?!" + re.escape(DEAD_MARK) + ")"
+        r"(?!" + re.escape(mark) + ")"
     )
+
+
+def _pattern(change: Change) -> re.Pattern[str]:
+    if change.kind in _MARKS:
+        return _marked(change.old, _MARKS[change.kind])
+    return _destination(change.old)
+
+
+def _appender(mark: str) -> Callable[[re.Match[str]], str]:
+    return lambda m: m[0] + mark
 
 
 def _replacer(new: str) -> Callable[[re.Match[str]], str]:
@@ -281,7 +306,7 @@ def apply_changes(
     for index, line in enumerate(lines):
         number = index + 1
         for change in todo:
-            pattern = _marked(change.old) if change.kind == "mark" else _destination(change.old)
+            pattern = _pattern(change)
             if not pattern.search(line):
                 continue
             if number in kept:
@@ -292,8 +317,16 @@ def apply_changes(
                     why = f"kept on purpose{until}" + (f": {ign.reason}" if ign.reason else "")
                     out.skipped.append(Skipped(change, why, number))
                 continue
-            if change.kind == "mark":
-                line = pattern.sub(lambda m: m[0] + DEAD_MARK, line)
+            if change.kind in _MARKS:
+                line = pattern.sub(_appender(_MARKS[change.kind]), line)
+            elif change.kind == "remove":
+                if not _LIST_ITEM.match(line):
+                    why = "not a list item: remove it by hand"
+                    out.skipped.append(Skipped(change, why, number))
+                    continue
+                line = ""
+                out.applied.append(Applied(change, number))
+                break
             else:
                 line = pattern.sub(_replacer(change.new), line)
             out.applied.append(Applied(change, number))
@@ -334,6 +367,10 @@ def _change_line(change: Change, line: int | None) -> str:
     if change.kind == "archive":
         return f"- {where}{markdown.code(change.old)} → archived copy {markdown.code(change.new)}"
     note = f" ({markdown.text(change.note)})" if change.note else ""
+    if change.kind == "mark-archived":
+        return f"- {where}{markdown.code(change.old)} marked as an archived repository{note}"
+    if change.kind == "remove":
+        return f"- {where}{markdown.code(change.old)} removed: an archived repository{note}"
     return f"- {where}{markdown.code(change.old)} marked as a dead link{note}"
 
 
@@ -425,4 +462,18 @@ def changes_from(
             note=notes.get(key, ""),
         )
         for key, lines in found.items()
+    ]
+
+
+def archived_changes(rows: Sequence[tuple[str, int]], settings: PrSettings) -> list[Change]:
+    """Changes for archived GitHub repositories, from ``(written, line)`` rows, as
+    ``[pr] archived`` says (``keep``: none)."""
+    if settings.archived == "keep":
+        return []
+    kind: ChangeKind = "remove" if settings.archived == "remove" else "mark-archived"
+    found: dict[str, list[int]] = {}
+    for written, line in rows:
+        found.setdefault(written, []).append(line)
+    return [
+        Change(kind=kind, old=old, lines=tuple(sorted(set(lines)))) for old, lines in found.items()
     ]

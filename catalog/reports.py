@@ -29,6 +29,7 @@ from catalog.models import (
     Section,
     utcnow,
 )
+from catalog.repos import Facts, checked_as_pages, latest_facts
 
 EVIDENCE_CHECKS = 5  # the last N checks shown for a link that is not ok
 
@@ -95,6 +96,7 @@ class ReportLink:
     title: str
     sources: tuple[Source, ...]
     evidence: Evidence | None = None
+    repository: Facts | None = None  # a GitHub repository's facts, from its last API check
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ class Summary:
     suspect: int = 0
     excluded: int = 0
     unchecked: int = 0
+    archived: int = 0  # GitHub repositories, by their facts (flags beside the status)
+    stale: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -121,6 +125,7 @@ class Report:
     document: str | None = None  # the one document reported on, None for all
     history_since: datetime | None = None  # the first check stored; None: starts now
     hygiene: tuple[Hygiene, ...] = ()  # problems of the documents themselves (catalog.hygiene)
+    repos_as_pages: int = 0  # repository links last checked as pages (no GITHUB_TOKEN)
 
     @property
     def history_starts_now(self) -> bool:
@@ -152,6 +157,7 @@ def build_report(
     statuses = {link.id: _status(link) for link, _ in rows}
     needing = {i for i, s in statuses.items() if s not in _NO_EVIDENCE}
     history = _last_checks(session, link_ids) if needing else {}
+    facts = latest_facts(session, link_ids)
 
     links = []
     for link, page_title in rows:
@@ -173,13 +179,20 @@ def build_report(
                 title=(page_title or "").strip() or titles.get(link.id, ""),
                 sources=tuple(sources.get(link.id, ())),
                 evidence=evidence,
+                repository=facts.get(link.id),
             )
         )
     links.sort(key=sort_key)
     counts = {s.value: 0 for s in LinkStatus}
     for item in links:
         counts[item.status.value] += 1
-    summary = Summary(total=len(links), **counts)
+    repos = [item.repository for item in links if item.repository is not None]
+    summary = Summary(
+        total=len(links),
+        archived=sum(r.archived for r in repos),
+        stale=sum(r.stale for r in repos),
+        **counts,
+    )
     since = session.scalar(select(func.min(Check.checked_at)).where(Check.link_id.in_(link_ids)))
     return Report(
         generated_at=now,
@@ -188,6 +201,7 @@ def build_report(
         document=document_path,
         history_since=since,
         hygiene=for_documents(session, document_path),
+        repos_as_pages=checked_as_pages(session, [link for link, _ in rows], facts),
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from catalog.config import check_keys
 from catalog.errors import ConfigError
-from catalog.models import RepositoryFacts
+from catalog.models import Check, Link, LinkStatus, Occurrence, RepositoryFacts
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_WEB_HOSTS = ("github.com", "www.github.com")
@@ -225,6 +225,19 @@ class Facts:
     stale: bool = False
     renamed: bool = False
 
+    def notes(self) -> list[str]:
+        """Short words for people: archived (when), disabled, last commit, stars."""
+        notes = []
+        if self.archived:
+            notes.append("archived" + (f" {self.archived_at:%Y-%m-%d}" if self.archived_at else ""))
+        if self.disabled:
+            notes.append("disabled")
+        if self.last_commit_at is not None:
+            notes.append(f"last commit {self.last_commit_at:%Y-%m-%d}")
+        if self.stars is not None:
+            notes.append(f"{self.stars} stars")
+        return notes
+
     def as_dict(self) -> dict[str, Any]:
         """The JSON report's ``repository`` object."""
         from catalog.reports import iso
@@ -296,3 +309,37 @@ def latest_facts(session: Session, link_ids: Any) -> dict[int, Facts]:
     for row in session.scalars(select(RepositoryFacts).where(RepositoryFacts.id.in_(last))):
         out[row.link_id] = Facts(**{c: getattr(row, c) for c in _COLUMNS})
     return out
+
+
+def checked_as_pages(session: Session, links: Sequence[Link], facts: Mapping[int, Facts]) -> int:
+    """How many repository links (on github.com) were last checked as pages, not through
+    the API: what a token would turn into API checks."""
+    ids = [
+        link.id
+        for link in links
+        if link.id not in facts and link.checked_at is not None and repo_ref(link.url)
+    ]
+    if not ids:
+        return 0
+    last = select(func.max(Check.id)).where(Check.link_id.in_(ids)).group_by(Check.link_id)
+    methods = session.scalars(select(Check.method).where(Check.id.in_(last)))
+    return sum(1 for method in methods if method != "GRAPHQL")
+
+
+def archived_rows(session: Session, document_id: int) -> list[tuple[str, int]]:
+    """``(written, line)`` of the document's links to repositories whose last facts say
+    archived (a dead one is the dead-link policy's)."""
+    last = select(func.max(RepositoryFacts.id)).group_by(RepositoryFacts.link_id)
+    rows = session.execute(
+        select(Occurrence.written, Occurrence.line)
+        .join(RepositoryFacts, RepositoryFacts.link_id == Occurrence.link_id)
+        .join(Link, Link.id == Occurrence.link_id)
+        .where(
+            Occurrence.document_id == document_id,
+            RepositoryFacts.id.in_(last),
+            RepositoryFacts.archived.is_(True),
+            Link.status != LinkStatus.DEAD,
+        )
+        .order_by(Occurrence.line)
+    )
+    return [(written, line) for written, line in rows]

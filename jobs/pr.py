@@ -44,6 +44,7 @@ from catalog.output import add_secret, redact
 from catalog.queries import document_by_path, render_entries
 from catalog.render import render_document, unified_diff
 from catalog.reports import build_report
+from catalog.repos import archived_rows
 from catalog.wayback import nearest_capture
 from jobs.context import Context
 from jobs.github import TOKEN_ENV, GitHub, Redactor
@@ -249,7 +250,7 @@ def _plan(
         rendered = render_document(base_text, ctx.config, entries, where=path)
         changes = prlogic.changes_from(
             _change_rows(session, doc.id), settings, archive=_wayback(settings)
-        )
+        ) + prlogic.archived_changes(archived_rows(session, doc.id), settings)
         last = _last_stats(session)
         refused = prlogic.refused_rewrites(last, open_pr=open_pr, base_text=base_text)
         outcome = prlogic.apply_changes(rendered, changes, today=today(), rejected=refused)

@@ -63,6 +63,8 @@ SUMMARY_KEYS = [
     "suspect",
     "excluded",
     "unchecked",
+    "archived",  # GitHub repositories (DESIGN.md: keys added, never removed)
+    "stale",
 ]
 
 
@@ -148,11 +150,14 @@ def test_json_shape_ordering_sources_and_summary(engine: Engine, tmp_path: Path)
         "suspect": 0,
         "excluded": 1,
         "unchecked": 1,
+        "archived": 0,
+        "stale": 0,
     }
     links = data["links"]
     for item in links:
         assert list(item)[: len(LINK_KEYS)] == LINK_KEYS
-        assert set(item) <= {*LINK_KEYS, "evidence"}
+        assert set(item) <= {*LINK_KEYS, "evidence", "repository"}
+        assert "repository" not in item  # only on GitHub repository links
         assert all(list(src) == ["document", "section", "line"] for src in item["sources"])
     assert [(i["status"], i["url"]) for i in links] == [
         ("dead", "https://alpha.example/"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -376,6 +376,87 @@ def _repo_workspace(folder: Path, api_url: str, extra: str = "") -> None:
     )
 
 
+def _checked(folder: Path, api_url: str, capsys: pytest.CaptureFixture[str]) -> str:
+    from tests.readmes import cli
+
+    _repo_workspace(folder, api_url)
+    assert cli(capsys, "import", "README.md").code == 0
+    result = cli(capsys, "check")
+    assert result.code == 0, result.err
+    return result.err
+
+
+def test_reports_show_the_repository_facts(
+    api: githubapi.GitHubAPI,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tests.readmes import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    _checked(tmp_path, api.url, capsys)
+    report = json.loads(cli(capsys, "report", "--format", "json").out)
+    assert report["summary"]["archived"] == 1 and report["summary"]["stale"] == 1
+    by_url = {link["url"]: link for link in report["links"]}
+    attic = by_url["https://github.com/acme/attic"]["repository"]
+    assert attic == {
+        "name_with_owner": "acme/attic",
+        "archived": True,
+        "disabled": False,
+        "fork": False,
+        "pushed_at": "2026-11-30T12:00:00Z",
+        "last_commit_at": "2026-11-28T09:30:00Z",
+        "stars": 42,
+        "stale": False,
+        "renamed": False,
+    }
+    assert by_url["https://github.com/old/name"]["repository"]["renamed"] is True
+    assert "repository" not in by_url["https://github.com/acme/gone"]
+    assert "repository" not in by_url["https://github.com/topics/rust"]
+
+    markdown = cli(capsys, "report", "--format", "markdown").out
+    assert "### Archived repositories (1)" in markdown
+    assert "### Renamed repositories (1)" in markdown and "`new/name`" in markdown
+    assert "### Stale repositories (1)" in markdown and "last commit 2025-01-01" in markdown
+    assert "checked as web pages" not in markdown
+
+    html = cli(capsys, "report", "--format", "html").out
+    assert 'id="repositories-archived"' in html and "Archived (1)" in html
+    assert "Renamed (1)" in html and "Stale (1)" in html
+    assert TOKEN not in markdown + html
+
+
+def test_report_says_a_token_would_help(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select as sa_select
+
+    from catalog import db
+    from catalog.config import Verdicts
+    from catalog.models import Link
+    from catalog.store import Result, record
+    from tests.catalogdb import default_url
+    from tests.readmes import cli
+
+    monkeypatch.chdir(tmp_path)
+    _repo_workspace(tmp_path, "https://api.github.com")
+    assert cli(capsys, "import", "README.md").code == 0
+    engine = db.make_engine(default_url(tmp_path))
+    with db.session_scope(engine) as s:  # as a crawl without a token stores them
+        ids = s.scalars(sa_select(Link.id).where(Link.url.like("%github.com/acme/%"))).all()
+        results = [Result(i, "ok", "200", NOW, method="HEAD", http_status=200) for i in ids]
+        record(s, results, verdicts=Verdicts(), ttl=timedelta(hours=1), now=NOW)
+    engine.dispose()
+    markdown = cli(capsys, "report", "--format", "markdown").out
+    assert f"_{len(ids)} GitHub repository links were checked as web pages" in markdown
+    html = cli(capsys, "report", "--format", "html").out
+    assert "checked as web pages" in html
+
+
 def test_check_asks_the_api_once_and_stores_facts(
     api: githubapi.GitHubAPI,
     endpoint: Endpoint,
@@ -443,3 +524,121 @@ def test_check_without_a_token_crawls_politely_and_says_a_token_helps(
         ctx, cfg, CheckOptions(), {}, 0, _Rounds(ctx, cfg, CheckOptions(), 0).polite
     )
     assert settings["DOWNLOAD_SLOTS"]["github.com"] == {"concurrency": 3}
+
+
+# --- the pull request ---------------------------------------------------------------------
+
+TODAY = date(2026, 12, 5)
+
+
+def test_archived_policy_mark_remove_keep_and_the_ignore_comment() -> None:
+    from catalog import pullrequest as prlogic
+
+    text = (
+        "- [Attic](https://github.com/acme/attic) - old.\n"
+        "- [Kept](https://github.com/acme/kept) <!-- listkeeper:ignore still the best -->\n"
+        "See [the attic](https://github.com/acme/attic) in prose.\n"
+        "- [Rocket](https://github.com/acme/rocket)\n"
+    )
+    rows = [
+        ("https://github.com/acme/attic", 1),
+        ("https://github.com/acme/kept", 2),
+        ("https://github.com/acme/attic", 3),
+    ]
+
+    def policy(name: str) -> prlogic.Outcome:
+        settings = prlogic.settings({"pr": {"archived": name}})
+        changes = prlogic.archived_changes(rows, settings)
+        return prlogic.apply_changes(text, changes, today=TODAY)
+
+    marked = policy("mark")
+    assert marked.text.splitlines()[0] == (
+        "- [Attic](https://github.com/acme/attic) *(archived)* - old."
+    )
+    assert "[the attic](https://github.com/acme/attic) *(archived)* in prose" in marked.text
+    assert "acme/kept) <!--" in marked.text  # kept on purpose
+    assert [s.why for s in marked.skipped] == ["kept on purpose: still the best"]
+    assert (
+        policy("mark").text
+        == prlogic.apply_changes(
+            marked.text,
+            prlogic.archived_changes(rows, prlogic.settings({"pr": {"archived": "mark"}})),
+            today=TODAY,
+        ).text
+    )  # marking twice marks once
+
+    removed = policy("remove")
+    assert removed.text == (
+        "- [Kept](https://github.com/acme/kept) <!-- listkeeper:ignore still the best -->\n"
+        "See [the attic](https://github.com/acme/attic) in prose.\n"
+        "- [Rocket](https://github.com/acme/rocket)\n"
+    )
+    assert {s.why for s in removed.skipped} == {
+        "kept on purpose: still the best",
+        "not a list item: remove it by hand",
+    }
+    body = prlogic.body(_empty_report(), removed, readme="README.md")
+    assert "removed: an archived repository" in body
+
+    assert policy("keep").text == text
+    assert prlogic.settings({}).archived == "mark"  # the default
+    with pytest.raises(ConfigError, match=r"\[pr\] archived"):
+        prlogic.settings({"pr": {"archived": "delete"}})
+
+
+def _empty_report():  # type: ignore[no-untyped-def]
+    from catalog.reports import Report, Summary
+
+    return Report(generated_at=NOW, summary=Summary(), links=())
+
+
+def test_one_api_url_for_check_and_pr() -> None:
+    from catalog import pullrequest as prlogic
+
+    raw = {"github": {"api_url": "https://ghe.example/api/v3"}}
+    assert prlogic.settings(raw).api_url == "https://ghe.example/api/v3"
+    assert github_settings(raw).graphql_url == "https://ghe.example/api/graphql"
+    both = {**raw, "pr": {"api_url": "https://other.example"}}
+    assert prlogic.settings(both).api_url == "https://other.example"  # [pr] keeps working
+    assert prlogic.settings({}).api_url == "https://api.github.com"
+
+
+def test_pr_rewrites_the_rename_and_marks_the_archived(
+    api: githubapi.GitHubAPI,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import subprocess
+
+    from tests.readmes import cli
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=M", "-c", "user.email=m@example.com", *args],
+            cwd=tmp_path / "clone",
+            check=True,
+            capture_output=True,
+        )
+
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(tmp_path / "remote.git")])
+    subprocess.run(["git", "clone", "-q", str(tmp_path / "remote.git"), str(tmp_path / "clone")])
+    clone = tmp_path / "clone"
+    monkeypatch.chdir(clone)
+    _repo_workspace(clone, api.url, extra="")
+    with (clone / "listkeeper.toml").open("a") as f:
+        f.write('\n[pr]\nrepo = "octo/list"\nbase = "main"\n')
+    git("add", "README.md", "listkeeper.toml")
+    git("commit", "-qm", "the list")
+    git("push", "-q", "origin", "HEAD:refs/heads/main")
+    assert cli(capsys, "import", "README.md").code == 0
+    assert cli(capsys, "check").code == 0
+    result = cli(capsys, "pr", "--dry-run")
+    assert result.code == 0, result.err
+    assert "+- [Old name](https://github.com/new/name) - moved." in result.out
+    assert "+- [Attic](https://github.com/acme/attic) *(archived)* - archived." in result.out
+    assert "marked as an archived repository" in result.out
+    assert TOKEN not in result.out + result.err

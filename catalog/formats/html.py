@@ -100,6 +100,7 @@ def format_report(
         hosts=sorted({view["host"] for view in links if view["host"]}),
         failing_for=FAILING_FOR,
         candidates=[_candidate(c) for c in candidates],
+        repositories=_repositories(report),
         wayback=wayback,
         data=json_script(data),
         script=script.text,
@@ -217,6 +218,35 @@ def _link(index: int, link: ReportLink, report: Report, wayback: bool) -> dict[s
         "redirects": redirects,
         "wayback": wayback_url(link.url) if suggest else None,
     }
+
+
+def _repositories(report: Report) -> dict[str, Any]:
+    """The archived, renamed and stale GitHub repositories, for their own sections."""
+    views: list[tuple[ReportLink, dict[str, Any]]] = []
+    for link in report.links:
+        facts = link.repository
+        if facts is None:
+            continue
+        notes = facts.notes()
+        view = {
+            "url": link.url,
+            "href": http_href(link.url),
+            "title": link.title,
+            "renamed": facts.renamed,
+            "name_with_owner": facts.name_with_owner,
+            "notes": notes,
+        }
+        views.append((link, view))
+    kinds = (("archived", "Archived"), ("renamed", "Renamed"), ("stale", "Stale"))
+    sections = [
+        {
+            "id": key,
+            "title": title,
+            "links": [v for link, v in views if getattr(link.repository, key)],
+        }
+        for key, title in kinds
+    ]
+    return {"sections": [s for s in sections if s["links"]], "as_pages": report.repos_as_pages}
 
 
 def _row_data(view: dict[str, Any]) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 ``{"summary": {...}, "links": [{"url", "status", "http_status", "final_url", "error",
 "checked_at", "first_failed_at", "consecutive_failures", "title", "sources": [...]}]}``;
-keys may be added (``evidence``, top-level ``hygiene``: document, kind, line, text, fix,
-message), never removed or renamed.
+keys may be added (``evidence``; top-level ``hygiene``: document, kind, line, text, fix,
+message; ``repository`` for a GitHub repository, with ``archived`` and ``stale`` in the
+summary), never removed or renamed.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def format_report(report: Report) -> str:
 
 
 def _link(link: ReportLink) -> dict[str, Any]:
-    return {
+    out = {
         "url": link.url,
         "status": link.status.value,
         "http_status": link.http_status,
@@ -56,6 +57,9 @@ def _link(link: ReportLink) -> dict[str, Any]:
         ],
         "evidence": _evidence(link.evidence),
     }
+    if link.repository is not None:  # a GitHub repository the API answered for
+        out["repository"] = link.repository.as_dict()
+    return out
 
 
 def _evidence(evidence: Evidence | None) -> dict[str, Any] | None:

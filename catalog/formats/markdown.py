@@ -85,10 +85,10 @@ def when(value: datetime) -> str:
 
 def format_report(report: Report, max_chars: int = MAX_CHARS) -> str:
     """The report as Markdown, never longer than *max_chars*."""
-    out = [_header(report)]
+    out = [_header(report), repositories(report, max_chars // REPOS_SHARE)]
     hygiene = hygiene_section(report.hygiene, max_chars // HYGIENE_SHARE)
     budget = max_chars - _RESERVE - len(hygiene)
-    size = len(out[0])
+    size = len(out[0]) + len(out[1])
     shown = 0
     for status in STATUS_ORDER:
         group = [link for link in report.links if link.status == status]
@@ -249,4 +249,59 @@ def _more(rest: tuple[ReportLink, ...]) -> str:
     return (
         f"\n…and {len(rest)} more links ({parts}); see the full report: "
         "`listkeeper report --format json`.\n"
+    )
+
+
+# --- GitHub repositories ----------------------------------------------------------------
+
+MAX_REPOS = 30  # repositories listed per section; the rest are counted
+REPOS_SHARE = 4  # the repository sections take at most a quarter of the report
+
+
+def repositories(report: Report, limit: int = MAX_CHARS // REPOS_SHARE) -> str:
+    """ "Archived", "Renamed" and "Stale" sections for GitHub repositories, and a note when
+    repository links were checked as pages for want of a token."""
+    repos = [link for link in report.links if link.repository is not None]
+    sections = [
+        ("Archived repositories", [r for r in repos if r.repository and r.repository.archived]),
+        ("Renamed repositories", [r for r in repos if r.repository and r.repository.renamed]),
+        ("Stale repositories", [r for r in repos if r.repository and r.repository.stale]),
+    ]
+    out = []
+    for title, group in sections:
+        if not group:
+            continue
+        room = limit // len(sections) - 100
+        items: list[str] = []
+        for link in group[:MAX_REPOS]:
+            item = _repo_item(link)
+            if sum(map(len, items)) + len(item) > room:
+                break
+            items.append(item)
+        more = len(group) - len(items)
+        if more > 0:
+            items.append(f"- …and {more} more\n")
+        out.append(f"### {title} ({len(group)})\n\n" + "".join(items) + "\n")
+    if report.repos_as_pages:
+        out.append(
+            f"_{report.repos_as_pages} GitHub repository links were checked as web pages: "
+            "with a `GITHUB_TOKEN`, `listkeeper check` asks GitHub's API instead (100 "
+            "repositories a query) and reports archived, renamed and stale ones._\n\n"
+        )
+    return "".join(out)
+
+
+def _repo_item(link: ReportLink) -> str:
+    facts = link.repository
+    assert facts is not None
+    parts = [f"- {_label(link)}"]
+    if facts.renamed:
+        parts.append(f" → {code(facts.name_with_owner)}")
+    notes = facts.notes()
+    where = _sources(link)
+    return (
+        "".join(parts)
+        + (f" ({', '.join(notes)})" if notes else "")
+        + (f" — {where}" if where else "")
+        + "\n"
     )
