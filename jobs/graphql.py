@@ -17,8 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from catalog.inflate import InflateError, read_capped
 from catalog.output import Redactor, add_secret
-from jobs.github import USER_AGENT, GitHubError, _NoRedirect
+from jobs.github import USER_AGENT, GitHubError, _error_body, _NoRedirect
 
 MAX_BODY = 8 * 1024 * 1024  # 100 repositories answer in ~60 KB; a larger body is not ours
 
@@ -63,21 +64,17 @@ class GraphQL:
         self.sent += 1
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
-                status, headers, raw = response.status, dict(response.headers), _read(response)
+                status, headers = response.status, dict(response.headers)
+                raw, cut = read_capped(response, MAX_BODY)
+                raw = b"" if cut else raw  # a cut JSON body is no answer
         except urllib.error.HTTPError as exc:
-            status, headers = exc.code, dict(exc.headers or {})
-            raw = _read(exc) if exc.fp is not None else b""
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            status, headers, raw = exc.code, dict(exc.headers or {}), _error_body(exc)
+        except (urllib.error.URLError, OSError, TimeoutError, InflateError) as exc:
             reason = getattr(exc, "reason", exc)
             where = self.redact(self.url)
             message = f"cannot reach GitHub GraphQL ({where}): {reason}"
             raise GitHubError(self.redact(message)) from None
         return _answer(status, headers, raw, self.redact)
-
-
-def _read(response: Any) -> bytes:
-    raw: bytes = response.read(MAX_BODY + 1)
-    return b"" if len(raw) > MAX_BODY else raw
 
 
 def _answer(status: int, headers: dict[str, str], raw: bytes, redact: Redactor) -> Answer:
