@@ -9,7 +9,9 @@ place. Prose between the groups stays where it was, byte for byte.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -99,7 +101,7 @@ def detect(text: str, parsed: ParsedDocument) -> list[Region]:
     return regions
 
 
-def _group_extents(lines: list[str], parsed: ParsedDocument, group: str) -> list[tuple[int, int]]:
+def group_extents(lines: list[str], parsed: ParsedDocument, group: str) -> list[tuple[int, int]]:
     """0-based inclusive line ranges: a group heading and the list right under it."""
     items_by_heading: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for item in parsed.items:
@@ -124,23 +126,28 @@ def _group_extents(lines: list[str], parsed: ParsedDocument, group: str) -> list
 
 
 def restructure(
-    text: str, parsed: ParsedDocument, regions: list[Region]
+    text: str,
+    parsed: ParsedDocument,
+    regions: list[Region],
+    moves: Sequence[tuple[int, int, str]] = (),
 ) -> tuple[str, dict[str, list[tuple[int, int]]]]:
     """Put markers around what the regions will manage; the render fills them.
 
-    Returns the new text and, per region, the 1-based line ranges of the old text whose
-    entries it now owns (for ``render_document(owned_lines=...)``).
+    ``moves`` are entries to take out of the prose into a letter-groups region (1-based
+    first and last line, region name): ``render --adopt --regroup``. Returns the new text
+    and, per region, the 1-based line ranges of the old text whose entries it now owns (for
+    ``render_document(owned_lines=...)``).
     """
     lines = split_lines(text)
     newline = dominant_ending(text)
-    present = {span.name for span in markers.find(text)}
+    spans = {span.name: span for span in markers.find(text)}
     edits: list[tuple[int, int, list[str]]] = []  # (start, end inclusive, replacement)
     owned: dict[str, list[tuple[int, int]]] = {}
     for r in regions:
-        if r.name in present:
+        if r.name in spans:
             continue
         if r.kind == "letter-groups":
-            extents = _group_extents(lines, parsed, r.group)
+            extents = group_extents(lines, parsed, r.group)
             owned[r.name] = [(start + 1, end + 1) for start, end in extents]
             for i, (start, end) in enumerate(extents):
                 block = [markers.begin(r.name), markers.end(r.name), ""] if i == 0 else []
@@ -148,16 +155,39 @@ def restructure(
     index_regions = {r.group.casefold(): r for r in regions if r.kind == "az-index"}
     for g, start, end in index_tables(text, find_groups(parsed)):
         index = index_regions.get(g.name.casefold())
-        if index is not None and index.name not in present:
+        if index is not None and index.name not in spans:
             edits.append((start, end, [markers.begin(index.name), markers.end(index.name)]))
+    taken: list[tuple[int, int]] = []
+    for first, last, name in moves:
+        if name not in owned:  # a region adopted earlier: it keeps what its markers hold
+            span = spans.get(name)
+            owned[name] = [(span.begin + 1, span.end + 1)] if span else []
+        owned[name].append((first, last))
+        taken.append((first - 1, last - 1))
     out = list(lines)
-    for start, end, block in sorted(edits, reverse=True):
+    for start, end, block in sorted(edits + _runs(taken), reverse=True):
         before = out[start - 1] if start > 0 else "\n"
         after = out[end + 1] if end + 1 < len(out) else "\n"
         replacement = [line + newline for line in block]
         if block and before.strip():
             replacement.insert(0, newline)
         if not block and before.strip() and after.strip():
-            replacement = [newline]  # keep prose apart: "text\n---" would become a heading
+            # keep prose apart ("text\n---" would become a heading); a list stays one list
+            both_items = _LIST_ITEM.match(before) and _LIST_ITEM.match(after)
+            replacement = [] if both_items else [newline]
         out[start : end + 1] = replacement
     return "".join(out), owned
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s")
+
+
+def _runs(taken: list[tuple[int, int]]) -> list[tuple[int, int, list[str]]]:
+    """Adjacent line ranges merged, as removals."""
+    runs: list[list[int]] = []
+    for start, end in sorted(taken):
+        if runs and start <= runs[-1][1] + 1:
+            runs[-1][1] = max(runs[-1][1], end)
+        else:
+            runs.append([start, end])
+    return [(start, end, []) for start, end in runs]

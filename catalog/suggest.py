@@ -111,7 +111,7 @@ def _fix(text: str) -> str:
     return ftfy.fix_text(text) if "â" in text or "Ã" in text else text
 
 
-def _raw_tokens(text: str) -> list[str]:
+def raw_tokens(text: str) -> list[str]:
     """Words as written (case kept), possessives and trailing '+' dropped."""
     out: list[str] = []
     for token in _TOKEN.findall(_fix(text).replace("’", "'")):
@@ -123,7 +123,7 @@ def _raw_tokens(text: str) -> list[str]:
     return out
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     word = word.lower()
     for suffix in ("ing", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
@@ -131,16 +131,16 @@ def _stem(word: str) -> str:
     return word
 
 
-def _terms(text: str) -> list[str]:
+def terms(text: str) -> list[str]:
     return [
-        _stem(token)
-        for token in _raw_tokens(text)
+        stem(token)
+        for token in raw_tokens(text)
         if token.lower() not in STOP_WORDS and not token[0].isdigit()
     ]
 
 
 def _family_stem(family: str) -> set[str]:
-    words = {_stem(word) for word in family.split()}
+    words = {stem(word) for word in family.split()}
     words |= {"paper"} if "paper" in family else set()
     words |= {"interview"} if "interview" in family else set()
     return words
@@ -172,10 +172,28 @@ class _Tfidf:
         return sum(value * b.get(term, 0.0) for term, value in a.items())
 
 
+def generic_words(lettered: Iterable[tuple[str, Sequence[str]]], *, at_least: int = 1) -> set[str]:
+    """Words of titles filed under letters that are not names: a word that titles under
+    other letters use more than titles under its own letter ("How", "Scaled", "System"),
+    and inflected words ("Handles", "Scaling"). ``lettered``: (letter, titles) pairs;
+    ``at_least``: the uses under other letters it takes."""
+    own: Counter[str] = Counter()
+    other: Counter[str] = Counter()
+    for letter, titles in lettered:
+        for entry_title in titles:
+            for word in {token.lower() for token in raw_tokens(entry_title)}:
+                if word[0].upper() == letter:
+                    own[word] += 1
+                else:
+                    other[word] += 1
+    generic = {word for word, n in other.items() if n > own[word] and n >= at_least}
+    return generic | {word for word in own | other if _INFLECTED.search(word)}
+
+
 def _name_tokens(title: str, generic: set[str]) -> list[str]:
     """Candidate names in title order (lower-cased): not stop words, numbers or generic."""
     names: list[str] = []
-    for token in _raw_tokens(title):
+    for token in raw_tokens(title):
         lowered = token.lower()
         if lowered in STOP_WORDS or token[0].isdigit() or lowered in generic:
             continue
@@ -207,31 +225,19 @@ def suggest_section(
     groups = {name: _Group(*g) for name in names if (g := letter_group(name)) is not None}
     families = {group.family for group in groups.values()}
 
-    # a word that titles under other letters use more than titles under its own letter is
-    # generic ("How", "Scaled", "System"), not a name
-    own: Counter[str] = Counter()
-    other: Counter[str] = Counter()
-    for name, letter_section in groups.items():
-        for entry_title in sections[name]:
-            for word in {token.lower() for token in _raw_tokens(entry_title)}:
-                if word[0].upper() == letter_section.letter:
-                    own[word] += 1
-                else:
-                    other[word] += 1
-    generic = {word for word, n in other.items() if n > own[word]}
-    generic |= {word for word in own | other if _INFLECTED.search(word)}
+    generic = generic_words((g.letter, sections[name]) for name, g in groups.items())
 
-    term_docs = {name: [_terms(t) for t in sections[name]] for name in names}
+    term_docs = {name: [terms(t) for t in sections[name]] for name in names}
     tfidf = _Tfidf(doc for docs in term_docs.values() for doc in docs)
-    title_terms = _terms(title)
+    title_terms = terms(title)
     title_vec = tfidf.vector(title_terms)
 
     # family resemblance looks at the wording, not at the names ("How X Works",
     # "System Design Interview: Design X")
     def style(text: str) -> list[str]:
         return [
-            _stem(token)
-            for token in _raw_tokens(text)
+            stem(token)
+            for token in raw_tokens(text)
             if token.lower() in generic and token.lower() not in STOP_WORDS
         ]
 
@@ -254,7 +260,7 @@ def suggest_section(
     }
     best_family = max(family_score.values(), default=0.0)
 
-    hint_terms = set(_terms(feed_hint)) if feed_hint else set()
+    hint_terms = set(terms(feed_hint)) if feed_hint else set()
     scores: dict[str, float] = {}
     reasons: dict[str, list[str]] = {}
     for name in names:
@@ -262,7 +268,7 @@ def suggest_section(
         why: list[str] = []
         group: _Group | None = groups.get(name)
         section_titles_lower = [
-            {token.lower() for token in _raw_tokens(entry_title)} for entry_title in sections[name]
+            {token.lower() for token in raw_tokens(entry_title)} for entry_title in sections[name]
         ]
         if group is not None:
             fam = family_score.get(group.family, 0.0)
@@ -310,7 +316,7 @@ def suggest_section(
             if feed_hint.strip().lower() == name.strip().lower():
                 score += W_HINT * 2
                 why.append("feed hint names it")
-            elif hint_terms and hint_terms & set(_terms(name)):
+            elif hint_terms and hint_terms & set(terms(name)):
                 score += W_HINT
                 why.append("feed hint")
         for rule in rules:

@@ -72,12 +72,17 @@ def import_(obj: Context, readme: Path) -> int:
 @click.option("--check", is_flag=True, help="Change nothing; exit 2 when the file is stale.")
 @click.option("--diff", is_flag=True, help="Print a unified diff instead of writing.")
 @click.option("--adopt", is_flag=True, help="Gather recognised groups into managed regions.")
+@click.option(
+    "--regroup",
+    is_flag=True,
+    help="With --adopt: move entries found outside their letter groups back, when sure.",
+)
 @click.pass_obj
-def render(obj: Context, readme: Path, check: bool, diff: bool, adopt: bool) -> int:
+def render(obj: Context, readme: Path, check: bool, diff: bool, adopt: bool, regroup: bool) -> int:
     """Regenerate the managed regions of README from the catalog."""
     from jobs import readme as readme_job
 
-    return readme_job.render(obj, readme, check=check, diff=diff, adopt=adopt)
+    return readme_job.render(obj, readme, check=check, diff=diff, adopt=adopt, regroup=regroup)
 
 
 @cli.command("check")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from catalog import adopt as adopt_mod
 from catalog import config as config_mod
 from catalog import db
+from catalog import regroup as regroup_mod
 from catalog.errors import ConfigError, InputError
 from catalog.importer import ImportResult, document_key, import_readme, read_readme
 from catalog.lines import split_lines
@@ -89,19 +90,55 @@ def import_(ctx: Context, readme: Path) -> int:
     with db.session_scope(ctx.engine()) as session:
         result = import_readme(session, readme)
     print_import(result)
+    text = read_readme(readme)
+    parsed = _parse(text, readme)
+    regions = list(ctx.config.regions) or adopt_mod.detect(text, parsed)
+    print_placements(document_key(readme), regroup_mod.placements(text, parsed, regions)[0])
     return 0
 
 
-def render(ctx: Context, readme: Path, *, check: bool, diff: bool, adopt: bool) -> int:
+def print_placements(
+    where: str, placements: list[regroup_mod.Placement], moved: bool = False
+) -> None:
+    """Each entry outside the letter groups: moved, or the suggestion and its evidence."""
+    if not placements:
+        return
+    count = 0
+    for p in placements:
+        if p.section is None:
+            continue
+        verb = "moved to" if moved and p.confident else "suggested for"
+        count += moved and p.confident
+        click.echo(
+            f"{where}:{p.line}: outside any group: “{p.title}” {verb} {p.section} "
+            f"(confidence {p.confidence:.2f}): {'; '.join(p.evidence)}"
+        )
+    sure = sum(1 for p in placements if p.confident)
+    nowhere = sum(1 for p in placements if p.section is None)
+    summary = f"{len(placements)} entries outside any group: "
+    if moved:
+        summary += f"{count} moved, {len(placements) - count - nowhere} left as suggestions"
+    else:
+        summary += f"{sure} confident enough to move (`render --adopt --regroup`)"
+    click.echo(f"{summary}, {nowhere} fit no group")
+
+
+def render(
+    ctx: Context, readme: Path, *, check: bool, diff: bool, adopt: bool, regroup: bool = False
+) -> int:
+    if regroup and not adopt:
+        raise InputError("render --regroup works with --adopt: `render --adopt --regroup README`")
     config = ctx.config
     factory = db.session_factory(ctx.engine())
+    placements: list[regroup_mod.Placement] = []
     with factory() as session:
         old = read_readme(readme)
         import_readme(session, readme)
-        text, owned = old, None
+        text, owned, sections = old, None, {}
         if adopt:
-            config, text, owned = _adopt(config, readme, old)
-        new = _render(session, config, readme, text, owned)
+            config, text, owned, placements = _adopt(config, readme, old, regroup=regroup)
+            sections = {p.line: p.section for p in placements if regroup and p.confident}
+        new = _render(session, config, readme, text, owned, sections)
         if check or diff:
             session.rollback()  # --check and --diff change nothing, the catalog included
         else:
@@ -118,6 +155,7 @@ def render(ctx: Context, readme: Path, *, check: bool, diff: bool, adopt: bool) 
         return 0
     if diff or adopt:
         click.echo(unified_diff(old, new, where), nl=False)
+    print_placements(where, placements, moved=regroup)
     if diff:
         return 0
     if new != old:
@@ -133,8 +171,8 @@ def render(ctx: Context, readme: Path, *, check: bool, diff: bool, adopt: bool) 
 
 
 def _adopt(
-    config: config_mod.Config, readme: Path, text: str
-) -> tuple[config_mod.Config, str, Ranges]:
+    config: config_mod.Config, readme: Path, text: str, *, regroup: bool = False
+) -> tuple[config_mod.Config, str, Ranges, list[regroup_mod.Placement]]:
     parsed = _parse(text, readme)
     regions = list(config.regions) or adopt_mod.detect(text, parsed)
     if not regions:
@@ -144,8 +182,14 @@ def _adopt(
         )
     if not config.regions:
         config = dataclasses.replace(config, regions=tuple(regions))
-    new, owned = adopt_mod.restructure(text, parsed, regions)
-    return config, new, owned
+    placements = regroup_mod.placements(text, parsed, regions)[0]
+    moves = [
+        (p.line, p.end_line, p.region)
+        for p in placements
+        if regroup and p.confident and p.region is not None
+    ]
+    new, owned = adopt_mod.restructure(text, parsed, regions, moves)
+    return config, new, owned, placements
 
 
 def _render(
@@ -154,9 +198,18 @@ def _render(
     readme: Path,
     text: str,
     owned: Ranges | None = None,
+    sections: dict[int, str | None] | None = None,
 ) -> str:
+    """``sections``: line -> section, for entries that ``--regroup`` moves into a group."""
     doc = document_by_path(session, document_key(readme))
     entries = render_entries(session, doc.id) if doc else []
+    if sections:
+        entries = [
+            dataclasses.replace(e, section=sections[e.line] or e.section)
+            if e.line in sections
+            else e
+            for e in entries
+        ]
     return render_document(text, config, entries, where=str(readme), owned_lines=owned)
 
 

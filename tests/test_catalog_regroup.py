@@ -1,0 +1,326 @@
+"""catalog.regroup and ``render --adopt --regroup``: entries displaced from their letter
+groups, the group each belongs to, how sure, and why; moving the sure ones back."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from catalog import adopt, regroup
+from catalog.markdown import parse_markdown
+from catalog.regroup import LETTER_SIGNALS, Context, Filed, placements
+from tests.conftest import shared_path
+from tests.readmes import cli, write
+
+
+def _index(family: str) -> str:
+    """An A-Z table linking each letter's group heading, as curated lists have."""
+    cells = [
+        f"[{c}](#{'' if c == '#' else c.lower()}-{family})" for c in "#ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    ]
+    rows = ["| " + " | ".join(cells[i : i + 9]) + " |" for i in range(0, 27, 9)]
+    return "\n".join(["|   " * 9 + "|", "|:-:" * 9 + "|", *rows])
+
+
+# Our own small list: two families (companies: how one company built something; technologies:
+# a technique), a prose section holding displaced entries, a foreign entry and a prose step.
+FIELD_NOTES = """\
+# Field Notes
+
+A list of engineering write-ups, kept by hand.
+
+### Companies index
+
+@COMPANIES_INDEX@
+
+### Technologies index
+
+@TECHNOLOGIES_INDEX@
+
+## Case studies
+
+#### A companies
+
+- [How Acme Scaled Checkout to 10 Million Users](https://notes.example.org/p/acme-checkout)
+- [How Acme Ships Releases Every Day](https://notes.example.org/p/acme-releases)
+
+#### B companies
+
+- [How Brightline Handles 5 Million Rides per Day](https://notes.example.org/p/brightline-rides)
+
+#### D companies
+
+- [How Duskfall Scaled Chat to 2 Billion Messages](https://notes.example.org/p/duskfall-chat)
+
+#### F companies
+
+- [How Fernway Cut Storage Costs by 40 Percent](https://notes.example.org/p/fernway-storage)
+
+#### G companies
+
+- [How Glimmer Moved 20 Million Users to a New Database](https://notes.example.org/p/glimmer-migration)
+
+#### K companies
+
+- [How Kestrel Serves 1 Million Requests per Second](https://notes.example.org/p/kestrel-serving)
+
+#### L companies
+
+- [How Lumen Scaled Search to 300 Million Users](https://notes.example.org/p/lumen-search)
+
+#### N companies
+
+- [How Nimbus Handles 50 Million Payments a Day](https://notes.example.org/p/nimbus-payments)
+
+#### P companies
+
+- [How Pebble Scaled Video to 100 Million Viewers](https://notes.example.org/p/pebble-video)
+
+#### R companies
+
+- [How Riverstone Shards Postgres for 10 Million Users](https://notes.example.org/p/riverstone-sharding)
+
+#### T companies
+
+- [How Tidewater Built Its Feed for 80 Million Users](https://notes.example.org/p/tidewater-feed)
+
+## Technologies
+
+#### B technologies
+
+- [Bloom Filters Explained](https://notes.example.org/p/bloom-filters)
+
+#### C technologies
+
+- [Consistent Hashing Explained](https://notes.example.org/p/consistent-hashing)
+- [How Caching Works](https://notes.example.org/p/caching)
+
+#### G technologies
+
+- [Gossip Protocol Explained](https://notes.example.org/p/gossip-protocol)
+
+#### K technologies
+
+- [How Kafka Works](https://notes.example.org/p/kafka)
+
+#### L technologies
+
+- [Load Balancing Explained](https://notes.example.org/p/load-balancing)
+
+#### Q technologies
+
+- [How Queues Work](https://notes.example.org/p/queues)
+
+#### R technologies
+
+- [Raft Consensus Explained](https://notes.example.org/p/raft)
+
+#### S technologies
+
+- [Sharding Explained](https://notes.example.org/p/sharding)
+
+#### W technologies
+
+- [How Webhooks Work](https://notes.example.org/p/webhooks)
+- [How WebSockets Work](https://notes.example.org/p/websockets)
+
+## Fundamentals
+
+Ideas every engineer meets sooner or later.
+- [How to Review Code Well](https://notes.example.org/p/code-review)
+- [How Vantage Scaled Billing to 5 Million Users](https://notes.example.org/p/vantage-billing)
+- [Django](https://github.com/django/django) - A web framework for perfectionists.
+- Read [How Kafka Works](https://notes.example.org/p/kafka) first.
+
+---
+
+## Contributing
+
+Open a pull request.
+""".replace("@COMPANIES_INDEX@", _index("companies")).replace(
+    "@TECHNOLOGIES_INDEX@", _index("technologies")
+)
+
+
+def _placed(text: str = FIELD_NOTES) -> dict[str, regroup.Placement]:
+    parsed = parse_markdown(text)
+    found, _ = placements(text, parsed, adopt.detect(text, parsed))
+    return {p.title: p for p in found}
+
+
+def _links(text: str) -> Counter[str]:
+    return Counter(ref.url for ref in parse_markdown(text).links if not ref.url.startswith("#"))
+
+
+def test_only_movable_entries_outside_the_groups_are_placed() -> None:
+    placed = _placed()
+    # entries inside a group are never candidates; a prose step ("Read [...] first.") is
+    # no entry
+    assert set(placed) == {
+        "How to Review Code Well",
+        "How Vantage Scaled Billing to 5 Million Users",
+        "Django",
+    }
+
+
+def test_a_company_entry_goes_to_its_letter_with_confidence_and_evidence() -> None:
+    vantage = _placed()["How Vantage Scaled Billing to 5 Million Users"]
+    assert vantage.section == "V companies" and vantage.region == "companies"
+    assert vantage.new_group  # no V heading yet: it will be created
+    assert vantage.confident and vantage.confidence >= regroup.MOVE_CONFIDENCE
+    evidence = "; ".join(vantage.evidence)
+    assert "'vantage'" in evidence and "like the companies entries" in evidence
+    assert "million" in evidence  # the words that told companies from technologies
+
+
+def test_an_entry_is_filed_by_what_its_url_says_it_is_about() -> None:
+    # first word of the title: "review" (R); the URL /code-review says code review: C
+    review = _placed()["How to Review Code Well"]
+    assert review.section == "C technologies"
+    assert any("about 'code' (title and URL)" in e for e in review.evidence)
+    # two letter signals disagree: a suggestion, not a move
+    assert not review.confident
+
+
+def test_an_entry_no_family_holds_stays() -> None:
+    django = _placed()["Django"]
+    assert django.section is None and not django.confident
+    assert any("shaped like it" in e for e in django.evidence)
+
+
+def test_a_family_does_not_file_a_url_twice() -> None:
+    text = FIELD_NOTES.replace(
+        "- [Django]", "- [How Kafka Works](https://notes.example.org/p/kafka)\n- [Django]"
+    )
+    kafka = _placed(text)["How Kafka Works"]
+    assert kafka.section != "K technologies"
+    assert any("technologies already file its URL" in e for e in kafka.evidence)
+
+
+def _context(*filed: Filed) -> Context:
+    return Context(filed, furniture={"notes", "p"})
+
+
+def test_letter_signal_initial() -> None:
+    initial = LETTER_SIGNALS["initial"]
+    ctx = _context()
+    assert initial(Filed("8th Light", "https://8.example/", "name+url"), ctx, {}) == (
+        "#",
+        "title starts with '8'",
+    )
+    assert initial(Filed("Acme", "https://a.example/", "name+url"), ctx, {})[0] == "A"  # type: ignore[index]
+
+
+def test_letter_signal_first_name_skips_stop_and_generic_words() -> None:
+    first = LETTER_SIGNALS["first name"]
+    # "scaled" is inflected, "million" used under two other letters: generic, not names
+    ctx = _context(
+        Filed("How Acme Scaled to a Million Users", "", "link", "A"),
+        Filed("Bolt Scaled to a Million Users", "", "link", "B"),
+        Filed("Crane Scaled to a Million Users", "", "link", "C"),
+    )
+    assert "million" in ctx.generic and "scaled" in ctx.generic
+    vote = first(Filed("How Vantage Scaled Billing", "", "link"), ctx, {})
+    assert vote == ("V", "first name word 'vantage'")
+
+
+def test_letter_signal_url_subject_follows_the_url_order() -> None:
+    subject = LETTER_SIGNALS["url subject"]
+    f = Filed("How to Scale Code Reviews", "https://notes.example/p/how-to-do-code-review", "link")
+    assert subject(f, _context(), {}) == ("C", "about 'code' (title and URL)")
+    # site words in most URLs of the list ("notes", "p") name the site, not the entry
+    f = Filed("Notes on Paging", "https://notes.example/p/paging", "link")
+    assert subject(f, _context(), {}) == ("P", "about 'paging' (title and URL)")
+
+
+def test_letter_signal_known_name() -> None:
+    known_name = LETTER_SIGNALS["known name"]
+    known = {"uber": Counter({"U": 2})}
+    f = Filed("Payments at Uber", "https://x.example/p/payments", "link")
+    assert known_name(f, _context(), known) == ("U", "'uber' already filed under U")
+    assert known_name(Filed("Payments at Lyft", "", "link"), _context(), known) is None
+
+
+def test_restructure_takes_moved_entries_out_and_keeps_prose_apart() -> None:
+    text = (
+        "# T\n\nProse.\n- [A](https://a.example/)\n---\n\n"
+        "- [B](https://b.example/)\n- [C](https://c.example/)\n- [D](https://d.example/)\n"
+    )
+    parsed = parse_markdown(text)
+    new, owned = adopt.restructure(text, parsed, [], [(4, 4, "r"), (8, 8, "r")])
+    # "Prose.\n---" would be a heading: a blank line keeps them apart; a list stays one list
+    assert new == "# T\n\nProse.\n\n---\n\n- [B](https://b.example/)\n- [D](https://d.example/)\n"
+    assert owned == {"r": [(4, 4), (8, 8)]}
+
+
+@pytest.fixture
+def field_notes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> Path:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    readme = write(tmp_path / "README.md", FIELD_NOTES)
+    assert cli(capsys, "init", "--from", "README.md").code == 0
+    return readme
+
+
+def test_render_adopt_regroup_moves_the_sure_entries_only(field_notes: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    result = cli(capsys, "render", "--adopt", "--regroup", "README.md")
+    assert result.code == 0, result.err
+    assert "“How Vantage Scaled Billing to 5 Million Users” moved to V companies" in result.out
+    assert "“How to Review Code Well” suggested for C technologies" in result.out
+    new = field_notes.read_text()
+    assert _links(new) == _links(FIELD_NOTES)  # every link kept
+    headings = [h.text for h in parse_markdown(new).headings]
+    # the missing V heading is created in order, and the index links it
+    assert headings.index("T companies") + 1 == headings.index("V companies")
+    assert "[V](#v-companies)" in new and "[V](#v-technologies)" not in new
+    fundamentals = new.split("## Fundamentals")[1].split("## Contributing")[0]
+    assert "Vantage" not in fundamentals
+    assert "How to Review Code Well" in fundamentals and "Django" in fundamentals
+    assert "Read [How Kafka Works]" in fundamentals
+    assert cli(capsys, "render", "--check", "README.md").code == 0
+
+
+def test_render_adopt_without_regroup_only_suggests(field_notes: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    result = cli(capsys, "render", "--adopt", "README.md")
+    assert result.code == 0, result.err
+    assert "suggested for V companies" in result.out and "moved to" not in result.out
+    assert "1 confident enough to move (`render --adopt --regroup`)" in result.out
+    assert "Vantage" in field_notes.read_text().split("## Fundamentals")[1]
+
+
+def test_import_lists_the_entries_outside_any_group(field_notes: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    result = cli(capsys, "import", "README.md")
+    assert result.code == 0, result.err
+    line = next(line for line in result.out.splitlines() if "Vantage" in line)
+    assert re.match(
+        r"README\.md:\d+: outside any group: .* suggested for V companies \(confidence 0\.\d\d\): ",
+        line,
+    )
+
+
+def test_regroup_needs_adopt(field_notes: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    result = cli(capsys, "render", "--regroup", "README.md")
+    assert result.code == 3 and "--adopt" in result.err
+    assert field_notes.read_text() == FIELD_NOTES
+
+
+def test_seed_regroup_keeps_every_link_and_links_every_heading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    seed = shared_path("seeds", "README.md")
+    monkeypatch.chdir(tmp_path)
+    Path("README.md").write_bytes(seed.read_bytes())
+    assert cli(capsys, "init", "--from", "README.md").code == 0
+    result = cli(capsys, "render", "--adopt", "--regroup", "README.md")
+    assert result.code == 0, result.err
+    new = Path("README.md").read_text()
+    original = seed.read_text()
+    assert _links(new) == _links(original)
+    articles = {u for u in _links(original) if "systemdesign.one/" in u and "/join" not in u}
+    assert len(articles) >= 100
+    anchors = {h.anchor for h in parse_markdown(new).headings}
+    linked = re.findall(r"\[([#A-Z])\]\(#([a-z-]*technologies)\)", new)
+    assert all(anchor in anchors for _, anchor in linked)
+    assert cli(capsys, "render", "--check", "README.md").code == 0
