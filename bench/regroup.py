@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from catalog import adopt, regroup  # noqa: E402
 from catalog.config import Config  # noqa: E402
+from catalog.lines import split_lines  # noqa: E402
 from catalog.markdown import parse_markdown  # noqa: E402
 from catalog.parsed import ParsedDocument  # noqa: E402
 from catalog.queries import RenderEntry, RenderLink  # noqa: E402
@@ -72,7 +73,7 @@ class Intact:
 def intact(name: str, path: Path) -> Intact:
     text = path.read_text(encoding="utf-8")
     parsed = parse_markdown(text)
-    lines = text.split("\n")
+    lines = split_lines(text)
     out = Intact(name)
     for region in adopt.detect(text, parsed):
         if region.kind != "letter-groups":
@@ -100,7 +101,7 @@ _WEB = {"external", "no_scheme"}
 
 def _lines(lines: list[str], item: object) -> str:
     first, last = item.line, item.end_line  # type: ignore[attr-defined]
-    return "\n".join(lines[first - 1 : last])
+    return "".join(lines[first - 1 : last]).rstrip("\r\n")
 
 
 def foreign_runs() -> list[list[str]]:
@@ -111,7 +112,7 @@ def foreign_runs() -> list[list[str]]:
             continue
         text = path.read_text(encoding="utf-8")
         parsed = parse_markdown(text)
-        lines = text.split("\n")
+        lines = split_lines(text)
         by_heading: dict[int | None, list[str]] = {}
         for item in parsed.items:
             if regroup.movable(item, lines, _WEB) and item.end_line == item.line:
@@ -265,7 +266,7 @@ def score(j: Jumble, threshold: float) -> Score:
     after = parse_markdown(new)
     s = Score()
     s.links_lost = sum((_links(before) - _links(after)).values())
-    lines = j.text.split("\n")
+    lines = split_lines(j.text)
     where_after = _where(after)
     truth = {}
     for item in before.items:

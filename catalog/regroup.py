@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 from catalog.adopt import group_extents
 from catalog.config import Region
+from catalog.lines import split_lines
 from catalog.parsed import Item, ParsedDocument
 from catalog.render import LETTERS, letter_of
 from catalog.suggest import STOP_WORDS, generic_words, raw_tokens, stem, terms
@@ -368,7 +369,7 @@ def placements(
     Returns the placements (in README order) and, for the caller's report, the number of
     entries each family files (keyed by region index).
     """
-    lines = text.replace("\r\n", "\n").split("\n")
+    lines = split_lines(text)
     groups = [r for r in regions if r.kind == "letter-groups" and r.group]
     kinds = {"external", "no_scheme"}
     inside: set[int] = set()
