@@ -11,6 +11,7 @@ import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -18,12 +19,18 @@ from sqlalchemy import Engine, create_engine, text
 from catalog import db
 from tests import services
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# The corpora and seeds beside the repository (others' pages: never copied into it). CI
+# always has them; a lone clone does not. LISTKEEPER_SHARED points elsewhere (an empty
+# folder shows what a lone clone runs).
+SHARED = Path(os.environ.get("LISTKEEPER_SHARED") or Path(__file__).resolve().parents[2] / "shared")
 SAMPLE = Path(__file__).resolve().parents[1] / "catalog" / "sample"
 
 BACKENDS = ("sqlite", "postgresql")
 BACKEND_ENV = "LISTKEEPER_TEST_DB"
 _BACKEND = pytest.StashKey[str]()
+_CORPUS_LEFT = pytest.StashKey[int]()
+_CURRENT = pytest.StashKey[pytest.Item]()
+_config: pytest.Config | None = None
 
 
 def _absent(path: Path) -> str:
@@ -31,21 +38,30 @@ def _absent(path: Path) -> str:
 
 
 def require(path: Path) -> Path:
-    """``path`` (test data under ../shared), or a skip that says why it is absent."""
+    """``path`` (test data under ../shared), for a test of the corpus suite.
+
+    A test that reads ../shared must say so with the ``corpus`` marker (``needs_shared``):
+    the suite that runs from a lone clone never depends on data it does not have.
+    """
+    item = _config.stash.get(_CURRENT, None) if _config is not None else None
+    if item is not None and item.get_closest_marker("corpus") is None:
+        pytest.fail(f"{item.nodeid} reads {path} but is not marked corpus (needs_shared)")
     if not path.exists():
         pytest.skip(_absent(path))
     return path
 
 
 def needs_shared(*parts: str) -> pytest.MarkDecorator:
-    """A marker: skip, saying why, when this file or folder under ../shared is absent (for
-    tests and modules whose fixtures read it before a test body could call ``require``)."""
-    path = SHARED.joinpath(*parts)
-    return pytest.mark.skipif(not path.exists(), reason=_absent(path))
+    """The corpus suite's marker, for a test, class or module that reads ../shared/PARTS.
+
+    The parts say what it reads; when ../shared is absent the whole corpus suite is left
+    out and announced in one line, not skipped test by test.
+    """
+    return pytest.mark.corpus(SHARED.joinpath(*parts))
 
 
 def shared_path(*parts: str) -> Path:
-    """A file under ../shared, or a skip that says why it is absent."""
+    """A file under ../shared, for a test of the corpus suite (see ``require``)."""
     return require(SHARED.joinpath(*parts))
 
 
@@ -59,6 +75,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    global _config
+    _config = config
+    config.addinivalue_line(
+        "markers", "corpus(path): reads ../shared (the corpus suite, `make corpus`)"
+    )
     config.addinivalue_line(
         "markers",
         "sqlite_only(reason): about SQLite itself; skipped under --db-backend=postgresql",
@@ -82,6 +103,12 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not SHARED.is_dir():
+        corpus = [item for item in items if item.get_closest_marker("corpus")]
+        if corpus:
+            config.hook.pytest_deselected(items=corpus)
+            items[:] = [item for item in items if not item.get_closest_marker("corpus")]
+        config.stash[_CORPUS_LEFT] = len(corpus)
     if backend(config) != "postgresql":
         return
     for item in items:
@@ -89,6 +116,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if marker is not None:
             reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
             item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.config.stash[_CURRENT] = item
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    left = config.stash.get(_CORPUS_LEFT, None)
+    if left is not None:
+        terminalreporter.write_line(
+            f"corpus suite: {left} tests left out: {SHARED} is absent (CI has it)"
+        )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # `make corpus` in a lone clone selects nothing; that is the announced outcome, not an error.
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and session.config.stash.get(
+        _CORPUS_LEFT, 0
+    ):
+        session.exitstatus = pytest.ExitCode.OK
 
 
 @pytest.fixture(scope="session")

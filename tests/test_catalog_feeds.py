@@ -22,7 +22,7 @@ from catalog.feeds import (
     parse_listing,
     parse_opml,
 )
-from tests.conftest import SHARED, require
+from tests.conftest import SHARED, needs_shared, require
 
 CORPORA = SHARED / "corpora"
 FEEDS = CORPORA / "feeds"
@@ -53,6 +53,7 @@ def _plain(value: str | None) -> str | None:
     return html_to_text(value) or None if value is not None else None
 
 
+@needs_shared()
 @pytest.mark.parametrize("record", _REAL_RECORDS, ids=lambda r: r["file"].split("/")[-1])
 def test_real_world_feeds_match_index(record: dict[str, Any]) -> None:
     body = (FEEDS / record["file"]).read_bytes()
@@ -81,6 +82,7 @@ def test_real_world_feeds_match_index(record: dict[str, Any]) -> None:
             assert entry.published is not None and entry.published.tzinfo is not None
 
 
+@needs_shared()
 def test_real_world_index_covers_all_48_feeds() -> None:
     require(REAL_WORLD)
     assert len(_REAL_RECORDS) == 48
@@ -91,6 +93,7 @@ def test_real_world_index_covers_all_48_feeds() -> None:
     print(f"real-world feeds: 48 parsed, {total} entries")
 
 
+@needs_shared()
 def test_published_dates_are_aware_and_right() -> None:
     body = require(FEEDS / "real_world" / "stratechery.com__73c63ac2.xml").read_bytes()
     entry = parse_feed(body, "https://stratechery.com/feed/").entries[0]
@@ -133,6 +136,7 @@ LINK_EXCEPTIONS = {
 }
 
 
+@needs_shared()
 @pytest.mark.parametrize(
     "record", [r for r in _expected_records() if r.get("expected")], ids=lambda r: r["feed"]
 )
@@ -154,12 +158,14 @@ def test_feeds_with_expected_output(record: dict[str, Any]) -> None:
         assert got == want
 
 
+@needs_shared()
 def test_expected_output_counts() -> None:
     require(WITH_EXPECTED)
     records = [r for r in _expected_records() if r.get("expected")]
     assert len(records) == 74  # 10 fastfeedparser + 64 feed-rs fixtures with a .serde.json
 
 
+@needs_shared()
 @pytest.mark.parametrize(
     "name", ["rss2/rss_2.0_invalid_1.xml", "xml/xml_sample_1.xml", "xml/xml_sample_2.xml"]
 )
@@ -183,6 +189,7 @@ NOTHING_USABLE = {
 }
 
 
+@needs_shared()
 @pytest.mark.parametrize(
     "path",
     sorted(ILLFORMED.rglob("*.xml")) if ILLFORMED.exists() else [],
@@ -251,6 +258,7 @@ def test_json_feed_relative_urls_and_authors() -> None:
     assert feed.bozo and feed.problem == "item 2 is not an object"
 
 
+@needs_shared()
 def test_feedparser_suite_json_example() -> None:
     feed = parse_feed(
         require(FEEDS / "feedparser_suite/json/example.json").read_bytes(),
@@ -267,6 +275,7 @@ def test_feedparser_suite_json_example() -> None:
 # -- sitemaps ------------------------------------------------------------------------------
 
 
+@needs_shared()
 def test_sitemaps_against_index() -> None:
     root = CORPORA / "robots_sitemaps"
     for record in _load(root / "sitemaps" / "index.json"):
@@ -294,6 +303,7 @@ def test_sitemap_lastmod_and_gzip() -> None:
 # -- OPML ----------------------------------------------------------------------------------
 
 
+@needs_shared()
 def test_engineering_blogs_opml() -> None:
     readmes = CORPORA / "readmes"
     body = require(readmes / "kilimchoi__engineering-blogs__engineering_blogs.opml").read_bytes()
@@ -346,6 +356,7 @@ def test_discover_feeds_small_page() -> None:
     assert discover_feeds("", "https://x.example/") == []
 
 
+@needs_shared()
 def test_discover_feeds_against_html_metadata_corpus() -> None:
     root = CORPORA / "html_metadata"
     checked = 0
@@ -426,6 +437,7 @@ def test_parse_listing_ignores_a_page_without_cards() -> None:
     )
 
 
+@needs_shared()
 @pytest.mark.parametrize(
     ("name", "title", "minutes"),
     [

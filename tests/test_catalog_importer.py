@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select
 from catalog import db
 from catalog.importer import import_readme
 from catalog.models import Check, Entry, EntryState, Link, LinkKind, Occurrence, Section
-from tests.conftest import shared_path
+from tests.conftest import needs_shared, shared_path
 
 LIST = """\
 # Things
@@ -112,6 +112,7 @@ def test_reimport_of_edited_file_adds_moves_removes_keeps_history(
     assert _entries(engine)["https://alpha.example/"][1] == "listed"
 
 
+@needs_shared()
 def test_seed_readme_counts_by_kind(engine: Engine, tmp_path: Path) -> None:
     """Every link of the seed list, counted by kind.
 

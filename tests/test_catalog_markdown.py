@@ -15,9 +15,8 @@ from catalog.markdown import MarkdownError, parse_markdown
 from catalog.models import LinkKind
 from catalog.parsed import LinkRef, ParsedDocument
 from catalog.urls import classify, link_key
-from tests.conftest import require, shared_path
+from tests.conftest import SHARED, needs_shared, require, shared_path
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED = SHARED / "seeds" / "README.md"
 READMES = SHARED / "corpora" / "readmes"
 
@@ -527,6 +526,7 @@ def seed() -> ParsedDocument:
     return parse_markdown(path.read_text(encoding="utf-8"), base_dir=path.parent)
 
 
+@needs_shared()
 def test_seed_link_counts(seed: ParsedDocument) -> None:
     kinds = Counter((classify(r.url).value, r.syntax, r.image) for r in seed.links)
     # Counted by hand in seeds/README.md (470 lines): 127 markdown links to http(s) pages,
@@ -551,6 +551,7 @@ def test_seed_link_counts(seed: ParsedDocument) -> None:
     assert Counter(i.kind for i in seed.items) == {"bullet": 130, "row": 19}
 
 
+@needs_shared()
 def test_seed_entries(seed: ParsedDocument) -> None:
     by_line = {i.line: i for i in seed.items}
     whatsapp = by_line[427]
@@ -571,6 +572,7 @@ def test_seed_entries(seed: ParsedDocument) -> None:
     assert heading.path == ("System Design", "System Design Case Study", "A companies")
 
 
+@needs_shared()
 def test_seed_hygiene(seed: ParsedDocument) -> None:
     problems = Counter(p.code for p in seed.problems)
     assert problems == {
@@ -623,6 +625,7 @@ def corpus() -> list[dict[str, object]]:
     return readmes
 
 
+@needs_shared()
 @pytest.mark.parametrize("record", corpus(), ids=lambda r: str(r["file"]))
 def test_corpus_counts_match_the_references(record: dict[str, object]) -> None:
     """Compare with the two reference counts of corpora/readmes/index.json.
@@ -660,6 +663,7 @@ def test_corpus_counts_match_the_references(record: dict[str, object]) -> None:
     assert (anchors, relative) == (scanner["anchor_links"], scanner["relative_links"])
 
 
+@needs_shared()
 def test_corpus_entries_and_lines() -> None:
     path = require(READMES / "kilimchoi__engineering-blogs__README.md")
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -683,6 +687,7 @@ def test_headings_of_agrees_with_parse_markdown(text: str) -> None:
     assert headings_of(text) == parse_markdown(text).headings
 
 
+@needs_shared()
 def test_headings_of_agrees_on_the_seed_and_corpora() -> None:
     from catalog.markdown import headings_of
 

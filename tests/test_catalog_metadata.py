@@ -14,10 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalog.metadata import JSON_KEYS, PageMeta, decode_html, extract
-from tests.conftest import require
+from tests.conftest import SHARED, needs_shared, require
 
 URL = "https://news.example.org/2021/03/04/a-story/"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpora" / "html_metadata"
 
 
@@ -316,6 +315,7 @@ def corpus_scores() -> dict[str, tuple[float, float]]:
     return {f: (s.precision, s.recall) for f, s in bench.score(cases, predictions).items()}
 
 
+@needs_shared()
 @pytest.mark.parametrize("field", ["title", "date", "author", "canonical", "feeds"])
 def test_corpus_targets(field: str, corpus_scores: dict[str, tuple[float, float]]) -> None:
     precision, recall = corpus_scores[field]

@@ -18,7 +18,7 @@ from catalog.errors import ConfigError, InputError
 from catalog.markdown import parse_markdown
 from catalog.queries import RenderEntry, RenderLink
 from catalog.render import render_document
-from tests.conftest import shared_path
+from tests.conftest import needs_shared, shared_path
 from tests.readmes import cli
 
 CORPUS = ("corpora", "readmes")
@@ -50,6 +50,7 @@ def adopted_seed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> tup
     return seed.read_text(), Path("README.md").read_text()
 
 
+@needs_shared()
 def test_init_from_seed_recognises_groups_and_indexes(adopted_seed, capsys) -> None:  # type: ignore[no-untyped-def]
     config = Path("listkeeper.toml").read_text()
     for name in ("companies", "technologies", "interview", "white-papers"):
@@ -57,6 +58,7 @@ def test_init_from_seed_recognises_groups_and_indexes(adopted_seed, capsys) -> N
         assert f'name = "{name}-index"' in config
 
 
+@needs_shared()
 def test_seed_adoption_keeps_every_link_and_indexes_resolve(adopted_seed, capsys) -> None:  # type: ignore[no-untyped-def]
     original, adopted = adopted_seed
     assert _article_links(adopted) == _article_links(original)
@@ -84,6 +86,7 @@ def test_seed_adoption_keeps_every_link_and_indexes_resolve(adopted_seed, capsys
     assert Path("README.md").read_text() == adopted
 
 
+@needs_shared()
 def test_edit_import_render_gives_minimal_diff(adopted_seed, capsys) -> None:  # type: ignore[no-untyped-def]
     _, before = adopted_seed
     added = "- [How Uber Computes ETA](https://newsletter.systemdesign.one/p/uber-eta-2)"
@@ -121,6 +124,7 @@ def _corpus_files() -> list[str]:
     return [r["file"] for r in json.loads(index.read_text())["readmes"]]
 
 
+@needs_shared()
 @pytest.mark.parametrize("index", range(5))
 def test_corpus_readme_unmanaged_render_is_identity_and_managed_is_stable(
     index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys

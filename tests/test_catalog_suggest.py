@@ -9,7 +9,7 @@ import pytest
 from catalog.markdown import parse_markdown
 from catalog.parsed import ParsedDocument
 from catalog.suggest import Rule, holdout_accuracy, letter_group, suggest_section
-from tests.conftest import require
+from tests.conftest import needs_shared, require
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "README.md"
 
@@ -35,6 +35,7 @@ def _sections(parsed: ParsedDocument, *, without: str | None = None) -> dict[str
     return sections
 
 
+@needs_shared()
 def test_uber_goes_under_u_companies(seed: ParsedDocument) -> None:
     for without in (None, UBER):  # with the entry in the list, and as a new article
         suggestion = suggest_section(UBER, UBER_URL, sections=_sections(seed, without=without))
@@ -44,6 +45,7 @@ def test_uber_goes_under_u_companies(seed: ParsedDocument) -> None:
     assert heading.path[-2] == "System Design Case Study"
 
 
+@needs_shared()
 def test_new_company_goes_to_its_letter(seed: ParsedDocument) -> None:
     sections = _sections(seed)
     suggestion = suggest_section(
@@ -114,6 +116,7 @@ COMPANIES_FLOOR = (49, 60)
 ALL_FLOOR = (56, 73)
 
 
+@needs_shared()
 def test_holdout_accuracy_on_seed(seed: ParsedDocument) -> None:
     correct, total = holdout_accuracy(seed, families=["companies"])
     print(f"hold-out, company groups: {correct}/{total} = {correct / total:.3f}")
@@ -125,6 +128,7 @@ def test_holdout_accuracy_on_seed(seed: ParsedDocument) -> None:
     assert correct_all >= ALL_FLOOR[0]
 
 
+@needs_shared()
 def test_holdout_skips_relative_links_under_letter_headings(seed: ParsedDocument) -> None:
     # the learning-path table rows that the README's interleaving puts under "K companies"
     # are not held out: only the Khan Academy entry counts there

@@ -17,7 +17,7 @@ import pytest
 from crawler.offlineweb.recorded import recorded_web
 from crawler.offlineweb.server import OfflineWeb
 from tests.checking import statuses, write_workspace
-from tests.conftest import shared_path
+from tests.conftest import needs_shared, shared_path
 from tests.readmes import cli
 
 # The corpus's conclusion -> the link's status after one check with thresholds 1 and 0.
@@ -32,6 +32,7 @@ EXPECTED_STATUS = {
 NOT_LINK_CHECKS = {"github_api", "wayback"}  # the pr job's and Wayback exchanges
 
 
+@needs_shared()
 def test_recorded_responses_end_to_end(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -39,7 +39,7 @@ from crawler.offlineweb.server import OfflineWeb
 from crawler.offlineweb.spec import Page, Web
 from crawler.offlineweb.wiring import check_toml
 from jobs.cli import run
-from tests.conftest import shared_path
+from tests.conftest import needs_shared, shared_path
 from tests.readmes import Result
 
 NETWORK = "127.0.3.0/24"
@@ -387,6 +387,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     )
 
 
+@needs_shared()
 def test_both_polls_finish_with_the_documented_exit_code_and_summary(scenario: Scenario) -> None:
     # README: `discover` exits 0; a feed that fails is counted and reported, never fatal.
     total = len(scenario.corpus) + 2 + 4 + len(NEW_ARTICLES)
@@ -401,6 +402,7 @@ def test_both_polls_finish_with_the_documented_exit_code_and_summary(scenario: S
 # -- 1 -----------------------------------------------------------------------------------
 
 
+@needs_shared()
 def test_entry_counts_match_the_index_files(scenario: Scenario) -> None:
     assert len(scenario.corpus) >= 120  # 48 real-world + 10 fastfeedparser + 64 feed-rs
     expected: dict[str, int] = {}
@@ -426,6 +428,7 @@ def test_entry_counts_match_the_index_files(scenario: Scenario) -> None:
 # -- 2 -----------------------------------------------------------------------------------
 
 
+@needs_shared()
 def test_second_poll_is_conditional_gets_304_and_finds_nothing(scenario: Scenario) -> None:
     corpus, validators = scenario.corpus, scenario.validators
     # the first poll asked each feed once, unconditionally, and got the feed
@@ -459,6 +462,7 @@ def test_second_poll_is_conditional_gets_304_and_finds_nothing(scenario: Scenari
 # -- 3 -----------------------------------------------------------------------------------
 
 
+@needs_shared()
 def test_newest_entries_of_real_feeds_become_exactly_the_candidates(scenario: Scenario) -> None:
     counts = {f.rel: f.expected for f in scenario.corpus.values()}
     new = {scenario.urls[f"new:{rel}"]: rel for rel in NEW_ARTICLES}
@@ -487,6 +491,7 @@ def test_newest_entries_of_real_feeds_become_exactly_the_candidates(scenario: Sc
 # -- 4 -----------------------------------------------------------------------------------
 
 
+@needs_shared()
 def test_a_301_moves_the_stored_feed_url_and_a_302_does_not(scenario: Scenario) -> None:
     counts = {f.rel: f.expected for f in scenario.corpus.values()}
     old, new, for_now = (scenario.urls[k] for k in ("moved", "moved_to", "for_now"))
@@ -506,6 +511,7 @@ def test_a_301_moves_the_stored_feed_url_and_a_302_does_not(scenario: Scenario) 
 # -- 5 -----------------------------------------------------------------------------------
 
 
+@needs_shared()
 def test_malformed_feeds_are_reported_and_never_stop_the_run(scenario: Scenario) -> None:
     root = corpus_root()
     counts = {f.rel: f.expected for f in scenario.corpus.values()}

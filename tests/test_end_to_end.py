@@ -13,7 +13,7 @@ from crawler.offlineweb.server import OfflineWeb
 from crawler.offlineweb.spec import Page, Web
 from crawler.offlineweb.wiring import check_toml
 from tests import githubapi
-from tests.conftest import shared_path
+from tests.conftest import needs_shared, shared_path
 from tests.readmes import cli
 
 TOKEN = "ghp_EndToEndT0ken0000000000000000"
@@ -29,6 +29,7 @@ def git(cwd: Path, *args: str) -> str:
     ).stdout
 
 
+@needs_shared()
 def test_run_twice_updates_one_pull_request(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

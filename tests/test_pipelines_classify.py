@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
@@ -13,7 +12,7 @@ from catalog.verdicts import OutcomeKind
 from crawler.items import BODY_SAMPLE_CHARS, CheckItem, ErrorKind, select_headers
 from pipelines.classify import HostStats, Outcome, classify, infer_error_kind
 from pipelines.fingerprint import content_fingerprint, similarity, visible_text
-from tests.conftest import require
+from tests.conftest import SHARED, needs_shared, require
 
 ARTICLE = " ".join(
     f"Paragraph {i}: consistent hashing spreads keys over nodes so that adding a node moves "
@@ -366,7 +365,6 @@ def test_fingerprint_similarity() -> None:
 
 # --- the recorded real responses ------------------------------------------------------
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 RESPONSES = SHARED / "corpora" / "responses"
 
 # A link checker's conclusion, as the corpus names it -> the kind of one check.
@@ -441,6 +439,7 @@ def item_from_record(record: dict[str, Any]) -> CheckItem:
     )
 
 
+@needs_shared()
 def test_recorded_real_responses() -> None:
     records = load_records()
     matched: list[str] = []
@@ -467,6 +466,7 @@ def test_recorded_real_responses() -> None:
     assert len(matched) + len(differing) + sum(skipped.values()) == len(records)
 
 
+@needs_shared()
 def test_recorded_soft_404_shell_is_suspect_with_a_probe() -> None:
     """The Photobucket SPA shell: the host answers the same shell for a random path."""
     record = next(r for r in load_records() if r["id"] == "embed-photobucket-soft404-2024")
@@ -478,6 +478,7 @@ def test_recorded_soft_404_shell_is_suspect_with_a_probe() -> None:
     assert outcome.kind == "suspect" and "similarity 1.00" in outcome.reason
 
 
+@needs_shared()
 def test_recorded_s3_access_denied_says_how_it_decided() -> None:
     record = next(r for r in load_records() if r["id"] == "htmlproofer-s3-accessdenied-2017")
     outcome = classify(item_from_record(record), host_history=HostStats(ok=3))

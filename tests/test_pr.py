@@ -20,7 +20,7 @@ from jobs import pr as pr_job
 from jobs.context import Context
 from jobs.github import Redactor
 from tests import githubapi
-from tests.conftest import shared_path
+from tests.conftest import needs_shared, shared_path
 
 TOKEN = "ghp_S3cr3tT0kenValue1234567890"
 BOT = "listkeeper@users.noreply.github.com"
@@ -144,6 +144,7 @@ def run_pr(
 # --- end to end ------------------------------------------------------------------------
 
 
+@needs_shared()
 def test_first_pr_pushes_the_branch_and_opens_a_pull_request(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -180,6 +181,7 @@ def test_first_pr_pushes_the_branch_and_opens_a_pull_request(
     assert TOKEN not in out + err
 
 
+@needs_shared()
 def test_a_second_run_updates_the_same_pull_request(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -202,6 +204,7 @@ def test_a_second_run_updates_the_same_pull_request(
     assert len(api.state.pulls) == 1
 
 
+@needs_shared()
 def test_422_already_exists_leads_to_the_existing_pull_request(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -216,6 +219,7 @@ def test_422_already_exists_leads_to_the_existing_pull_request(
     assert len(api.state.pulls) == 1 and "#1" in out
 
 
+@needs_shared()
 def test_nothing_changed_opens_nothing_and_closes_the_stale_pull_request(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -239,6 +243,7 @@ def test_nothing_changed_opens_nothing_and_closes_the_stale_pull_request(
     assert code == 0 and [r.method for r in api.state.requests] == ["GET"]
 
 
+@needs_shared()
 @pytest.mark.parametrize("status", [401, 500])
 def test_the_token_never_shows_even_when_the_server_echoes_it(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str], status: int
@@ -252,6 +257,7 @@ def test_the_token_never_shows_even_when_the_server_echoes_it(
     assert len(err.strip().splitlines()) == 1
 
 
+@needs_shared()
 def test_the_token_in_a_remote_url_is_redacted_from_git_errors(
     ws: Workspace, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -262,6 +268,7 @@ def test_the_token_in_a_remote_url_is_redacted_from_git_errors(
     assert "git ls-remote failed" in err
 
 
+@needs_shared()
 def test_a_maintainer_commit_on_the_bot_branch_is_never_force_pushed_over(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -283,6 +290,7 @@ def test_a_maintainer_commit_on_the_bot_branch_is_never_force_pushed_over(
     assert not api.state.calls("POST") and not api.state.calls("PATCH")
 
 
+@needs_shared()
 def test_dry_run_prints_the_diff_and_body_and_changes_nothing(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -297,6 +305,7 @@ def test_dry_run_prints_the_diff_and_body_and_changes_nothing(
         assert s.scalars(select(Run).where(Run.job == "pr")).all() == []
 
 
+@needs_shared()
 def test_dry_run_needs_no_token(
     ws: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -306,6 +315,7 @@ def test_dry_run_needs_no_token(
     assert code == 3 and "GITHUB_TOKEN is not set" in err
 
 
+@needs_shared()
 def test_a_rewrite_refused_by_a_maintainer_is_not_proposed_again(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
