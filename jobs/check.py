@@ -165,13 +165,42 @@ def check_added(ctx: Context, ref: str, readme: Path, options: CheckOptions) -> 
             return 0
         check(scratch, dataclasses.replace(options, all_links=False, fail_on="never"))
         with db.session_factory(engine)() as s:
+            ids = [a.id for a in added]
             rows = s.execute(
-                select(Link.url, Link.status, Link.error).where(Link.id.in_([a.id for a in added]))
+                select(Link.id, Link.url, Link.status, Link.error).where(Link.id.in_(ids))
             ).all()
-    bad = [r for r in rows if r.status in (LinkStatus.DEAD, LinkStatus.FAILING, LinkStatus.SUSPECT)]
-    for url, status, error in rows:
-        click.echo(f"{status.value:<10} {url}{f'  ({error})' if error else ''}")
+            archived = _archived_added(s, ctx, readme, ids)
+    failed = (LinkStatus.DEAD, LinkStatus.FAILING, LinkStatus.SUSPECT)
+    bad = [r for r in rows if r.status in failed or r.id in archived]
+    for link_id, url, status, error in rows:
+        shown = "archived" if link_id in archived and status not in failed else status.value
+        why = error or archived.get(link_id)
+        click.echo(f"{shown:<10} {url}{f'  ({why})' if why else ''}")
     return 2 if bad and options.fail_on == "dead" else 0
+
+
+def _archived_added(session: Any, ctx: Context, readme: Path, ids: list[int]) -> dict[int, str]:
+    """The added links to archived repositories, when ``[github] reject_archived`` (the
+    default) says a list takes none; one kept on purpose (an ignore comment) is welcome."""
+    from catalog.models import Occurrence
+    from catalog.pullrequest import ignores
+    from catalog.repos import github_settings, latest_facts
+
+    if not github_settings(ctx.config.raw, str(ctx.config.path or "config")).reject_archived:
+        return {}
+    facts = {i: f for i, f in latest_facts(session, ids).items() if f.archived}
+    if not facts:
+        return {}
+    kept = ignores(readme.read_text(encoding="utf-8"), utcnow().date())
+    lines = session.execute(
+        select(Occurrence.link_id, Occurrence.line).where(Occurrence.link_id.in_(list(facts)))
+    ).all()
+    on_purpose = {link_id for link_id, line in lines if line in kept}
+    return {
+        i: f"archived repository {f.name_with_owner}: a list takes none ([github] reject_archived)"
+        for i, f in facts.items()
+        if i not in on_purpose
+    }
 
 
 def check(ctx: Context, options: CheckOptions, child: CrawlChild | None = None) -> int:

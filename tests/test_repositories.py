@@ -642,3 +642,49 @@ def test_pr_rewrites_the_rename_and_marks_the_archived(
     assert "+- [Attic](https://github.com/acme/attic) *(archived)* - archived." in result.out
     assert "marked as an archived repository" in result.out
     assert TOKEN not in result.out + result.err
+
+
+# --- check --added-since ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reject", [True, False])
+def test_added_since_fails_a_pr_adding_a_missing_or_archived_repository(
+    api: githubapi.GitHubAPI,
+    endpoint: Endpoint,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    reject: bool,
+) -> None:
+    import subprocess
+
+    from tests.readmes import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    (tmp_path / "README.md").write_text("# Tools\n\n- [Rocket](https://github.com/acme/rocket)\n")
+    (tmp_path / "listkeeper.toml").write_text(
+        f'[github]\napi_url = "{api.url}"\nreject_archived = {str(reject).lower()}\n'
+    )
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(["git", "init", "-q"], check=True)
+    subprocess.run([*git, "add", "README.md"], check=True)
+    subprocess.run([*git, "commit", "-qm", "list"], check=True)
+    endpoint.add("acme/kept", Repo("acme/kept", archived=True))
+    with (tmp_path / "README.md").open("a") as f:
+        f.write("- [Attic](https://github.com/acme/attic)\n")
+        f.write("- [Kept](https://github.com/acme/kept) <!-- listkeeper:ignore still useful -->\n")
+    archived_only = cli(capsys, "check", "--added-since", "HEAD", "README.md")
+    assert "2 links added since HEAD" in archived_only.out
+    assert endpoint.queries == [2]
+    if reject:
+        assert archived_only.code == 2, archived_only.err
+        assert "archived   https://github.com/acme/attic  (archived repository" in archived_only.out
+        assert "ok         https://github.com/acme/kept" in archived_only.out  # on purpose
+    else:
+        assert archived_only.code == 0, archived_only.out
+    with (tmp_path / "README.md").open("a") as f:
+        f.write("- [Gone](https://github.com/acme/gone)\n")
+    missing = cli(capsys, "check", "--added-since", "HEAD", "README.md")
+    assert missing.code == 2  # a missing repository fails whatever reject_archived says
+    assert "dead       https://github.com/acme/gone" in missing.out
