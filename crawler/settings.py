@@ -33,7 +33,7 @@ SETTINGS: dict[str, Any] = {
     "CONCURRENT_REQUESTS": 64,  # --max-concurrency
     "CONCURRENT_REQUESTS_PER_DOMAIN": 2,  # --per-host
     "DOWNLOAD_DELAY": 0,
-    "RANDOMIZE_DOWNLOAD_DELAY": False,
+    "DOWNLOAD_DELAY_JITTER": 0,  # a delay asked for is kept exactly
     "DOWNLOAD_TIMEOUT": 20,  # --timeout: total per request, a slow drip included
     "DOWNLOAD_MAXSIZE": 16 * 1024 * 1024,  # also caps decompression (compressed bombs)
     "DOWNLOAD_WARNSIZE": 0,
