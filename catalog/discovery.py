@@ -31,7 +31,8 @@ from catalog.models import (
     Section,
     utcnow,
 )
-from catalog.suggest import suggest_section
+from catalog.slugs import slugify
+from catalog.suggest import letter_group, suggest_section, with_missing_letters
 from catalog.urls import host_of, link_key, web_url
 from catalog.webtext import clean_web_value, needs_cleaning
 
@@ -221,7 +222,9 @@ def _already_listed(session: Session, document_id: int, url: str) -> bool:
 
 
 def _sections(session: Session, document_id: int) -> dict[str, list[str]]:
-    """Section heading → titles of its listed entries (what suggestions learn from)."""
+    """Section heading → titles of its listed entries (what suggestions learn from), with
+    the letter groups the list has no heading for yet (empty), so that a new company under
+    E finds "E companies" even before the list has one."""
     out: dict[str, list[str]] = defaultdict(list)
     rows = session.execute(
         select(Section.heading, Entry.title)
@@ -231,7 +234,57 @@ def _sections(session: Session, document_id: int) -> dict[str, list[str]]:
     )
     for heading, title in rows:
         out[heading].append(title)
-    return dict(out)
+    return with_missing_letters(dict(out))
+
+
+def section_id(session: Session, document_id: int, heading: str) -> int | None:
+    """The section named ``heading`` (any case); for a letter group the list has no heading
+    for yet ("E companies" beside "A companies"), a section made for it: the next render
+    writes its heading in order, and the next import finds it by its anchor."""
+    found = session.scalar(
+        select(Section.id)
+        .where(
+            Section.document_id == document_id,
+            func.lower(Section.heading) == heading.lower(),
+            Section.present.is_(True),
+        )
+        .order_by(Section.position)
+        .limit(1)
+    )
+    group = letter_group(heading)
+    if found is not None or group is None:
+        return found
+    letter, family = group
+    siblings = [
+        s
+        for s in session.scalars(
+            select(Section).where(Section.document_id == document_id, Section.present.is_(True))
+        )
+        if (g := letter_group(s.heading)) is not None and g[1] == family
+    ]
+    if not siblings:
+        return None  # no such family: a typo, not a new group
+    name = f"{letter} {siblings[0].heading.strip().split(' ', 1)[1].strip()}"
+    anchor = slugify(name)
+    section = session.scalar(
+        select(Section).where(Section.document_id == document_id, Section.anchor == anchor)
+    )
+    if section is None:
+        model = max(siblings, key=lambda s: s.position)
+        parent = model.path.rsplit(" > ", 1)[0] + " > " if " > " in model.path else ""
+        section = Section(
+            document_id=document_id,
+            heading=name,
+            path=parent + name,
+            level=model.level,
+            anchor=anchor,
+            line=model.line,
+            position=model.position,
+            present=False,  # not in the README until the next render writes it
+        )
+        session.add(section)
+        session.flush()
+    return section.id
 
 
 def _candidate(
@@ -256,21 +309,12 @@ def _candidate(
         feed_hint=feed.section_hint,
         rules=rules,  # type: ignore[arg-type]
     )
-    section_id = None
+    suggested = None
     if suggestion is not None and suggestion.section:
-        section_id = session.scalar(
-            select(Section.id)
-            .where(
-                Section.document_id == document_id,
-                Section.heading == suggestion.section,
-                Section.present.is_(True),
-            )
-            .order_by(Section.position)
-            .limit(1)
-        )
+        suggested = section_id(session, document_id, suggestion.section)
     entry = Entry(
         document_id=document_id,
-        section_id=section_id,
+        section_id=suggested,
         key=key,
         title=title,
         description=None,
@@ -292,19 +336,10 @@ def decide(session: Session, entry_id: int, *, accept: bool, section: str | None
     if entry is None or entry.state not in (EntryState.CANDIDATE, EntryState.REJECTED):
         raise InputError(f"no candidate with id {entry_id} (see `listkeeper candidates`)")
     if section is not None:
-        section_id = session.scalar(
-            select(Section.id)
-            .where(
-                Section.document_id == entry.document_id,
-                func.lower(Section.heading) == section.lower(),
-                Section.present.is_(True),
-            )
-            .order_by(Section.position)
-            .limit(1)
-        )
-        if section_id is None:
+        chosen = section_id(session, entry.document_id, section)
+        if chosen is None:
             raise InputError(f"no section “{section}” in the list")
-        entry.section_id = section_id
+        entry.section_id = chosen
     if accept and entry.section_id is None:
         raise InputError(f"candidate {entry_id} has no section yet: pass --section")
     entry.state = EntryState.LISTED if accept else EntryState.REJECTED

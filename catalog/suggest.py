@@ -107,6 +107,24 @@ def letter_group(heading: str) -> tuple[str, str] | None:
     return letter, match.group(2).lower()
 
 
+def with_missing_letters(sections: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """``sections`` with an empty section for each letter a family of letter groups has no
+    heading for yet ("E companies" beside "A companies" and "U companies"): the letter
+    signal can then name it. The new headings are written as the family's are."""
+    out = {name: list(titles) for name, titles in sections.items()}
+    families: dict[str, tuple[str, set[str]]] = {}
+    for name in sections:
+        group = letter_group(name)
+        if group is not None:
+            word = name.strip().split(" ", 1)[1].strip()
+            families.setdefault(group[1], (word, set()))[1].add(group[0])
+    for word, letters in families.values():
+        for letter in ("#", *(chr(c) for c in range(ord("A"), ord("Z") + 1))):
+            if letter not in letters:
+                out.setdefault(f"{letter} {word}", [])
+    return out
+
+
 def _fix(text: str) -> str:
     return ftfy.fix_text(text) if "â" in text or "Ã" in text else text
 

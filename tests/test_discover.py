@@ -116,3 +116,46 @@ def test_discover_baseline_new_articles_conditional_get_and_moves(
     assert "Acme Scaled Search" not in text
     bad = cli(capsys, "candidates", "accept", "99999")
     assert bad.code == 3 and "no candidate" in bad.err
+
+
+INDEXED = README.replace(
+    "<!-- listkeeper:begin companies -->",
+    "<!-- listkeeper:begin companies-index -->\n<!-- listkeeper:end companies-index -->\n\n"
+    "<!-- listkeeper:begin companies -->",
+)
+INDEX_CONFIG = (
+    CONFIG + '\n[[render.regions]]\nname = "companies-index"\nkind = "az-index"\n'
+    'group = "companies"\n'
+)
+
+
+def test_a_candidate_for_a_letter_the_list_lacks_creates_its_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("README.md").write_text(INDEXED)
+    etsy = ("How Etsy Ships Search Relevance Changes Safely", "https://etsy.example/search")
+    with OfflineWeb(web(ARTICLES[2:], etag='"v1"')) as ow:
+        port = ow.port
+        Path("listkeeper.toml").write_text(
+            INDEX_CONFIG + check_toml(ow, allow_networks=["127.0.2.0/24"])
+        )
+        assert cli(capsys, "feeds", "add", ow.url("127.0.2.1", "/feed.xml")).code == 0
+        assert cli(capsys, "discover").code == 0  # the baseline
+    with OfflineWeb(web([etsy, *ARTICLES[2:]], etag='"v2"'), port=port):
+        assert "1 new candidates" in cli(capsys, "discover").out
+    # the list has no E heading: the suggestion finds E itself
+    assert "→ E companies" in cli(capsys, "candidates").out
+    ((etsy_id,),) = select(Path("."), "select id from entries where title = :t", t=etsy[0])
+    # a letter group of a family the list does not have is still no section
+    wrong = cli(capsys, "candidates", "accept", str(etsy_id), "--section", "E gadgets")
+    assert wrong.code == 3 and "no section “E gadgets”" in wrong.err
+    accepted = cli(capsys, "candidates", "accept", str(etsy_id), "--section", "E companies")
+    assert accepted.code == 0, accepted.err
+    assert cli(capsys, "render", "README.md").code == 0
+    text = Path("README.md").read_text()
+    headings = [line for line in text.splitlines() if line.startswith("#### ")]
+    assert headings == ["#### A companies", "#### E companies", "#### U companies"]
+    assert f"- [{etsy[0]}]({etsy[1]})" in text.split("#### E companies")[1]
+    assert "[E](#e-companies)" in text  # the index links the new group
+    assert cli(capsys, "render", "--check", "README.md").code == 0
