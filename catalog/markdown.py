@@ -133,7 +133,7 @@ def _trim_bare(url: str) -> str:
     return url
 
 
-def _fix_mojibake(text: str) -> str | None:
+def fix_mojibake(text: str) -> str | None:
     """The repaired text when *text* holds mojibake, else None."""
     if text.isascii():
         return None
@@ -572,7 +572,7 @@ def _mojibake(doc: ParsedDocument, text: str) -> list[Problem]:
     the line repaired; in code it is reported, never repaired by listkeeper."""
     problems = []
     for number, line in enumerate(text.split("\n"), 1):
-        fixed = _fix_mojibake(line)
+        fixed = fix_mojibake(line)
         if fixed is None:
             continue
         written, repaired = line.strip(), fixed.strip()

@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from email.utils import parseaddr
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -80,6 +81,7 @@ class PrSettings:
     archived: ArchivedPolicy = "mark"  # archived GitHub repositories
     add_candidates: bool = True
     wayback_api: str = DEFAULT_WAYBACK_API  # the Wayback Machine (its CDX server)
+    repair_mojibake: bool = True  # mojibake outside code repaired in the proposed README
 
     @property
     def author_name(self) -> str:
@@ -102,7 +104,7 @@ def settings(raw: Mapping[str, Any], where: str = "config") -> PrSettings:
     for key in ("repo", "base", "branch", "remote", "api_url", "title", "author", "wayback_api"):
         if key in table and (not isinstance(table[key], str) or not table[key].strip()):
             raise ConfigError(f"{where}: [pr] {key} must be a non-empty string")
-    for key in ("rewrite_redirects", "add_candidates"):
+    for key in ("rewrite_redirects", "add_candidates", "repair_mojibake"):
         if key in table and not isinstance(table[key], bool):
             raise ConfigError(f"{where}: [pr] {key} must be true or false")
     if table.get("dead", "keep") not in DEAD_POLICIES:
@@ -179,7 +181,7 @@ def ignores(text: str, today: date) -> dict[int, Ignore]:
 
 # --- changes --------------------------------------------------------------------------
 
-ChangeKind = Literal["rewrite", "mark", "archive", "mark-archived", "remove"]
+ChangeKind = Literal["rewrite", "mark", "archive", "mark-archived", "remove", "scheme", "mojibake"]
 _MARKS = {"mark": DEAD_MARK, "mark-archived": ARCHIVED_MARK}
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s")
 
@@ -366,6 +368,12 @@ def _change_line(change: Change, line: int | None) -> str:
         return f"- {where}{markdown.code(change.old)} → {markdown.code(change.new)} (moved)"
     if change.kind == "archive":
         return f"- {where}{markdown.code(change.old)} → archived copy {markdown.code(change.new)}"
+    if change.kind == "scheme":
+        old, new = markdown.code(change.old), markdown.code(change.new)
+        return f"- {where}{old} → {new} (no scheme: GitHub read it as a missing file)"
+    if change.kind == "mojibake":
+        old, new = markdown.code(change.old, 120), markdown.code(change.new, 120)
+        return f"- {where}mojibake repaired: {old} → {new}"
     note = f" ({markdown.text(change.note)})" if change.note else ""
     if change.kind == "mark-archived":
         return f"- {where}{markdown.code(change.old)} marked as an archived repository{note}"
@@ -477,3 +485,59 @@ def archived_changes(rows: Sequence[tuple[str, int]], settings: PrSettings) -> l
     return [
         Change(kind=kind, old=old, lines=tuple(sorted(set(lines)))) for old, lines in found.items()
     ]
+
+
+# --- hygiene repairs ------------------------------------------------------------------
+
+
+def repair_hygiene(
+    outcome: Outcome, *, today: date, mojibake: bool, base_dir: Path | None = None
+) -> Outcome:
+    """*outcome* with the README's own slips repaired where that is safe.
+
+    A link without a scheme whose path does not exist beside the README gets ``https://``
+    (GitHub reads ``example.com/a`` as a missing file); with *mojibake*, mojibake outside
+    code blocks and code spans is repaired (``McDonaldâ€™s`` → ``McDonald’s``). Lines kept
+    with ``listkeeper:ignore`` stay as written.
+    """
+    from catalog.markdown import MarkdownError, fix_mojibake, parse_markdown
+    from catalog.urls import resolve_relative
+
+    try:
+        parsed = parse_markdown(outcome.text, base_dir=base_dir)
+    except MarkdownError:
+        return outcome
+    kept = ignores(outcome.text, today)
+    lines = split_lines(outcome.text)
+    for p in parsed.problems:
+        index = p.line - 1
+        if p.line in kept or index >= len(lines):
+            continue
+        line = lines[index]
+        if p.code == "no-scheme":
+            if base_dir is not None and (base_dir / resolve_relative(p.text)).exists():
+                continue  # such a path exists: a file link after all
+            fixed = _destination(p.text).sub(_replacer(p.fix), line)
+            change = Change("scheme", p.text, p.fix, (p.line,))
+        elif p.code == "mojibake" and mojibake and p.line not in parsed.code_lines:
+            fixed = _outside_code(line, lambda part: fix_mojibake(part) or part)
+            change = Change("mojibake", p.text, fixed.strip(), (p.line,))
+        else:
+            continue
+        if fixed != line:
+            lines[index] = fixed
+            outcome.applied.append(Applied(change, p.line))
+    outcome.text = "".join(lines)
+    return outcome
+
+
+_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
+
+
+def _outside_code(line: str, fix: Callable[[str], str]) -> str:
+    """*line* with *fix* applied to the text outside its code spans."""
+    out, start = [], 0
+    for span in _CODE_SPAN.finditer(line):
+        out += [fix(line[start : span.start()]), span.group()]
+        start = span.end()
+    return "".join([*out, fix(line[start:])])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
+import tldextract
 from w3lib.url import safe_url_string
 
 from catalog.models import LinkKind
@@ -27,21 +29,14 @@ _UNSAFE = frozenset(' "<>\\^`{|}')
 # Already canonical: lowercase scheme and host, no port or userinfo, a path, safe ASCII.
 _CANONICAL = re.compile(r"https?://[a-z0-9.\-]*[a-z0-9\-]/[!#-;=?-\[\]_a-z~]*")
 
-# Top-level domains common enough in reading lists to call "host.tld/..." a URL without a
-# scheme even for a two-label name ("example.com/page"). Longer names (a.b.tld) qualify
-# with any alphabetic TLD that is not a file extension.
+# "host.tld/..." without a scheme is a URL when its first segment is a name under a public
+# suffix (the Public Suffix List); else it is a path in the repository.
 
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_KNOWN_TLDS = _words(
-    """com org net io dev one co ai app me info edu gov mil int biz blog tech news xyz site
-    online cloud page wiki tv fm us uk de fr nl be ch at it es pt se no dk fi pl cz ru ua jp
-    cn kr in au nz ca br mx ar eu ie il tr gr hu ro sk si hr lt lv ee is sg hk tw vn id th my
-    ph za ly gg to cc ws so sh"""
-)
 # Suffixes that are file extensions first: "setup.py", "notes.md" and "logo.png" are files.
 _FILE_EXTENSIONS = _words(
     """md markdown mdx rst txt html htm xhtml png jpg jpeg gif svg webp ico bmp pdf json yml
@@ -67,7 +62,22 @@ def _looks_like_host(segment: str) -> bool:
         return False
     if not all(_LABEL.match(label) or (not label.isascii() and label) for label in labels):
         return False
-    return tld in _KNOWN_TLDS or labels[0] == "www" or len(labels) >= 3
+    return _public_suffix(host)
+
+
+@functools.cache
+def _suffixes() -> tldextract.TLDExtract:
+    # The Public Suffix List as shipped with tldextract: never fetched, never cached to disk.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def _public_suffix(host: str) -> bool:
+    """Whether *host* is a name under a public suffix (``example.com``, ``x.github.io``)."""
+    try:
+        parts = _suffixes()(host)
+    except (ValueError, UnicodeError):
+        return False
+    return bool(parts.suffix and parts.domain)
 
 
 def classify(url: str) -> LinkKind:

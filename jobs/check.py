@@ -48,14 +48,15 @@ from catalog.store import (
     host_answers,
     record,
 )
-from catalog.urls import Rule, parse_rules, rewrite, slot_host
+from catalog.urls import Rule, parse_rules, resolve_relative, rewrite, slot_host
 from catalog.verdicts import OutcomeKind
 from crawler.settings import SETTINGS
 from jobs.context import Context
 from jobs.crawling import CrawlChild, run_crawl
 
-LOCAL_KINDS = (LinkKind.ANCHOR, LinkKind.RELATIVE)
-WEB_KINDS = (LinkKind.EXTERNAL, LinkKind.NO_SCHEME)
+# A link without a scheme is a relative link on GitHub: judged as a file in the repository.
+LOCAL_KINDS = (LinkKind.ANCHOR, LinkKind.RELATIVE, LinkKind.NO_SCHEME)
+WEB_KINDS = (LinkKind.EXTERNAL,)
 
 
 @dataclass
@@ -365,6 +366,12 @@ def _local(link: DueLink, anchors_of: Callable[[str], set[str]]) -> Result:
         if not fragment or fragment.lower() == "top" or fragment.lower() in anchors_of(doc_path):
             return _result(link, OutcomeKind.OK, "heading exists")
         return _result(link, OutcomeKind.SUSPECT, f"missing #{fragment}: no such heading")
+    if link.kind == LinkKind.NO_SCHEME:
+        path = resolve_relative(link.url)
+        if Path(path).exists():
+            return _result(link, OutcomeKind.OK, "file exists")
+        why = f"no such file: {path} (a link without a scheme; write https://{link.url})"
+        return _result(link, OutcomeKind.PERMANENT, why, error=why)
     path = link.key.removeprefix("file:").split("#", 1)[0].split("?", 1)[0]
     if path and Path(path).exists():
         return _result(link, OutcomeKind.OK, "file exists")

@@ -42,6 +42,7 @@ from catalog.markdown import MarkdownError, parse_markdown
 from catalog.models import Link, LinkStatus, Occurrence, Run, utcnow
 from catalog.output import add_secret, redact
 from catalog.queries import document_by_path, render_entries
+from catalog.relined import relined
 from catalog.render import render_document, unified_diff
 from catalog.reports import build_report
 from catalog.repos import archived_rows
@@ -254,7 +255,11 @@ def _plan(
         last = _last_stats(session)
         refused = prlogic.refused_rewrites(last, open_pr=open_pr, base_text=base_text)
         outcome = prlogic.apply_changes(rendered, changes, today=today(), rejected=refused)
-        report = build_report(session, document_path=key)
+        outcome = prlogic.repair_hygiene(
+            outcome, today=today(), mojibake=settings.repair_mojibake, base_dir=readme.parent
+        )
+        # Line numbers of the README the pull request proposes, not of the one imported.
+        report = relined(build_report(session, document_path=key), key, outcome.text, readme.parent)
         if keep:
             session.commit()
         else:

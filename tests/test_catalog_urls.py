@@ -18,7 +18,9 @@ from catalog.urls import classify, host_of, link_key, resolve_relative, slot_hos
         ("example.com", LinkKind.NO_SCHEME),
         ("www.example.org/page", LinkKind.NO_SCHEME),
         ("docs.python.org/3/library", LinkKind.NO_SCHEME),
-        ("blog.example.engineering/post", LinkKind.NO_SCHEME),  # three labels, any TLD
+        ("blog.example.engineering/post", LinkKind.NO_SCHEME),  # a public suffix
+        ("wiki.corp.internal/page", LinkKind.RELATIVE),  # no public suffix: a path
+        ("docs/setup.md", LinkKind.RELATIVE),
         ("./learning-paths/beginner.md", LinkKind.RELATIVE),
         ("fundamentals/caching.md", LinkKind.RELATIVE),
         ("README.md", LinkKind.RELATIVE),  # .md is Moldova, but here a file

@@ -10,9 +10,13 @@ import lxml.html
 import pytest
 
 from catalog import pullrequest as prlogic
+from catalog.errors import ConfigError
 from catalog.formats import markdown
 from catalog.hygiene import Hygiene
-from catalog.reports import Report, Summary
+from catalog.models import LinkKind, LinkStatus
+from catalog.relined import relined
+from catalog.reports import Report, ReportLink, Source, Summary
+from tests.catalogdb import select
 from tests.readmes import cli
 
 LIST = """\
@@ -124,3 +128,104 @@ def test_the_pull_request_body_keeps_hygiene_within_githubs_limit() -> None:
     assert "### README hygiene (5000)" in body and "README.md:1 mojibake" in body
     assert "more: `listkeeper import README.md` lists them all" in body
     assert markdown.format_report(report, max_chars=10_000).count("\n") < 60
+
+
+def test_a_link_without_scheme_is_judged_as_a_file_of_the_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GitHub makes `example.com/a` a relative link: broken for readers unless that path
+    exists. It is never fetched as https://."""
+    monkeypatch.chdir(tmp_path)
+    Path("README.md").write_text(
+        "# L\n\n- [B](beta.example.com/post)\n- [S](docs/setup.md)\n- [M](mirror.example.org/)\n"
+    )
+    Path("docs").mkdir()
+    Path("docs/setup.md").write_text("setup\n")
+    Path("mirror.example.org").mkdir()  # such a path exists in the repository: a file link
+    assert cli(capsys, "import", "README.md").code == 0
+    checked = cli(capsys, "check", "--fail-on", "never")
+    assert checked.code == 0, checked.err
+    rows = dict(
+        select(Path("."), "select url, status from links where kind in ('no_scheme', 'relative')")
+    )
+    assert rows == {
+        "beta.example.com/post": "failing",
+        "docs/setup.md": "ok",
+        "mirror.example.org/": "ok",
+    }
+    ((error,),) = select(Path("."), "select error from links where url = 'beta.example.com/post'")
+    assert "write https://beta.example.com/post" in error
+
+
+PROPOSED = """\
+# L
+
+- [How Acmeâ€™s Queue Works](acme.example.com/queue) - `Canâ€™t` stays in code
+- [Kept](kept.example.com/x) <!-- listkeeper:ignore on purpose -->
+- [Local](mirror.example.org/)
+
+```
+â”œâ”€â”€ docs/
+```
+"""
+
+
+def test_the_pull_request_repairs_schemes_and_mojibake_never_in_code(tmp_path: Path) -> None:
+    (tmp_path / "mirror.example.org").mkdir()
+    today = datetime(2026, 1, 1, tzinfo=UTC).date()
+    out = prlogic.repair_hygiene(
+        prlogic.Outcome(text=PROPOSED), today=today, mojibake=True, base_dir=tmp_path
+    )
+    lines = out.text.splitlines()
+    assert lines[2] == (
+        "- [How Acme’s Queue Works](https://acme.example.com/queue) - `Canâ€™t` stays in code"
+    )
+    assert lines[3:5] == PROPOSED.splitlines()[3:5]  # kept on purpose; a path that exists
+    assert lines[7] == "â”œâ”€â”€ docs/"  # in a code block: reported, never repaired
+    assert [(a.change.kind, a.line) for a in out.applied] == [("scheme", 3), ("mojibake", 3)]
+    body = prlogic.body(
+        Report(generated_at=datetime(2026, 1, 1, tzinfo=UTC), summary=Summary(), links=()),
+        out,
+        readme="README.md",
+    )
+    assert "`acme.example.com/queue` → `https://acme.example.com/queue` (no scheme" in body
+    assert "mojibake repaired" in body
+    off = prlogic.repair_hygiene(
+        prlogic.Outcome(text=PROPOSED), today=today, mojibake=False, base_dir=tmp_path
+    )
+    assert "Acmeâ€™s" in off.text and [a.change.kind for a in off.applied] == ["scheme"]
+    assert not prlogic.settings({"pr": {"repair_mojibake": False}}).repair_mojibake
+    assert prlogic.settings({}).repair_mojibake  # on by default
+    with pytest.raises(ConfigError, match="repair_mojibake must be true or false"):
+        prlogic.settings({"pr": {"repair_mojibake": "yes"}})
+
+
+def test_the_pull_request_body_counts_lines_in_the_proposed_readme() -> None:
+    source = Source("README.md", "L", 3)
+    link = ReportLink(
+        url="https://gone.example/",
+        kind=LinkKind.EXTERNAL,
+        status=LinkStatus.DEAD,
+        http_status=404,
+        final_url=None,
+        error=None,
+        checked_at=None,
+        first_failed_at=None,
+        consecutive_failures=2,
+        title="Gone",
+        sources=(source,),
+    )
+    report = Report(
+        generated_at=datetime(2026, 1, 1, tzinfo=UTC),
+        summary=Summary(total=1, dead=1),
+        links=(link,),
+        hygiene=(Hygiene("README.md", "mojibake", 3, "old", "new", "stale"),),
+    )
+    proposed = "# L\n\n- [New](https://new.example/)\n- [New 2](https://new2.example/)\n" + (
+        "- [Gone](https://gone.example/) *(dead link)*\n- [Canâ€™t](https://c.example/)\n"
+    )
+    moved = relined(report, "README.md", proposed)
+    assert moved.links[0].sources == (Source("README.md", "L", 5),)
+    assert [(h.kind, h.line) for h in moved.hygiene] == [("mojibake", 6)]
+    md = markdown.format_report(moved)
+    assert "README.md:5" in md and "README.md:3" not in md
