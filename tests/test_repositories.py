@@ -23,11 +23,11 @@ from crawler.offlineweb.githubgraphql import Endpoint, Repo
 from jobs.graphql import GraphQL
 from jobs.repositories import Asked, build_query, check_repositories
 from tests import githubapi
-from tests.conftest import SHARED
+from tests.conftest import needs_shared, shared_path
 
 TOKEN = "ghp_test0123456789abcdef"
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
-RECORDED = SHARED / "corpora" / "responses" / "github_api"
+RECORDED = ("corpora", "responses", "github_api")
 
 
 # --- which links are repositories -------------------------------------------------------
@@ -282,9 +282,7 @@ def test_bad_token_stops_and_never_prints_it(api: githubapi.GitHubAPI, endpoint:
 
 
 def _recorded(name: str) -> tuple[int, dict[str, str], dict[str, object]]:
-    path = RECORDED / name
-    if not path.exists():
-        pytest.skip(f"{path} is absent (the hand-written endpoint covers this kind)")
+    path = shared_path(*RECORDED, name)
     record = json.loads(path.read_text(encoding="utf-8"))
     headers = {k: v for k, v in (record.get("headers") or {}).items() if k.lower().startswith("x-")}
     headers.update({k: v for k, v in (record.get("headers") or {}).items() if k == "Retry-After"})
@@ -298,6 +296,7 @@ def _as_alias(body: dict[str, object]) -> dict[str, object]:
     return out
 
 
+@needs_shared(*RECORDED)
 def test_recorded_rename(api: githubapi.GitHubAPI, endpoint: Endpoint) -> None:
     status, headers, body = _recorded(
         "rubytoolbox-graphql-renamed-repo-resolves-to-new-namewithowner.json"
@@ -309,6 +308,7 @@ def test_recorded_rename(api: githubapi.GitHubAPI, endpoint: Endpoint) -> None:
     assert facts[0].renamed
 
 
+@needs_shared(*RECORDED)
 def test_recorded_not_found(api: githubapi.GitHubAPI, endpoint: Endpoint) -> None:
     status, headers, body = _recorded("rubytoolbox-graphql-not-found-unknown-repo.json")
     endpoint.faults = [(status, headers, _as_alias(body))]
@@ -316,6 +316,7 @@ def test_recorded_not_found(api: githubapi.GitHubAPI, endpoint: Endpoint) -> Non
     assert results[0].outcome == "permanent" and not facts
 
 
+@needs_shared(*RECORDED)
 def test_recorded_rate_limit_type_without_headers_leaves_the_rest(
     api: githubapi.GitHubAPI, endpoint: Endpoint
 ) -> None:
@@ -327,6 +328,7 @@ def test_recorded_rate_limit_type_without_headers_leaves_the_rest(
     assert "rate limit" in out.notes[0]
 
 
+@needs_shared(*RECORDED)
 @pytest.mark.parametrize(
     "name",
     [
