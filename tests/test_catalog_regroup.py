@@ -12,7 +12,7 @@ import pytest
 from catalog import adopt, regroup
 from catalog.markdown import parse_markdown
 from catalog.regroup import LETTER_SIGNALS, Context, Filed, placements
-from tests.conftest import shared_path
+from tests.conftest import needs_shared, shared_path
 from tests.readmes import cli, write
 
 
@@ -306,6 +306,7 @@ def test_regroup_needs_adopt(field_notes: Path, capsys) -> None:  # type: ignore
     assert field_notes.read_text() == FIELD_NOTES
 
 
+@needs_shared("seeds", "README.md")
 def test_seed_regroup_keeps_every_link_and_links_every_heading(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:  # type: ignore[no-untyped-def]
