@@ -39,89 +39,51 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from catalog.config import check_keys
-from catalog.errors import ConfigError
+from catalog.config import (
+    ARCHIVED_POLICIES,
+    DEAD_POLICIES,
+    DEFAULT_API_URL,
+    DEFAULT_AUTHOR,
+    DEFAULT_BRANCH,
+    DEFAULT_TITLE,
+    DEFAULT_WAYBACK_API,
+    ArchivedPolicy,
+    DeadPolicy,
+    PrSettings,
+    parse,
+)
 from catalog.escape import angle_url, attribute_url, md_url
 from catalog.formats import markdown
 from catalog.lines import split_lines
 from catalog.reports import Report
 
-DEFAULT_BRANCH = "listkeeper/update"
-DEFAULT_API_URL = "https://api.github.com"
-DEFAULT_WAYBACK_API = "https://web.archive.org"
-DEFAULT_AUTHOR = "listkeeper <listkeeper@users.noreply.github.com>"
-DEFAULT_TITLE = "listkeeper: update the list"
+__all__ = [
+    "ARCHIVED_POLICIES",
+    "DEAD_POLICIES",
+    "DEFAULT_API_URL",
+    "DEFAULT_AUTHOR",
+    "DEFAULT_BRANCH",
+    "DEFAULT_TITLE",
+    "DEFAULT_WAYBACK_API",
+    "ArchivedPolicy",
+    "DeadPolicy",
+    "PrSettings",
+]
+
 DEAD_MARK = " *(dead link)*"
 ARCHIVED_MARK = " *(archived)*"
 BODY_LIMIT = 65_536  # GitHub refuses a longer pull-request body
 MAX_LISTED = 60  # changes listed one by one in the body; the rest are counted
 
-DeadPolicy = Literal["keep", "mark", "archive"]
-DEAD_POLICIES: tuple[str, ...] = ("keep", "mark", "archive")
-ArchivedPolicy = Literal["keep", "mark", "remove"]
-ARCHIVED_POLICIES: tuple[str, ...] = ("keep", "mark", "remove")
-
-
-@dataclass(frozen=True)
-class PrSettings:
-    repo: str | None = None  # "owner/name"; None: from the remote's URL
-    base: str | None = None  # None: the remote's default branch
-    branch: str = DEFAULT_BRANCH
-    remote: str = "origin"
-    api_url: str = DEFAULT_API_URL
-    title: str = DEFAULT_TITLE
-    author: str = DEFAULT_AUTHOR
-    rewrite_redirects: bool = True
-    dead: DeadPolicy = "keep"
-    archived: ArchivedPolicy = "mark"  # archived GitHub repositories
-    add_candidates: bool = True
-    wayback_api: str = DEFAULT_WAYBACK_API  # the Wayback Machine (its CDX server)
-    repair_mojibake: bool = True  # mojibake outside code repaired in the proposed README
-
-    @property
-    def author_name(self) -> str:
-        return parseaddr(self.author)[0] or "listkeeper"
-
-    @property
-    def author_email(self) -> str:
-        return parseaddr(self.author)[1]
-
 
 def settings(raw: Mapping[str, Any], where: str = "config") -> PrSettings:
-    """``[pr]`` of the config, checked: one clear error per wrong key."""
-    table = raw.get("pr", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{where}: [pr] must be a table")
-    check_keys(table, PrSettings, f"{where}: [pr]")
-    github = raw.get("github", {})
-    if "api_url" not in table and isinstance(github, dict) and "api_url" in github:
-        table = {**table, "api_url": github["api_url"]}  # one setting for the API
-    for key in ("repo", "base", "branch", "remote", "api_url", "title", "author", "wayback_api"):
-        if key in table and (not isinstance(table[key], str) or not table[key].strip()):
-            raise ConfigError(f"{where}: [pr] {key} must be a non-empty string")
-    for key in ("rewrite_redirects", "add_candidates", "repair_mojibake"):
-        if key in table and not isinstance(table[key], bool):
-            raise ConfigError(f"{where}: [pr] {key} must be true or false")
-    if table.get("dead", "keep") not in DEAD_POLICIES:
-        raise ConfigError(f"{where}: [pr] dead must be one of {', '.join(DEAD_POLICIES)}")
-    if table.get("archived", "mark") not in ARCHIVED_POLICIES:
-        raise ConfigError(f"{where}: [pr] archived must be one of {', '.join(ARCHIVED_POLICIES)}")
-    repo = table.get("repo")
-    if repo is not None and not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
-        raise ConfigError(f'{where}: [pr] repo must be "owner/name", not {repo!r}')
-    s = PrSettings(**table)
-    if not s.author_email:
-        raise ConfigError(f'{where}: [pr] author must read "Name <email>"')
-    if urlsplit(s.api_url).scheme not in ("http", "https"):
-        raise ConfigError(f"{where}: [pr] api_url must be an http(s) URL")
-    if urlsplit(s.wayback_api).scheme not in ("http", "https"):
-        raise ConfigError(f"{where}: [pr] wayback_api must be an http(s) URL")
-    return s
+    """``[pr]`` of a config's TOML, checked by the schema (catalog.config)."""
+    tables = parse({"pr": raw.get("pr", {}), "github": raw.get("github", {})}, where).tables
+    return tables.pr or PrSettings(api_url=tables.github.api_url)
 
 
 def repo_from_url(url: str) -> str | None:

@@ -250,19 +250,16 @@ Rule = tuple["re.Pattern[str]", str]
 
 def parse_rules(rules: list[str], where: str) -> list[Rule]:
     """``"PATTERN REPLACEMENT"`` strings (lychee's remap convention) as compiled rules."""
-    import re
-
     from catalog.errors import ConfigError
+    from catalog.patterns import PatternError, compile_pattern, split_rule
 
     out: list[Rule] = []
     for rule in rules:
-        pattern, _, replacement = str(rule).partition(" ")
-        if not replacement.strip():
-            raise ConfigError(f"{where}: rule {rule!r} needs 'PATTERN REPLACEMENT'")
         try:
-            out.append((re.compile(pattern), replacement.strip()))
-        except re.error as exc:
-            raise ConfigError(f"{where}: bad regular expression {pattern!r}: {exc}") from exc
+            pattern, replacement = split_rule(rule)
+            out.append((compile_pattern(pattern), replacement))
+        except PatternError as exc:
+            raise ConfigError(f"{where}: {exc}") from exc
     return out
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -24,10 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import click
+import msgspec
 from sqlalchemy import func, select
 
 from catalog import db
-from catalog.config import Verdicts
+from catalog.config import CheckTable, Config, Verdicts
 from catalog.errors import ConfigError
 from catalog.models import (
     Document,
@@ -39,6 +39,7 @@ from catalog.models import (
     Section,
     utcnow,
 )
+from catalog.patterns import Pattern, PatternError, compile_pattern
 from catalog.store import (
     DueLink,
     HostAnswers,
@@ -72,56 +73,52 @@ class CheckOptions:
     wait: bool = False  # with queue: wait until the workers drain it, then summarise
 
 
+IGNORE_FILE = Path(".listkeeperignore")
+
+
 @dataclass
 class CheckConfig:
-    """The ``[check]`` table of listkeeper.toml."""
+    """The ``[check]`` table of listkeeper.toml, its patterns compiled."""
 
-    exclude: list[re.Pattern[str]] = field(default_factory=list)
+    table: CheckTable = field(default_factory=CheckTable)
+    exclude: list[Pattern] = field(default_factory=list)  # [check] exclude + .listkeeperignore
     remap: list[Rule] = field(default_factory=list)  # URL as written → URL fetched
-    unmap: list[str] = field(default_factory=list)  # URL fetched → URL to report and write
-    ttl_hours: float = 20.0
-    processes: int | None = None  # crawl processes; default: one per core for 1,000+ links
-    batch_size: int = 500
-    round_links: int = 50_000  # due links per round (one crawl each): bounds a check's memory
-    allow_networks: list[str] = field(default_factory=list)
-    hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    settings: dict[str, Any] = field(default_factory=dict)  # raw Scrapy settings
-    # Read pages on every check to tell parked, for-sale and replaced pages (issue 16).
-    changed: bool = True
 
     @classmethod
-    def from_raw(cls, raw: dict[str, Any], ignore_file: Path | None = None) -> CheckConfig:
-        where = "listkeeper.toml [check]"
-        try:
-            patterns = list(raw.get("exclude", []))
-            if ignore_file is not None and ignore_file.exists():
-                patterns += [
-                    line.strip()
-                    for line in ignore_file.read_text(encoding="utf-8").splitlines()
-                    if line.strip() and not line.lstrip().startswith("#")
-                ]
-            exclude = [re.compile(p) for p in patterns]
-        except re.error as exc:
-            raise ConfigError(f"{where}: bad regular expression: {exc}") from exc
-        return cls(
-            exclude=exclude,
-            remap=parse_rules(raw.get("remap", []), f"{where} remap"),
-            unmap=list(raw.get("unmap", [])),
-            ttl_hours=float(raw.get("ttl_hours", 20.0)),
-            processes=int(raw["processes"]) if "processes" in raw else None,
-            batch_size=int(raw.get("batch_size", 500)),
-            round_links=max(1, int(raw.get("round_links", 50_000))),
-            allow_networks=list(raw.get("allow_networks", [])),
-            hosts=dict(raw.get("hosts", {})),
-            settings=dict(raw.get("settings", {})),
-            changed=_flag(raw.get("changed", True), f"{where} changed"),
-        )
+    def of(cls, config: Config, ignore_file: Path | None = None) -> CheckConfig:
+        table = config.check
+        patterns = [(p, f"{config.where}: [check] exclude") for p in table.exclude]
+        if ignore_file is not None and ignore_file.exists():
+            patterns += ignore_patterns(ignore_file)
+        exclude = []
+        for pattern, where in patterns:
+            try:
+                exclude.append(compile_pattern(pattern))
+            except PatternError as exc:
+                raise ConfigError(f"{where}: {exc}") from exc
+        remap = parse_rules(list(table.remap), f"{config.where}: [check] remap")
+        return cls(table=table, exclude=exclude, remap=remap)
 
 
-def _flag(value: Any, where: str) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(f"{where}: must be true or false, not {value!r}")
-    return value
+def ignore_patterns(path: Path) -> list[tuple[str, str]]:
+    """The patterns of a ``.listkeeperignore``, one a line (``#`` comments), with where
+    each is written: ``(pattern, "FILE:LINE")``."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}:{line}: not UTF-8 text (byte {path.read_bytes()[exc.start]:#04x}):"
+            " save the file as UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it: {exc.strerror or exc}") from exc
+    return [
+        (line.strip(), f"{path}:{n}")
+        for n, line in enumerate(text.split("\n"), 1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+
 
 
 def check_added(ctx: Context, ref: str, readme: Path, options: CheckOptions) -> int:
@@ -212,7 +209,7 @@ def check(ctx: Context, options: CheckOptions, child: CrawlChild | None = None) 
         child = CrawlChild()
     started = _Started([child] if child is not None else [])
     try:
-        cfg = CheckConfig.from_raw(ctx.config.raw.get("check", {}), Path(".listkeeperignore"))
+        cfg = CheckConfig.of(ctx.config, IGNORE_FILE)
         return _check(ctx, cfg, options, started)
     finally:
         started.cancel_rest()
@@ -233,7 +230,7 @@ class _Started:
 
 
 def _processes(options: CheckOptions, cfg: CheckConfig, links: int) -> int:
-    wanted = options.processes or cfg.processes
+    wanted = options.processes or cfg.table.processes
     if wanted is None:
         wanted = (os.cpu_count() or 1) if links >= PROCESS_MIN_LINKS else 1
     return max(1, wanted)
@@ -256,7 +253,7 @@ def _check(ctx: Context, cfg: CheckConfig, options: CheckOptions, started: _Star
         click.echo("catalog has no check history yet: history starts now", err=True)
     rounds = _Rounds(ctx, cfg, options, run_id)
     if started.children:  # the first round's other crawl processes start now, not later
-        first = min(rounds.total, cfg.round_links)
+        first = min(rounds.total, cfg.table.round_links)
         started.children += [CrawlChild() for _ in range(_processes(options, cfg, first) - 1)]
     if options.queue:
         from jobs.worker import enqueue, wait_drained
@@ -301,7 +298,9 @@ class _Rounds:
     def __iter__(self) -> Iterator[list[DueLink]]:
         anchors_of = _anchors(self.engine)
         sessions = db.session_factory(self.engine)
-        for due in due_rounds(sessions, self.cfg.round_links, all_links=self.options.all_links):
+        for due in due_rounds(
+            sessions, self.cfg.table.round_links, all_links=self.options.all_links
+        ):
             self.due += len(due)
             web: list[DueLink] = []
             decided: list[Result] = []
@@ -327,7 +326,7 @@ class _Rounds:
                     s,
                     decided,
                     verdicts=self.verdicts,
-                    ttl=timedelta(hours=self.cfg.ttl_hours),
+                    ttl=timedelta(hours=self.cfg.table.ttl_hours),
                     run_id=self.run_id,
                 )
             if asked:
@@ -475,7 +474,7 @@ def split_by_host(links: list[dict[str, Any]], n: int) -> list[list[dict[str, An
 
 def _references(ctx: Context, cfg: CheckConfig, web: list[DueLink]) -> dict[int, dict[str, Any]]:
     """The reference identities of a round's links (issue 16), read in one query."""
-    if not cfg.changed:
+    if not cfg.table.changed:
         return {}
     columns = ("title", "site_name", "lang", "host", "sketch", "words")
     with db.session_factory(ctx.engine())() as s:
@@ -497,7 +496,7 @@ def _crawl_links(
     references = references or {}
     links = []
     for link in web:
-        fresh = cfg.changed and link.status == LinkStatus.SUSPECT
+        fresh = cfg.table.changed and link.status == LinkStatus.SUSPECT
         entry: dict[str, Any] = {
             "id": link.id,
             "url": rewrite(_web_url(link), cfg.remap),
@@ -505,7 +504,7 @@ def _crawl_links(
             "last_modified": None if fresh else link.last_modified,
             "want_body": link.status == LinkStatus.UNCHECKED,
         }
-        if cfg.changed:
+        if cfg.table.changed:
             entry["compare"] = True
             if link.id in references:
                 entry["reference"] = references[link.id]
@@ -523,27 +522,29 @@ def _crawl_settings(
 ) -> dict[str, Any]:
     """The Scrapy settings of a check's crawl, local or queued; *polite*: download slots
     for hosts that need a gentler pace than the defaults (GitHub's pages, without a token)."""
+    hosts = cfg.table.hosts
+>>>>>>> 7730edf (Config: one typed schema for listkeeper.toml (msgspec, strict): every table, key, bound and default in catalog/config.py; a wrong type, bound, unknown key or table (with "did you mean") or bad regex is one line naming the file, the key and the fix, exit 3, before anything is written; [check], [pr], [report], [schedule] read from the typed tables; tests generated from the schema (200 cases))
     settings: dict[str, Any] = {
         "STORE_DATABASE_URL": ctx.url,
         "STORE_RUN_ID": run_id,
-        "STORE_BATCH_SIZE": cfg.batch_size,
-        "STORE_TTL_HOURS": cfg.ttl_hours,
-        "STORE_VERDICTS": vars(ctx.config.verdicts),
-        "STORE_UNMAP": cfg.unmap,
+        "STORE_BATCH_SIZE": cfg.table.batch_size,
+        "STORE_TTL_HOURS": cfg.table.ttl_hours,
+        "STORE_VERDICTS": msgspec.structs.asdict(ctx.config.verdicts),
+        "STORE_UNMAP": list(cfg.table.unmap),
         "CLASSIFY_HOST_STATUSES": host_statuses,
-        "CLASSIFY_ACCEPT": {h: v["accept"] for h, v in cfg.hosts.items() if "accept" in v},
-        "LINKS_HOST_HEADERS": {h: v["headers"] for h, v in cfg.hosts.items() if "headers" in v},
-        "CHANGED_ENABLED": cfg.changed,
+        "CLASSIFY_ACCEPT": {h: list(v.accept) for h, v in hosts.items() if v.accept},
+        "LINKS_HOST_HEADERS": {h: v.headers for h, v in hosts.items() if v.headers},
+        "CHANGED_ENABLED": cfg.table.changed,
         "PRIVATEGUARD_ENABLED": not options.allow_private,
-        "PRIVATEGUARD_ALLOW_NETWORKS": cfg.allow_networks,
+        "PRIVATEGUARD_ALLOW_NETWORKS": list(cfg.table.allow_networks),
         "DOWNLOAD_SLOTS": {
             **(polite or {}),
             **{
-                h: {k: v[k] for k in ("concurrency", "delay") if k in v}
-                for h, v in cfg.hosts.items()
+                h: {k: getattr(v, k) for k in ("concurrency", "delay") if getattr(v, k) is not None}
+                for h, v in hosts.items()
             },
         },
-        **cfg.settings,
+        **cfg.table.settings,
     }
     if options.max_concurrency:
         settings["CONCURRENT_REQUESTS"] = options.max_concurrency

@@ -25,20 +25,20 @@ from jobs.crawling import run_crawl
 
 
 def _crawl_settings(ctx: Context, allow_private: bool, **extra: Any) -> dict[str, Any]:
-    check_cfg = ctx.config.raw.get("check", {})
+    check_cfg = ctx.config.check
     return {
         "STORE_DATABASE_URL": ctx.url,
-        "STORE_UNMAP": check_cfg.get("unmap", []),
+        "STORE_UNMAP": list(check_cfg.unmap),
         "PRIVATEGUARD_ENABLED": not allow_private,
-        "PRIVATEGUARD_ALLOW_NETWORKS": check_cfg.get("allow_networks", []),
+        "PRIVATEGUARD_ALLOW_NETWORKS": list(check_cfg.allow_networks),
         **extra,
-        **check_cfg.get("settings", {}),
+        **check_cfg.settings,
     }
 
 
 def _probe(ctx: Context, url: str, allow_private: bool) -> dict[str, Any]:
     """Fetch ``url`` once through the feeds spider and say what it is (nothing stored)."""
-    remap = parse_rules(ctx.config.raw.get("check", {}).get("remap", []), "[check] remap")
+    remap = parse_rules(list(ctx.config.check.remap), "[check] remap")
     with tempfile.TemporaryDirectory(prefix="listkeeper-probe-") as folder:
         output = Path(folder) / "probe.json"
         feed = {"id": 0, "url": rewrite(url, remap), "kind": "probe"}
@@ -142,7 +142,7 @@ def discover(ctx: Context, readme: Path | None, allow_private: bool = False) -> 
             import_readme(s, readme)  # the README is the truth: candidates are checked against it
             doc = document_by_path(s, document_key(readme))
             document_id = doc.id if doc else None
-        remap = parse_rules(ctx.config.raw.get("check", {}).get("remap", []), "[check] remap")
+        remap = parse_rules(list(ctx.config.check.remap), "[check] remap")
         feeds: list[dict[str, Any]] = [
             # fetched where [check] remap sends it; stored as followed
             {

@@ -118,8 +118,8 @@ class Plan:
 
 def pr(ctx: Context, *, dry_run: bool, api_url: str | None) -> int:
     config = ctx.config
-    where = str(config.path or "listkeeper.toml")
-    settings = prlogic.settings(config.raw, where)
+    where = config.where
+    settings = config.tables.pr or prlogic.PrSettings(api_url=config.tables.github.api_url)
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token and not dry_run:
         raise ConfigError(

@@ -31,7 +31,7 @@ def report(ctx: Context, fmt: str, output: Path | None, document: str | None) ->
         result: Report = build_report(session, document_path=doc_path)
         candidates = candidates_for_report(session, doc_path) if fmt == "html" else []
     if fmt == "html":
-        wayback = bool(ctx.config.raw.get("report", {}).get("wayback", True))
+        wayback = ctx.config.tables.report.wayback
         text = html_format.format_report(result, candidates=candidates, wayback=wayback)
     else:
         text = FORMATS[fmt](result)

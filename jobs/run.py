@@ -47,7 +47,7 @@ class Outcome:
 def run(ctx: Context, options: RunOptions) -> int:
     engine = ctx.engine()
     readme = ctx.config.readme
-    report_dir = options.report_dir or Path(ctx.config.raw.get("report", {}).get("dir", "."))
+    report_dir = options.report_dir or Path(ctx.config.tables.report.dir)
     outcome = Outcome()
     with locks.held(engine, "run", LOCK_TTL):
         with db.session_scope(engine) as s:
@@ -75,7 +75,7 @@ def run(ctx: Context, options: RunOptions) -> int:
             ),
             ("report", lambda: _reports(ctx, report_dir)),
         ]
-        if "pr" in ctx.config.raw:
+        if ctx.config.tables.pr is not None:
             steps.append(("pr", lambda: _pr(ctx)))
         for name, step in steps:
             click.echo(f"== {name}")

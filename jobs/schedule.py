@@ -30,6 +30,7 @@ from typing import Any
 import click
 from sqlalchemy import select
 
+from catalog import config as config_mod
 from catalog import db
 from catalog.errors import ConfigError
 from catalog.models import Run, utcnow
@@ -43,19 +44,19 @@ class ScheduledJob:
     args: tuple[str, ...]
 
 
-def jobs_from(raw: dict[str, Any]) -> list[ScheduledJob]:
-    table = raw.get("schedule", {}).get("jobs", {})
-    if not isinstance(table, dict) or not table:
+def jobs_from(config: config_mod.Config) -> list[ScheduledJob]:
+    """The jobs of ``[schedule.jobs]`` (their types checked by the schema), each cron
+    expression parsed now: a wrong one is a config error at start, not at 4 am."""
+    table = config.tables.schedule.jobs
+    if not table:
         raise ConfigError(
-            "no [schedule.jobs.NAME] in listkeeper.toml; e.g. "
+            f"no [schedule.jobs.NAME] in {config.where}; e.g. "
             '[schedule.jobs.nightly] cron = "17 4 * * *", args = ["run"]'
         )
     out = []
     for name, spec in table.items():
-        if not isinstance(spec, dict) or not isinstance(spec.get("cron"), str):
-            raise ConfigError(f'[schedule.jobs.{name}]: needs cron = "MIN HOUR DOM MON DOW"')
-        trigger(spec["cron"], name)  # a wrong expression is a config error now, not at 4 am
-        out.append(ScheduledJob(name, spec["cron"], tuple(spec.get("args", [name]))))
+        trigger(spec.cron, name)
+        out.append(ScheduledJob(name, spec.cron, spec.args or (name,)))
     return out
 
 
@@ -158,7 +159,7 @@ def schedule(ctx: Context) -> int:
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    jobs = jobs_from(ctx.config.raw)
+    jobs = jobs_from(ctx.config)
     ctx.engine()  # the catalog exists and is current before APScheduler adds its table
     catch_up(ctx, jobs, utcnow())
     scheduler = BlockingScheduler(

@@ -337,7 +337,7 @@ def test_a_check_in_small_rounds_checks_every_link_once(tmp_path, monkeypatch, c
     assert len(checks(tmp_path)) == len(urls)
     # The rounds themselves: 19 due links (18 on the web, then the anchor) 4 at a time.
     ctx = Context(config_path=tmp_path / "listkeeper.toml")
-    cfg = CheckConfig.from_raw(ctx.config.raw["check"])
+    cfg = CheckConfig.of(ctx.config)
     run_id = select(tmp_path, "select max(id) from runs")[0][0]
     rounds = _Rounds(ctx, cfg, CheckOptions(all_links=True), run_id)
     assert [len(web) for web in rounds] == [4, 4, 4, 4, 2]

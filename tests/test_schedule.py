@@ -110,6 +110,7 @@ def test_apschedulers_table_stays_out_of_alembic_check(catalog_url: str) -> None
     from alembic import command
 
     from catalog import db
+    from catalog.config import parse
     from jobs.context import Context
     from jobs.schedule import jobs_from
 
@@ -120,5 +121,6 @@ def test_apschedulers_table_stays_out_of_alembic_check(catalog_url: str) -> None
 
     store = SQLAlchemyJobStore(url=url)
     store.start(None, "default")  # creates apscheduler_jobs, as `schedule` does
-    assert jobs_from({"schedule": {"jobs": {"x": {"cron": "17 4 * * *"}}}})[0].args == ("x",)
+    config = parse({"schedule": {"jobs": {"x": {"cron": "17 4 * * *"}}}})
+    assert jobs_from(config)[0].args == ("x",)
     command.check(db.alembic_config(url))  # raises if the foreign table were compared
