@@ -47,7 +47,7 @@ def test_a_failing_step_does_not_stop_the_others(workspace, capsys, monkeypatch)
     from catalog.errors import ListkeeperError
     from jobs import discover as discover_job
 
-    def broken(*_: object) -> int:
+    def broken(*_: object, **__: object) -> int:
         raise ListkeeperError("feed server on fire")
 
     monkeypatch.setattr(discover_job, "discover", broken)
