@@ -185,6 +185,46 @@ class PrSettings(Table):
         return parseaddr(self.author)[1]
 
 
+DEFAULT_GITHUB_API_URL = "https://api.github.com"
+DEFAULT_WEB_HOSTS = ("github.com", "www.github.com")
+
+
+class GitHubSettings(Table):
+    """``[github]``: repository facts through the GraphQL API (catalog.repos)."""
+
+    api_url: NonEmpty = DEFAULT_GITHUB_API_URL  # REST base; GraphQL is beside it
+    stale_after_days: PositiveInt = 365
+    reject_archived: bool = True  # check --added-since fails a PR adding one
+    batch_size: Annotated[int, Meta(ge=1, le=100)] = 100  # GitHub's connections cap at 100
+    max_wait_seconds: NonNegative = 60.0  # a rate limit resetting later leaves the rest due
+
+    def __post_init__(self) -> None:
+        if urlsplit(self.api_url).scheme not in ("http", "https"):
+            raise ValueError(f"api_url must be an http(s) URL, not {self.api_url!r}")
+
+    @property
+    def graphql_url(self) -> str:
+        return graphql_url(self.api_url)
+
+    @property
+    def web_hosts(self) -> tuple[str, ...]:
+        """The hosts whose repository links the API answers for: github.com, or the
+        Enterprise Server the API URL belongs to."""
+        host = urlsplit(self.api_url).hostname or ""
+        if self.api_url.rstrip("/") == DEFAULT_GITHUB_API_URL or host == "api.github.com":
+            return DEFAULT_WEB_HOSTS
+        return (*DEFAULT_WEB_HOSTS, host)
+
+
+def graphql_url(api_url: str) -> str:
+    """GraphQL beside a REST base: ``{api_url}/graphql``; GitHub Enterprise Server's REST
+    base ends in ``/api/v3`` and its GraphQL is ``/api/graphql``."""
+    base = api_url.rstrip("/")
+    if base.endswith("/api/v3"):
+        return base[: -len("/v3")] + "/graphql"
+    return base + "/graphql"
+
+
 class ReportTable(Table):
     dir: NonEmpty = "."  # where `run` writes its reports
     wayback: bool = True  # the HTML report links dead links to their archived copies
@@ -209,6 +249,7 @@ class File(Table):
     check: CheckTable = msgspec.field(default_factory=CheckTable)
     pr: PrSettings | None = None  # None: no [pr] table, `run` opens no pull request
     report: ReportTable = msgspec.field(default_factory=ReportTable)
+    github: GitHubSettings = msgspec.field(default_factory=GitHubSettings)
     schedule: ScheduleTable = msgspec.field(default_factory=ScheduleTable)
 
 

@@ -17,12 +17,17 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from catalog.config import check_keys
-from catalog.errors import ConfigError
+from catalog.config import (
+    DEFAULT_GITHUB_API_URL,
+    DEFAULT_WEB_HOSTS,
+    GitHubSettings,
+    graphql_url,
+    parse,
+)
 from catalog.models import Check, Link, LinkStatus, Occurrence, RepositoryFacts
 
-DEFAULT_API_URL = "https://api.github.com"
-DEFAULT_WEB_HOSTS = ("github.com", "www.github.com")
+DEFAULT_API_URL = DEFAULT_GITHUB_API_URL
+__all__ = ["DEFAULT_WEB_HOSTS", "GitHubSettings", "graphql_url"]
 
 # First path segments of github.com that are GitHub's own pages, never an owner: such
 # links stay pages. GitHub refuses these as user or organisation names.
@@ -148,60 +153,9 @@ def repo_url(full_name: str, branch: str | None = None, host: str = "github.com"
 # --- settings -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class GitHubSettings:
-    """``[github]`` of listkeeper.toml."""
-
-    api_url: str = DEFAULT_API_URL  # REST base; GraphQL is beside it (graphql_url)
-    stale_after_days: int = 365
-    reject_archived: bool = True  # check --added-since fails a PR adding one
-    batch_size: int = 100  # repositories per query (GitHub's connections cap at 100)
-    max_wait_seconds: float = 60.0  # a rate limit resetting later leaves the rest due
-
-    @property
-    def graphql_url(self) -> str:
-        return graphql_url(self.api_url)
-
-    @property
-    def web_hosts(self) -> tuple[str, ...]:
-        """The hosts whose repository links the API answers for: github.com, or the
-        Enterprise Server the API URL belongs to."""
-        host = urlsplit(self.api_url).hostname or ""
-        if self.api_url.rstrip("/") == DEFAULT_API_URL or host == "api.github.com":
-            return DEFAULT_WEB_HOSTS
-        return (*DEFAULT_WEB_HOSTS, host)
-
-
-def graphql_url(api_url: str) -> str:
-    """GraphQL beside a REST base: ``{api_url}/graphql``; GitHub Enterprise Server's REST
-    base ends in ``/api/v3`` and its GraphQL is ``/api/graphql``."""
-    base = api_url.rstrip("/")
-    if base.endswith("/api/v3"):
-        return base[: -len("/v3")] + "/graphql"
-    return base + "/graphql"
-
-
 def github_settings(raw: Mapping[str, Any], where: str = "config") -> GitHubSettings:
-    """``[github]`` of the config, checked: one clear error per wrong key."""
-    table = raw.get("github", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{where}: [github] must be a table")
-    check_keys(table, GitHubSettings, f"{where}: [github]")
-    api_url = table.get("api_url", DEFAULT_API_URL)
-    if not isinstance(api_url, str) or urlsplit(api_url).scheme not in ("http", "https"):
-        raise ConfigError(f"{where}: [github] api_url must be an http(s) URL")
-    for key in ("stale_after_days", "batch_size"):
-        value = table.get(key, 1)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ConfigError(f"{where}: [github] {key} must be a whole number >= 1")
-    if not 1 <= table.get("batch_size", 100) <= 100:
-        raise ConfigError(f"{where}: [github] batch_size must be between 1 and 100")
-    if not isinstance(table.get("reject_archived", True), bool):
-        raise ConfigError(f"{where}: [github] reject_archived must be true or false")
-    wait = table.get("max_wait_seconds", 60.0)
-    if not isinstance(wait, int | float) or isinstance(wait, bool) or wait < 0:
-        raise ConfigError(f"{where}: [github] max_wait_seconds must be a number >= 0")
-    return GitHubSettings(**{**table, "max_wait_seconds": float(wait)})
+    """``[github]`` of a config's TOML, checked by the schema (catalog.config)."""
+    return parse({"github": raw.get("github", {})}, where).tables.github
 
 
 # --- facts ----------------------------------------------------------------------------

@@ -293,7 +293,7 @@ class _Rounds:
 
     @property
     def polite(self) -> dict[str, dict[str, float]]:
-        return self.repos.slots(self.cfg.hosts)
+        return self.repos.slots(self.cfg.table.hosts)
 
     def __iter__(self) -> Iterator[list[DueLink]]:
         anchors_of = _anchors(self.engine)
@@ -344,7 +344,7 @@ class _Rounds:
                 s,
                 out.results,
                 verdicts=self.verdicts,
-                ttl=timedelta(hours=self.cfg.ttl_hours),
+                ttl=timedelta(hours=self.cfg.table.ttl_hours),
                 run_id=self.run_id,
             )
             record_facts(s, out.facts, self.run_id)
@@ -523,7 +523,6 @@ def _crawl_settings(
     """The Scrapy settings of a check's crawl, local or queued; *polite*: download slots
     for hosts that need a gentler pace than the defaults (GitHub's pages, without a token)."""
     hosts = cfg.table.hosts
->>>>>>> 7730edf (Config: one typed schema for listkeeper.toml (msgspec, strict): every table, key, bound and default in catalog/config.py; a wrong type, bound, unknown key or table (with "did you mean") or bad regex is one line naming the file, the key and the fix, exit 3, before anything is written; [check], [pr], [report], [schedule] read from the typed tables; tests generated from the schema (200 cases))
     settings: dict[str, Any] = {
         "STORE_DATABASE_URL": ctx.url,
         "STORE_RUN_ID": run_id,

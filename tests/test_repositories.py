@@ -508,6 +508,7 @@ def test_check_asks_the_api_once_and_stores_facts(
 def test_check_without_a_token_crawls_politely_and_says_a_token_helps(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from catalog.config import CheckTable, HostTable
     from jobs.check import CheckConfig, CheckOptions, _crawl_settings, _Rounds
     from jobs.context import Context
 
@@ -521,7 +522,7 @@ def test_check_without_a_token_crawls_politely_and_says_a_token_helps(
     assert rounds.repos.take(1, "https://github.com/acme/rocket") is None  # crawled
     assert any("set GITHUB_TOKEN" in line for line in rounds.repos.summary())
     # A host the maintainer configured keeps its own pace.
-    cfg = CheckConfig(hosts={"github.com": {"concurrency": 3}})
+    cfg = CheckConfig(CheckTable(hosts={"github.com": HostTable(concurrency=3)}))
     settings = _crawl_settings(
         ctx, cfg, CheckOptions(), {}, 0, _Rounds(ctx, cfg, CheckOptions(), 0).polite
     )
