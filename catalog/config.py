@@ -123,6 +123,7 @@ class CheckTable(Table):
     round_links: PositiveInt = 50_000  # due links per crawl round: bounds a check's memory
     hosts: dict[str, HostTable] = {}
     settings: dict[str, Any] = {}  # raw Scrapy settings (crawler.settings checks them)
+    changed: bool = True  # read pages on every check: parked, for-sale, replaced pages
 
     def __post_init__(self) -> None:
         for net in self.allow_networks:

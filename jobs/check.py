@@ -120,7 +120,6 @@ def ignore_patterns(path: Path) -> list[tuple[str, str]]:
     ]
 
 
-
 def check_added(ctx: Context, ref: str, readme: Path, options: CheckOptions) -> int:
     """Check only the links ``readme`` gained since ``ref``, once, strictly, in a throwaway
     catalog: what a pull request to the list is judged by. Exit 2 if one is not healthy."""
