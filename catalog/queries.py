@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.models import Document, Entry, EntryLink, EntryState, Link, LinkStatus, Section
+from catalog.repos import Facts, latest_facts
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class RenderLink:
     text: str
     role: str
     status: LinkStatus = LinkStatus.UNCHECKED
+    repository: Facts | None = None  # a GitHub repository's facts, for templates that show them
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,11 @@ class RenderEntry:
     def url(self) -> str:
         return self.links[0].url if self.links else ""
 
+    @property
+    def repository(self) -> Facts | None:
+        """The facts of the entry's first link, when it is a GitHub repository."""
+        return self.links[0].repository if self.links else None
+
 
 def document_by_path(session: Session, path: str) -> Document | None:
     return session.scalar(select(Document).where(Document.path == path))
@@ -50,14 +57,25 @@ def render_entries(session: Session, document_id: int) -> list[RenderEntry]:
     """
     listed = (Entry.document_id == document_id, Entry.state == EntryState.LISTED)
     links: dict[int, list[RenderLink]] = defaultdict(list)
-    for entry_id, url, text, role, status in session.execute(
-        select(EntryLink.entry_id, EntryLink.url, EntryLink.text, EntryLink.role, Link.status)
+    linked = select(EntryLink.link_id).join(Entry, EntryLink.entry_id == Entry.id).where(*listed)
+    facts = latest_facts(session, linked.scalar_subquery())
+    for entry_id, link_id, url, text, role, status in session.execute(
+        select(
+            EntryLink.entry_id,
+            EntryLink.link_id,
+            EntryLink.url,
+            EntryLink.text,
+            EntryLink.role,
+            Link.status,
+        )
         .join(Link, EntryLink.link_id == Link.id)
         .join(Entry, EntryLink.entry_id == Entry.id)
         .where(*listed)
         .order_by(EntryLink.entry_id, EntryLink.position)
     ):
-        links[entry_id].append(RenderLink(url=url, text=text, role=role, status=status))
+        links[entry_id].append(
+            RenderLink(url=url, text=text, role=role, status=status, repository=facts.get(link_id))
+        )
     rows = session.execute(
         select(
             Entry.id,

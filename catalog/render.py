@@ -23,6 +23,7 @@ from catalog.escape import md_heading, md_text, md_url
 from catalog.lines import ending, split_lines
 from catalog.markdown import block_tokens, headings_of
 from catalog.queries import RenderEntry, RenderLink
+from catalog.repos import repo_badges, without_badges
 
 LETTERS = ("#", *string.ascii_uppercase)
 TEMPLATES = {"az-index": "az_index.md.j2", "letter-groups": "letter_groups.md.j2"}
@@ -63,6 +64,8 @@ def environment(user_templates: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=False,
     )
     env.filters.update(md=md_text, md_heading=md_heading, md_url=md_url)
+    # GitHub repositories' facts, for templates that show them (letter_groups_github.md.j2).
+    env.filters.update(repo_badges=repo_badges, without_badges=without_badges)
     return env
 
 

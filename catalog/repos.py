@@ -209,6 +209,35 @@ class Facts:
         }
 
 
+# --- in templates -----------------------------------------------------------------------
+
+# What repo_badges writes, as the README's importer reads it back into the description
+# (tags dropped): stripped again before the next render, so rendering stays idempotent.
+_BADGES = re.compile(
+    r"\s*★ [\d,]+(?: · last commit \d{4}-\d{2}-\d{2})?(?: · archived)?(?: · stale)?\s*$"
+)
+
+
+def repo_badges(facts: Facts | None) -> str:
+    """`` <sub>★ 1,200 · last commit 2026-11-28 · archived</sub>`` for a template, "" for
+    a link that is no repository (or not asked about yet)."""
+    if facts is None:
+        return ""
+    parts = [f"★ {facts.stars or 0:,}"]
+    if facts.last_commit_at is not None:
+        parts.append(f"last commit {facts.last_commit_at:%Y-%m-%d}")
+    if facts.archived:
+        parts.append("archived")
+    if facts.stale:
+        parts.append("stale")
+    return f" <sub>{' · '.join(parts)}</sub>"
+
+
+def without_badges(description: str) -> str:
+    """*description* without the badges a previous render appended to it."""
+    return _BADGES.sub("", description)
+
+
 def is_stale(last_commit_at: datetime | None, now: datetime, days: int) -> bool:
     """The default branch's last commit is older than *days* (an empty repository, with
     no commit, is not called stale: it is shown as empty)."""

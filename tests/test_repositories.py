@@ -691,3 +691,56 @@ def test_added_since_fails_a_pr_adding_a_missing_or_archived_repository(
     missing = cli(capsys, "check", "--added-since", "HEAD", "README.md")
     assert missing.code == 2  # a missing repository fails whatever reject_archived says
     assert "dead       https://github.com/acme/gone" in missing.out
+
+
+# --- templates ----------------------------------------------------------------------------
+
+TEMPLATE_README = """# Tools
+
+<!-- listkeeper:begin tools -->
+#### A tools
+
+- [Attic](https://github.com/acme/attic) - kept for history.
+
+#### R tools
+
+- [Rocket](https://github.com/acme/rocket) - fast.
+- [Rules](https://rules.example/) - a page.
+<!-- listkeeper:end tools -->
+"""
+
+
+@pytest.mark.parametrize("template", ["", "letter_groups_github.md.j2"])
+def test_templates_get_the_facts_off_by_default(
+    api: githubapi.GitHubAPI,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    template: str,
+) -> None:
+    from tests.readmes import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    (tmp_path / "README.md").write_text(TEMPLATE_README)
+    (tmp_path / "listkeeper.toml").write_text(
+        f'[github]\napi_url = "{api.url}"\n[check]\nexclude = ["rules.example"]\n\n'
+        '[[render.regions]]\nname = "tools"\nkind = "letter-groups"\ngroup = "tools"\n'
+        + (f'template = "{template}"\n' if template else "")
+    )
+    assert cli(capsys, "import", "README.md").code == 0
+    assert cli(capsys, "check").code == 0
+    assert cli(capsys, "render", "README.md").code == 0
+    once = (tmp_path / "README.md").read_text()
+    if not template:
+        assert "★" not in once and "<sub>" not in once  # off by default: no facts shown
+        return
+    assert (
+        "- [Attic](https://github.com/acme/attic) - kept for history."
+        " <sub>★ 42 · last commit 2026-11-28 · archived</sub>\n"
+    ) in once
+    assert "- [Rocket](https://github.com/acme/rocket) - fast. <sub>★ 1,200 · last commit" in once
+    assert "- [Rules](https://rules.example/) - a page.\n" in once
+    assert cli(capsys, "import", "README.md").code == 0
+    assert cli(capsys, "render", "README.md").code == 0
+    assert (tmp_path / "README.md").read_text() == once  # badges are not read back as text
