@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest corpus bench clean
+.PHONY: demo test lint typecheck pytest corpus coverage bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -32,8 +32,20 @@ pytest: $(STAMP)
 corpus: $(STAMP)
 	$(BIN)/pytest -q -m corpus
 
+# Branch coverage of the packages from a lone clone (no ../shared) and with the corpora: the
+# difference is what only others' data exercises, each a fixture still to write.
+coverage: $(STAMP)
+	rm -rf .coverage-data && mkdir .coverage-data
+	LISTKEEPER_SHARED=$(CURDIR)/.coverage-data/no-shared $(BIN)/coverage run -m pytest -q -p no:randomly
+	$(BIN)/coverage combine -q && $(BIN)/coverage report --format=total | sed 's/^/lone clone: branch coverage %: /'
+	$(BIN)/coverage json -q -o .coverage-data/lone.json
+	$(BIN)/coverage run -m pytest -q -p no:randomly
+	$(BIN)/coverage combine -q && $(BIN)/coverage report --format=total | sed 's/^/with ..\/shared: branch coverage %: /'
+	$(BIN)/coverage json -q -o .coverage-data/shared.json
+	$(BIN)/python bench/coverage_gap.py .coverage-data/lone.json .coverage-data/shared.json
+
 bench: $(STAMP)
 	$(BIN)/python bench/readme.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .coverage-data
