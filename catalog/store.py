@@ -13,12 +13,24 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from catalog.config import Verdicts
-from catalog.models import Check, Link, LinkKind, LinkStatus, PageMetadata, PageReference, utcnow
+from catalog.models import (
+    Check,
+    Entry,
+    EntryLink,
+    EntryState,
+    Link,
+    LinkKind,
+    LinkStatus,
+    Occurrence,
+    PageMetadata,
+    PageReference,
+    utcnow,
+)
 from catalog.verdicts import CHANGED, CheckRecord, OutcomeKind, StatusDecision, status_from_history
 from catalog.webtext import clean_web_value, needs_cleaning
 
@@ -58,7 +70,25 @@ class DueLink:
     key: str = ""  # the normalised key (anchors and files are checked from it)
 
 
+def held() -> ColumnElement[bool]:
+    """A link that some document still holds: written in it, or the link of a candidate or
+    an accepted entry. The others are retired: neither checked nor counted, their history
+    kept for the day a document holds them again."""
+    written = select(Occurrence.document_id).where(Occurrence.link_id == Link.id).exists()
+    entry = (
+        select(EntryLink.entry_id)
+        .join(Entry, Entry.id == EntryLink.entry_id)
+        .where(
+            EntryLink.link_id == Link.id,
+            Entry.state.in_([EntryState.LISTED, EntryState.CANDIDATE]),
+        )
+        .exists()
+    )
+    return or_(written, entry)
+
+
 def _due(stmt: Any, now: datetime | None, all_links: bool) -> Any:
+    stmt = stmt.where(held())
     if all_links:
         return stmt
     now = now or utcnow()

@@ -46,6 +46,7 @@ from catalog.store import (
     Result,
     due_count,
     due_rounds,
+    held,
     host_answers,
     record,
 )
@@ -573,7 +574,9 @@ def _progress(ctx: Context, proc: subprocess.Popen[str], run_id: int, total: int
 
 def summary(engine: Any) -> Counter[str]:
     with db.session_factory(engine)() as s:
-        rows = s.execute(select(Link.status, func.count()).group_by(Link.status)).all()
+        rows = s.execute(
+            select(Link.status, func.count()).where(held()).group_by(Link.status)
+        ).all()
     return Counter({status.value: n for status, n in rows})
 
 

@@ -11,8 +11,9 @@ from catalog import db
 from catalog.config import Verdicts
 from catalog.importer import import_readme
 from catalog.models import Check, Link, PageMetadata, utcnow
-from catalog.store import Result, host_answers, record
+from catalog.store import Result, due_count, due_links, host_answers, record
 from catalog.verdicts import OutcomeKind
+from jobs import check as check_job
 
 
 def test_nul_characters_from_the_web_are_dropped_not_fatal(engine: Engine, tmp_path: Path) -> None:
@@ -84,3 +85,32 @@ def test_host_answers_counts_statuses_per_host(engine: Engine, tmp_path: Path) -
     with db.session_scope(engine) as s:
         got = {host: sorted(pairs, key=str) for host, pairs in host_answers(s).items()}
     assert got == {"a.example": [[200, 2], [403, 1]], "b.example": [[None, 1]]}
+
+
+def test_a_link_no_document_holds_is_retired_and_comes_back_with_its_history(
+    engine: Engine, tmp_path: Path
+) -> None:
+    readme = tmp_path / "README.md"
+    both = "# L\n\n- [A](https://a.example/)\n- [B](https://b.example/)\n"
+    readme.write_text(both)
+    with db.session_scope(engine) as s:
+        import_readme(s, readme)
+        b = s.scalar(select(Link.id).where(Link.url == "https://b.example/"))
+        assert b is not None
+        dead = Result(b, OutcomeKind.PERMANENT, "HTTP 404", utcnow(), http_status=404)
+        record(s, [dead], verdicts=Verdicts(), ttl=timedelta(0))
+    readme.write_text("# L\n\n- [A](https://a.example/)\n")  # B removed from the list
+    with db.session_scope(engine) as s:
+        import_readme(s, readme)
+        assert [d.url for d in due_links(s, all_links=True)] == ["https://a.example/"]
+        assert due_count(s, all_links=True) == 1
+    assert check_job.summary(engine) == {"unchecked": 1}  # B neither checked nor counted
+    readme.write_text(both)
+    with db.session_scope(engine) as s:
+        import_readme(s, readme)
+        assert {d.url for d in due_links(s, all_links=True)} == {
+            "https://a.example/",
+            "https://b.example/",
+        }
+        assert s.scalar(select(Link.status).where(Link.id == b)) == "failing"  # history kept
+        assert len(s.scalars(select(Check).where(Check.link_id == b)).all()) == 1
