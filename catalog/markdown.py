@@ -27,7 +27,14 @@ from catalog.parsed import Heading, Item, LinkRef, ParsedDocument, Problem, Synt
 from catalog.slugs import Slugger
 from catalog.urls import classify, link_key, resolve_relative, split_fragment
 
-__all__ = ["MarkdownError", "block_tokens", "headings_of", "parse_markdown"]
+__all__ = [
+    "BARE_URL",
+    "MarkdownError",
+    "block_tokens",
+    "headings_of",
+    "parse_markdown",
+    "trim_bare",
+]
 
 
 class MarkdownError(ValueError):
@@ -99,7 +106,7 @@ _BLOCKS = _Parser().disable("inline")  # block structure only (headings_of)
 
 # GFM's extended autolinks: scheme, then anything up to whitespace or "<"; trailing
 # punctuation and unbalanced ")" are trimmed below.
-_BARE_URL = re.compile(r"(?<![\w@/.+-])https?://[^\s<>]+", re.IGNORECASE)
+BARE_URL = re.compile(r"(?<![\w@/.+-])https?://[^\s<>]+", re.IGNORECASE)
 _TRAILING = "?!.,:;*_~'\""
 _SPACES = re.compile(r"\s+")
 _SEPARATORS = " \t\n-–—:,|"
@@ -123,7 +130,7 @@ def _collapse(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def _trim_bare(url: str) -> str:
+def trim_bare(url: str) -> str:
     while url:
         unbalanced = url[-1] == ")" and url.count(")") > url.count("(")
         if url[-1] in _TRAILING or unbalanced:
@@ -315,8 +322,8 @@ def _bare(
     """Split a text token outside links into plain text and bare URLs."""
     pos = 0
     if "://" in text:
-        for match in _BARE_URL.finditer(text):
-            url = _trim_bare(match.group())
+        for match in BARE_URL.finditer(text):
+            url = trim_bare(match.group())
             if url.endswith("://"):
                 continue
             raw.append((text[pos : match.start()], -1))

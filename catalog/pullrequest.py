@@ -36,7 +36,7 @@ Decisions remembered:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -253,8 +253,13 @@ def apply_changes(
     *,
     today: date,
     rejected: Iterable[tuple[str, str]] = (),
+    managed: Collection[int] = (),
 ) -> Outcome:
-    """*text* with the allowed changes made, line by line, and what was left and why."""
+    """*text* with the allowed changes made, line by line, and what was left and why.
+
+    *managed*: the (1-based) lines inside managed regions. A dead-link note is not added
+    there: the next render writes entries from the catalog and would drop it.
+    """
     refused = set(rejected)
     todo: list[Change] = []
     out = Outcome(text=text)
@@ -272,6 +277,10 @@ def apply_changes(
         for change in todo:
             pattern = _pattern(change)
             if not pattern.search(line):
+                continue
+            if change.kind == "mark" and number in managed:
+                why = "inside a managed region, where the next render would drop the note"
+                out.skipped.append(Skipped(change, why, number))
                 continue
             if number in kept:
                 if (change.old, kept[number].line) not in ignored_seen:

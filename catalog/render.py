@@ -188,6 +188,20 @@ def _region(config: Config, name: str, where: str) -> Region:
             f"{where}: region `{name}` has markers but no [[render.regions]] entry named "
             f"`{name}` in {config.path or 'listkeeper.toml'}"
         )
+    # The config's schema refuses these too; a region that got this far must not write a
+    # "heading" the next render cannot read back (it would then drop every entry).
+    if region.kind == "letter-groups" and not (
+        isinstance(region.heading_level, int) and 1 <= region.heading_level <= 6
+    ):
+        raise ConfigError(
+            f"region `{name}`: heading_level must be 1 to 6 (a Markdown heading), "
+            f"not {region.heading_level!r}; fix it in {config.path or 'listkeeper.toml'}"
+        )
+    if region.kind == "az-index" and not (isinstance(region.columns, int) and region.columns >= 1):
+        raise ConfigError(
+            f"region `{name}`: columns must be a whole number of at least 1, "
+            f"not {region.columns!r}; fix it in {config.path or 'listkeeper.toml'}"
+        )
     return region
 
 

@@ -34,9 +34,10 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog import db
+from catalog import db, markers
 from catalog import pullrequest as prlogic
 from catalog.errors import ConfigError, InputError, ListkeeperError
+from catalog.guard import verify
 from catalog.importer import apply, document_key
 from catalog.markdown import MarkdownError, parse_markdown
 from catalog.models import Link, LinkStatus, Occurrence, Run, utcnow
@@ -49,6 +50,7 @@ from catalog.repos import archived_rows
 from catalog.wayback import nearest_capture
 from jobs.context import Context
 from jobs.github import TOKEN_ENV, GitHub, Redactor
+from jobs.readme import rerenderer
 
 PRIVATE_BASE = "refs/listkeeper/base"
 PRIVATE_HEAD = "refs/listkeeper/head"
@@ -254,9 +256,32 @@ def _plan(
         ) + prlogic.archived_changes(archived_rows(session, doc.id), settings)
         last = _last_stats(session)
         refused = prlogic.refused_rewrites(last, open_pr=open_pr, base_text=base_text)
-        outcome = prlogic.apply_changes(rendered, changes, today=today(), rejected=refused)
+        # The render part first, as ``render`` checks it: nothing outside the regions
+        # changes, no entry, link or hand-written text inside them is lost or moved.
+        verify(base_text, rendered, where=f"{path} on {base}", action="pr", outside_kept=True)
+        managed = {
+            n + 1 for span in markers.find(rendered, path) for n in range(span.begin + 1, span.end)
+        }
+        outcome = prlogic.apply_changes(
+            rendered, changes, today=today(), rejected=refused, managed=managed
+        )
         outcome = prlogic.repair_hygiene(
             outcome, today=today(), mojibake=settings.repair_mojibake, base_dir=readme.parent
+        )
+        # Then what is pushed: the changes edit text on purpose, but no entry or link goes
+        # beyond the rewrites meant, and the next render changes nothing.
+        verify(
+            base_text,
+            outcome.text,
+            where=f"{path} on {base}",
+            action="pr",
+            rerender=rerenderer(ctx.config, entries, path),
+            renames={
+                a.change.old: a.change.new
+                for a in outcome.applied
+                if a.change.kind in ("rewrite", "archive", "scheme")
+            },
+            text_kept=False,
         )
         # Line numbers of the README the pull request proposes, not of the one imported.
         report = relined(build_report(session, document_path=key), key, outcome.text, readme.parent)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
@@ -15,13 +15,17 @@ from catalog import config as config_mod
 from catalog import db
 from catalog import regroup as regroup_mod
 from catalog.errors import ConfigError, InputError
+from catalog.guard import reimported, verify
 from catalog.importer import ImportResult, document_key, import_readme, read_readme
 from catalog.lines import split_lines
 from catalog.markdown import MarkdownError, parse_markdown
 from catalog.parsed import ParsedDocument
-from catalog.queries import document_by_path, render_entries
+from catalog.queries import RenderEntry, document_by_path, render_entries
 from catalog.render import Ranges, render_document, unified_diff
 from jobs.context import Context
+from jobs.files import atomic_write
+
+__all__ = ["atomic_write", "import_", "init", "render"]
 
 STARTER = """\
 # listkeeper configuration: https://github.com/listkeeper/listkeeper#configuration
@@ -138,7 +142,18 @@ def render(
         if adopt:
             config, text, owned, placements = _adopt(config, readme, old, regroup=regroup)
             sections = {p.line: p.section for p in placements if regroup and p.confident}
-        new = _render(session, config, readme, text, owned, sections)
+        new, entries = _render(session, config, readme, text, owned, sections)
+        if new != old:
+            # Checked before anything is written, --check and --diff included: a render
+            # that would damage the README says why instead (exit 1).
+            verify(
+                old,
+                new,
+                where=str(readme),
+                action="render --adopt" if adopt else "render",
+                rerender=rerenderer(config, entries, str(readme)),
+                outside_kept=not adopt,
+            )
         if check or diff:
             session.rollback()  # --check and --diff change nothing, the catalog included
         else:
@@ -159,7 +174,7 @@ def render(
     if diff:
         return 0
     if new != old:
-        atomic_write(readme, new)
+        atomic_write(readme, new, bom=has_bom(readme))
         # The rendered file is now the README: import it so that the catalog's lines (and
         # every report's line numbers) point at it, not at the file before rendering.
         with factory() as session, session.begin():
@@ -168,6 +183,30 @@ def render(
     else:
         click.echo(f"{where}: unchanged")
     return 0
+
+
+def has_bom(path: Path) -> bool:
+    """The file starts with a UTF-8 byte order mark (kept when it is written again)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(3) == b"\xef\xbb\xbf"
+    except OSError:
+        return False
+
+
+def rerenderer(
+    config: config_mod.Config, entries: Sequence[RenderEntry], where: str
+) -> Callable[[str], str]:
+    """A second render of a text, from the entries a fresh import of it gives (the link
+    statuses the catalog knows kept): what the next ``render`` would write."""
+    statuses = {link.url: link.status for e in entries for link in e.links}
+
+    def again(text: str) -> str:
+        return render_document(
+            text, config, reimported(parse_markdown(text), statuses), where=where
+        )
+
+    return again
 
 
 def _adopt(
@@ -199,8 +238,9 @@ def _render(
     text: str,
     owned: Ranges | None = None,
     sections: dict[int, str | None] | None = None,
-) -> str:
-    """``sections``: line -> section, for entries that ``--regroup`` moves into a group."""
+) -> tuple[str, list[RenderEntry]]:
+    """The rendered text and the entries it was rendered from. ``sections``: line ->
+    section, for entries that ``--regroup`` moves into a group."""
     doc = document_by_path(session, document_key(readme))
     entries = render_entries(session, doc.id) if doc else []
     if sections:
@@ -210,21 +250,7 @@ def _render(
             else e
             for e in entries
         ]
-    return render_document(text, config, entries, where=str(readme), owned_lines=owned)
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write through a temporary file and a rename: a crash never leaves half a README."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return render_document(text, config, entries, where=str(readme), owned_lines=owned), entries
 
 
 def db_upgrade(ctx: Context, revision: str) -> int:

@@ -408,3 +408,31 @@ def test_redactor_hides_tokens_and_url_credentials() -> None:
     redact = Redactor(TOKEN)
     text = f"failed: https://user:{TOKEN}@github.com/o/r.git and {TOKEN}"
     assert redact(text) == "failed: https://***@github.com/o/r.git and ***"
+
+
+def test_a_pull_request_that_would_drop_an_entry_is_not_made(
+    ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    region = '\n[[render.regions]]\nname = "g"\nkind = "letter-groups"\ngroup = "things"\n'
+    (ws.clone / "listkeeper.toml").write_text(CONFIG + region, encoding="utf-8")
+    (ws.clone / "README.md").write_text(
+        README + "\n<!-- listkeeper:begin g -->\n\n#### A things\n\n- [Alf](https://a.example/)\n"
+        "\n#### Misc\n\n- [Odd](https://odd.example/)\n\n<!-- listkeeper:end g -->\n",
+        encoding="utf-8",
+    )
+    git(ws.clone, "commit", "--quiet", "-am", "a region with a heading that is no group")
+    git(ws.clone, "push", "--quiet", "origin", "HEAD:refs/heads/main")
+    code, _, err = run_pr(ws, capsys, api.url)
+    assert code == 1 and "not written" in err and "Odd" in err and "line 18" in err, err
+    assert len(err.strip().splitlines()) == 1
+    assert "listkeeper/update" not in ws.remote_heads()
+    assert api.state.calls("POST") == []
+
+
+def test_a_dead_link_note_is_not_added_inside_a_managed_region() -> None:
+    # The next render writes entries from the catalog and would drop the note again.
+    text = "- [g](https://g.example/)\n<!-- listkeeper:begin r -->\n- [h](https://h.example/)\n"
+    marks = [prlogic.Change("mark", f"https://{h}.example/") for h in "gh"]
+    out = prlogic.apply_changes(text, marks, today=TODAY, managed={3})
+    assert out.text == text.replace("(https://g.example/)", "(https://g.example/) *(dead link)*")
+    assert [(s.change.old, s.line) for s in out.skipped] == [("https://h.example/", 3)]

@@ -5,6 +5,9 @@ Every test here failed on the main branch before the fix it pins (issue 11, sect
 
 from __future__ import annotations
 
+import os
+import stat
+import threading
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -108,7 +111,7 @@ def test_a_control_character_in_a_url_is_encoded_and_render_settles(
 ) -> None:
     # The reported case: \x01 or DEL in a URL doubled the README on every render.
     urls = [f"https://a.test/{ord(ch)}/x{ch}y" for ch in CONTROLS]
-    entries = "\n".join(f"- [Alf {n}](<{u}>) and [Bob {n}]({u})" for n, u in enumerate(urls))
+    entries = "\n".join(f"- [Alf {n}](<{u}>)" for n, u in enumerate(urls))
     original = _readme("Prose", entries)
     once, twice = _render_twice(capsys, original)
     assert twice == once and _outside(once) == _outside(original)
@@ -171,3 +174,184 @@ def test_ignore_comments_count_lines_as_the_parser_does() -> None:
     assert "https://a.example/)" in out.text and "https://b.example/new)" in out.text
     lines = {ref.url: ref.line for ref in parse_markdown(out.text).links}
     assert [a.line for a in out.applied] == [lines["https://b.example/new"]]
+
+
+# --- contributor text inside a region: kept, or refused with the lines -----------------
+
+
+def _refused(capsys: pytest.CaptureFixture[str], text: str, *words: str) -> str:
+    Path("README.md").write_bytes(text.encode())
+    for args in (["render"], ["render", "--check"], ["render", "--diff"]):
+        r = cli(capsys, *args, "README.md")
+        assert r.code == 1, (args, r.out, r.err)
+        assert len(r.err.strip().splitlines()) == 1 and "not written" in r.err
+        assert all(w in r.err for w in words), r.err
+    assert Path("README.md").read_bytes() == text.encode()
+    return r.err
+
+
+def test_entries_under_a_heading_that_is_no_group_are_never_dropped(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = _readme("Prose", "- [Alf](https://a.test/)\n\n#### Misc\n\n- [Odd](https://odd.test/)")
+    _refused(capsys, text, "line 14", "Odd")
+
+
+def test_entries_before_the_first_heading_of_a_region_are_never_dropped(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = _readme("Prose").replace(
+        "<!-- listkeeper:begin g -->\n", "<!-- listkeeper:begin g -->\n- [Early](https://e.test/)\n"
+    )
+    _refused(capsys, text, "line 7", "Early")
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "- [Alf](https://a.test/) - a **bold** claim",
+        "- [Alf](https://a.test/) - runs `make test`",
+        "- [Alf](https://a.test/) - an _emphatic_ one",
+        "- [Alf](https://a.test/) - ~~old~~ new",
+        "- [Alf](https://a.test/) - see <kbd>Ctrl</kbd>",
+        "- [Alf](https://a.test/) - by ![logo](https://a.test/logo.png) Alf",
+    ],
+)
+def test_markup_in_a_description_is_never_flattened(
+    folder: Path, capsys: pytest.CaptureFixture[str], entry: str
+) -> None:
+    _refused(capsys, _readme("Prose", entry), "line 10", "Alf")
+
+
+def test_an_inline_link_in_a_description_is_never_moved(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    entry = "- [Alf](https://a.test/) - read [part two](https://a.test/2) first"
+    _refused(capsys, _readme("Prose", entry), "line 10", "Alf")
+
+
+def test_plain_entries_still_render_and_sort(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    entries = "* [Zed](https://z.test/) -- last\n* [Alf](https://a.test/), [two](https://a.test/2)"
+    once, twice = _render_twice(capsys, _readme("Prose", entries))
+    assert "- [Alf](https://a.test/), [two](https://a.test/2)\n- [Zed](https://z.test/) - last" in (
+        once
+    )
+    assert twice == once
+
+
+@pytest.mark.parametrize("level", ["0", "7", "-1", "100"])
+def test_a_heading_level_outside_1_to_6_is_refused_before_anything_is_written(
+    folder: Path, capsys: pytest.CaptureFixture[str], level: str
+) -> None:
+    Path("listkeeper.toml").write_text(CONFIG + f"heading_level = {level}\n")
+    text = _readme("Prose", "- [Alf](https://a.test/)")
+    Path("README.md").write_text(text)
+    r = cli(capsys, "render", "README.md")
+    assert r.code == 3 and "heading_level" in r.err and len(r.err.strip().splitlines()) == 1
+    assert Path("README.md").read_text() == text
+
+
+def test_a_template_that_never_settles_is_refused(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Path("templates").mkdir()
+    Path("templates/letter_groups.md.j2").write_text(
+        "{% for group in groups %}#### {{ group.heading }}\n\n"
+        "{% for entry in group.entries %}- [{{ entry.title }}]({{ entry.url }}) - "
+        "{{ range(10**9)|random }}\n{% endfor %}{% endfor %}\n"
+    )
+    Path("listkeeper.toml").write_text('[render]\ntemplates = "templates"\n\n' + CONFIG)
+    _refused(capsys, _readme("Prose", "- [Alf](https://a.test/)"), "next render changes")
+
+
+# --- writes: through links, into FIFOs, with the file's own mode and line endings -------
+
+
+def test_render_writes_through_a_symlink_and_keeps_the_mode(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Path("docs").mkdir()
+    stale = _readme("Prose", "- [Zed](https://z.test/)\n- [Alf](https://a.test/)")
+    Path("docs/index.md").write_text(stale)
+    Path("docs/index.md").chmod(0o640)
+    Path("README.md").symlink_to("docs/index.md")
+    r = cli(capsys, "render", "README.md")
+    assert r.code == 0, r.err
+    assert Path("README.md").is_symlink() and os.readlink("README.md") == "docs/index.md"
+    written = Path("docs/index.md").read_text()
+    assert written.index("Alf") < written.index("Zed")
+    assert stat.S_IMODE(Path("docs/index.md").stat().st_mode) == 0o640
+    assert sorted(p.name for p in Path("docs").iterdir()) == ["index.md"]  # no temp file left
+
+
+def test_a_new_report_file_honours_the_umask_and_a_symlink_is_written_through(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = os.umask(0o022)
+    try:
+        r = cli(capsys, "report", "--output", "new.md")
+    finally:
+        os.umask(old)
+    assert r.code == 0, r.err
+    assert stat.S_IMODE(Path("new.md").stat().st_mode) == 0o644
+    Path("real.md").write_text("old")
+    Path("link.md").symlink_to("real.md")
+    assert cli(capsys, "report", "--output", "link.md").code == 0
+    assert (
+        Path("link.md").is_symlink() and Path("real.md").read_text() == Path("new.md").read_text()
+    )
+
+
+def test_report_output_onto_a_fifo_feeds_its_reader(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    os.mkfifo("pipe")
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(Path("pipe").read_bytes()), daemon=True)
+    reader.start()
+    try:
+        r = cli(capsys, "report", "--output", "pipe")
+        reader.join(timeout=20)
+    finally:
+        if reader.is_alive():  # unblock the reader so the test ends
+            os.close(os.open("pipe", os.O_WRONLY | os.O_NONBLOCK))
+            reader.join(timeout=5)
+    assert r.code == 0, r.err
+    assert stat.S_ISFIFO(os.stat("pipe").st_mode)
+    assert got and got[0].startswith(b"#"), got
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["crlf", "cr", "lf-with-one-crlf-line", "crlf-with-lf-region", "bom"],
+)
+def test_render_keeps_the_files_own_line_endings(
+    folder: Path, capsys: pytest.CaptureFixture[str], layout: str
+) -> None:
+    base = _readme("Prose", "- [Zed](https://z.test/)\n- [Alf](https://a.test/)")
+    if layout == "crlf":
+        text = base.replace("\n", "\r\n")
+    elif layout == "cr":
+        text = base.replace("\n", "\r")
+    elif layout == "lf-with-one-crlf-line":
+        text = base.replace("Prose\n", "Prose\r\n")
+    elif layout == "crlf-with-lf-region":
+        head, _, tail = base.partition("<!-- listkeeper:begin g -->")
+        text = head.replace("\n", "\r\n") + "<!-- listkeeper:begin g -->" + tail
+    else:
+        text = "\ufeff" + base
+    Path("README.md").write_bytes(text.encode())
+    assert cli(capsys, "render", "README.md").code == 0
+    raw = Path("README.md").read_bytes()
+    new = raw.decode()
+    assert new.index("Alf") < new.index("Zed")
+    assert _outside(new) == _outside(text)
+    begin = text.index("<!-- listkeeper:begin g -->")
+    rest = text[begin + len("<!-- listkeeper:begin g -->") :]
+    nl = "\r\n" if rest.startswith("\r\n") else rest[0]  # the begin marker's ending
+    inside = new.split("<!-- listkeeper:begin g -->")[1].split("<!-- listkeeper:end g -->")[0]
+    assert inside.replace(nl, "").count("\r") + inside.replace(nl, "").count("\n") == 0
+    assert cli(capsys, "render", "--check", "README.md").code == 0
+    assert raw.startswith(b"\xef\xbb\xbf") == (layout == "bom")

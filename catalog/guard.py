@@ -1,0 +1,293 @@
+"""The last check before a README is written (render, render --adopt, pr).
+
+Tests pin what render does; this guard checks, at run time, what it did, on the very text
+about to be written: the new text is parsed again and compared with the old one. Nothing
+is written when
+
+- a link or an entry of the old text is missing from the new one (URLs compared with
+  percent-encoding undone: encoding a destination is no loss; a rewrite ``pr`` meant to
+  make counts as the same link),
+- inline markup of the old text (emphasis, code, images, HTML tags) is gone,
+- for a plain render, a byte outside the managed regions changed,
+- a second render of the new text would change it again.
+
+The caller turns :class:`GuardError` into one line on stderr and exit 1.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import unquote
+
+from markdown_it import MarkdownIt
+
+from catalog import markers
+from catalog.errors import ListkeeperError
+from catalog.lines import split_lines
+from catalog.markdown import BARE_URL, MarkdownError, parse_markdown, trim_bare
+from catalog.models import LinkStatus
+from catalog.parsed import Item, ParsedDocument
+from catalog.queries import RenderEntry, RenderLink
+
+_HTML = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+# Tags that carry what a contributor wrote; block structure (lists, tables, paragraphs)
+# is the region's to choose, and links are compared one by one.
+_TAG = re.compile(r"<(?!/)([a-zA-Z][a-zA-Z0-9]*)")
+_STRUCTURE = frozenset(
+    {"p", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "hr", "br", "a"}
+    | {f"h{n}" for n in range(1, 7)}
+)
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+class GuardError(ListkeeperError):
+    """The text about to be written would damage the README: nothing was written."""
+
+
+@dataclass(frozen=True)
+class _Found:
+    key: str
+    line: int
+    shown: str
+
+
+def link_key(url: str, renames: Mapping[str, str]) -> str:
+    """What makes two written URLs the same link here: the same after percent-decoding
+    (``render`` encodes what a destination cannot hold), and a planned rewrite's two ends
+    count as one."""
+    key = unquote(url.strip())
+    return renames.get(key, key)
+
+
+def _links(doc: ParsedDocument, renames: Mapping[str, str]) -> list[_Found]:
+    return [
+        _Found(link_key(ref.url, renames), ref.line, ref.url)
+        for ref in doc.links
+        if not ref.url.strip().startswith("#")  # A–Z cells come and go with their letters
+    ]
+
+
+def _entries(doc: ParsedDocument, renames: Mapping[str, str]) -> list[_Found]:
+    return [
+        _Found(link_key(item.links[0].url, renames), item.line, item.title) for item in doc.items
+    ]
+
+
+def _missing(old: Iterable[_Found], new: Iterable[_Found]) -> list[_Found]:
+    have = Counter(f.key for f in new)
+    gone = []
+    for f in old:
+        if have[f.key] > 0:
+            have[f.key] -= 1
+        else:
+            gone.append(f)
+    return gone
+
+
+_MARKER = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+|^[ \t]*\|")
+_ANCHOR = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
+_SEPARATOR = re.compile(r"^[-–—,:;|&]*$")
+_WORD = re.compile(r"\S+")
+
+
+def _source(lines: list[str], item: Item) -> str:
+    """An entry as written, without its list marker or the table's first pipe."""
+    text = "".join(lines[item.line - 1 : item.end_line])
+    return _MARKER.sub("", text, count=1)
+
+
+def _words(source: str, renames: Mapping[str, str]) -> list[str]:
+    """An entry's text in order: its words, and each link as one token where it stands
+    (separators such as ``-``, ``,`` and ``|`` are the template's to choose)."""
+    keys: list[str] = []
+
+    def token(url: str) -> str:
+        keys.append(link_key(url, renames))
+        return f" \x00{len(keys) - 1}\x00 "
+
+    def anchor(m: re.Match[str]) -> str:
+        # A label is words, never a second (bare) link, even when it reads as a URL.
+        return token(html.unescape(m[1])) + m[2].replace("://", ":\x01//")
+
+    rendered = _ANCHOR.sub(anchor, _HTML.renderInline(source))
+    plain = html.unescape(re.sub(r"<[^>]*>", " ", rendered))
+    # Bare URLs are links too (the parser reads them so; GitHub links them).
+    plain = BARE_URL.sub(lambda m: token(trim_bare(m[0])) + m[0][len(trim_bare(m[0])) :], plain)
+    out = []
+    for word in _WORD.findall(plain):
+        if word.startswith("\x00"):
+            out.append("\x00" + keys[int(word.strip("\x00"))])
+            continue
+        word = word.strip(",;:|")
+        if word and not _SEPARATOR.match(word):
+            out.append(word)
+    return out
+
+
+def _subsequence(small: list[str], big: list[str]) -> bool:
+    it = iter(big)
+    return all(any(w == b for b in it) for w in small)
+
+
+def _moved(
+    old_lines: list[str],
+    before: ParsedDocument,
+    new_lines: list[str],
+    after: ParsedDocument,
+    renames: Mapping[str, str],
+) -> list[_Found]:
+    """Entries whose text the new version reorders or loses (an inline link moved to the
+    front, words dropped); an entry turned from a list item into a table row (a region's
+    kind) may reorder, never lose."""
+    pool: dict[str, list[Item]] = {}
+    for item in after.items:
+        pool.setdefault(link_key(item.links[0].url, renames), []).append(item)
+    found = []
+    for item in before.items:
+        key = link_key(item.links[0].url, renames)
+        if not pool.get(key):
+            continue  # reported as a dropped entry
+        twin = pool[key].pop(0)
+        old_src, new_src = _source(old_lines, item), _source(new_lines, twin)
+        if old_src == new_src:
+            continue
+        old_words, new_words = _words(old_src, renames), _words(new_src, renames)
+        if item.kind == twin.kind:
+            kept = _subsequence(old_words, new_words)
+        else:
+            kept = not (Counter(old_words) - Counter(new_words))
+        if not kept or _tags(old_src, inline=True) - _tags(new_src, inline=True):
+            found.append(_Found(key, item.line, item.title))
+    return found
+
+
+def _tags(text: str, *, inline: bool = False) -> Counter[str]:
+    rendered = _HTML.renderInline(text) if inline else _HTML.render(text)
+    return Counter(t.lower() for t in _TAG.findall(rendered) if t.lower() not in _STRUCTURE)
+
+
+def _lines_of(found: list[_Found]) -> str:
+    lines = sorted({f.line for f in found})
+    shown = ", ".join(str(n) for n in lines[:5]) + (", …" if len(lines) > 5 else "")
+    return f"line{'s' if len(lines) > 1 else ''} {shown}"
+
+
+def _regions(text: str, where: str) -> tuple[list[str], list[str]]:
+    """The lines outside the managed regions (markers included) and inside them."""
+    lines = split_lines(text)
+    inside: set[int] = set()
+    for span in markers.find(text, where):
+        inside.update(range(span.begin + 1, span.end))
+    outside = [line for i, line in enumerate(lines) if i not in inside]
+    return outside, [line for i, line in enumerate(lines) if i in inside]
+
+
+def verify(
+    old: str,
+    new: str,
+    *,
+    where: str,
+    action: str,
+    rerender: Callable[[str], str] | None = None,
+    outside_kept: bool = False,
+    renames: Mapping[str, str] | None = None,
+    text_kept: bool = True,
+) -> None:
+    """Raise GuardError when writing *new* over *old* would lose something (see above).
+
+    *rerender* renders a text again (the second render must change nothing);
+    *outside_kept*: every line outside the regions must be byte for byte the same;
+    *renames*: URLs *action* replaces on purpose, old → new;
+    *text_kept*: False when *action* edits entries' text on purpose (``pr`` repairs and
+    marks): then only entries, links and the second render are checked.
+    """
+    if new == old:
+        return
+    names = {unquote(a): unquote(b) for a, b in (renames or {}).items()}
+    try:
+        before = parse_markdown(old)
+        after = parse_markdown(new)
+    except MarkdownError as exc:
+        raise GuardError(
+            f"{where}: not written: {action} made text that cannot be read ({exc})"
+        ) from exc
+    refuse = f"{where}: not written: {action} would"
+    gone = _missing(_entries(before, names), _entries(after, names))
+    if gone:
+        raise GuardError(
+            f"{refuse} drop {len(gone)} entr{'ies' if len(gone) > 1 else 'y'} on "
+            f"{_lines_of(gone)} ({gone[0].shown!r}); in a managed region keep entries "
+            "under its group headings, or move that text out of the region"
+        )
+    moved = _moved(split_lines(old), before, split_lines(new), after, names) if text_kept else []
+    if moved:
+        raise GuardError(
+            f"{refuse} rewrite {len(moved)} entr{'ies' if len(moved) > 1 else 'y'} written by "
+            f"hand on {_lines_of(moved)} ({moved[0].shown!r}), moving, dropping or flattening "
+            "its text or markup; write it as `- [title](url) - description`, or move it out "
+            "of the managed region"
+        )
+    gone = _missing(_links(before, names), _links(after, names))
+    if gone:
+        raise GuardError(
+            f"{refuse} drop {len(gone)} link{'s' if len(gone) > 1 else ''} on "
+            f"{_lines_of(gone)} ({gone[0].shown}); move that text out of the managed region"
+        )
+    if outside_kept:
+        old_out, old_in = _regions(old, where)
+        new_out, new_in = _regions(new, where)
+        if old_out != new_out:
+            at = next(
+                (i for i, (a, b) in enumerate(zip(old_out, new_out, strict=False)) if a != b),
+                min(len(old_out), len(new_out)),
+            )
+            raise GuardError(
+                f"{refuse} change text outside the managed regions (around line {at + 1}); "
+                "please report this as a listkeeper bug"
+            )
+        old_tags, new_tags = _tags("".join(old_in)), _tags("".join(new_in))
+    else:
+        old_tags, new_tags = _tags(old), _tags(new)
+    lost = old_tags - new_tags if text_kept else Counter[str]()
+    if lost:
+        what = ", ".join(f"<{t}>" for t in sorted(lost))
+        raise GuardError(
+            f"{refuse} flatten markup written by hand in a managed region ({what}); "
+            "write that entry outside the region, or without the markup"
+        )
+    if rerender is not None and rerender(new) != new:
+        raise GuardError(
+            f"{refuse} write text that the next render changes again; "
+            "please report this as a listkeeper bug"
+        )
+
+
+def reimported(doc: ParsedDocument, statuses: Mapping[str, LinkStatus]) -> list[RenderEntry]:
+    """The entries a fresh import of *doc* gives, as the renderer sees them (for a second
+    render without a catalog); *statuses* maps a URL to what the catalog knows of it."""
+    return [
+        RenderEntry(
+            id=pos,
+            title=item.title,
+            description=item.description,
+            section=doc.headings[item.heading].text if item.heading is not None else "",
+            position=pos,
+            line=item.line,
+            added_at=_EPOCH,
+            links=tuple(
+                RenderLink(
+                    ref.url,
+                    ref.text,
+                    "primary" if i == 0 else "related",
+                    statuses.get(ref.url, LinkStatus.UNCHECKED),
+                )
+                for i, ref in enumerate(item.links)
+            ),
+        )
+        for pos, item in enumerate(doc.items)
+    ]
