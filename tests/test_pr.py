@@ -410,6 +410,7 @@ def test_redactor_hides_tokens_and_url_credentials() -> None:
     assert redact(text) == "failed: https://***@github.com/o/r.git and ***"
 
 
+@needs_shared()
 def test_a_pull_request_that_would_drop_an_entry_is_not_made(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
