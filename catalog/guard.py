@@ -16,6 +16,7 @@ The caller turns :class:`GuardError` into one line on stderr and exit 1.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from collections import Counter
@@ -30,7 +31,6 @@ from catalog import markers
 from catalog.errors import ListkeeperError
 from catalog.lines import split_lines
 from catalog.markdown import BARE_URL, MarkdownError, parse_markdown, trim_bare
-from catalog.models import LinkStatus
 from catalog.parsed import Item, ParsedDocument
 from catalog.queries import RenderEntry, RenderLink
 
@@ -267,9 +267,17 @@ def verify(
         )
 
 
-def reimported(doc: ParsedDocument, statuses: Mapping[str, LinkStatus]) -> list[RenderEntry]:
+def reimported(doc: ParsedDocument, known: Mapping[str, RenderLink]) -> list[RenderEntry]:
     """The entries a fresh import of *doc* gives, as the renderer sees them (for a second
-    render without a catalog); *statuses* maps a URL to what the catalog knows of it."""
+    render without a catalog). *known* maps a URL to what the catalog knows of its link
+    (status, repository facts: whatever a template may show), kept as it is."""
+
+    def link(i: int, url: str, text: str) -> RenderLink:
+        role = "primary" if i == 0 else "related"
+        if url in known:
+            return dataclasses.replace(known[url], url=url, text=text, role=role)
+        return RenderLink(url, text, role)
+
     return [
         RenderEntry(
             id=pos,
@@ -279,15 +287,7 @@ def reimported(doc: ParsedDocument, statuses: Mapping[str, LinkStatus]) -> list[
             position=pos,
             line=item.line,
             added_at=_EPOCH,
-            links=tuple(
-                RenderLink(
-                    ref.url,
-                    ref.text,
-                    "primary" if i == 0 else "related",
-                    statuses.get(ref.url, LinkStatus.UNCHECKED),
-                )
-                for i, ref in enumerate(item.links)
-            ),
+            links=tuple(link(i, ref.url, ref.text) for i, ref in enumerate(item.links)),
         )
         for pos, item in enumerate(doc.items)
     ]

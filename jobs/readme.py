@@ -197,14 +197,12 @@ def has_bom(path: Path) -> bool:
 def rerenderer(
     config: config_mod.Config, entries: Sequence[RenderEntry], where: str
 ) -> Callable[[str], str]:
-    """A second render of a text, from the entries a fresh import of it gives (the link
-    statuses the catalog knows kept): what the next ``render`` would write."""
-    statuses = {link.url: link.status for e in entries for link in e.links}
+    """A second render of a text, from the entries a fresh import of it gives (what the
+    catalog knows of each link kept): what the next ``render`` would write."""
+    known = {link.url: link for e in entries for link in e.links}
 
     def again(text: str) -> str:
-        return render_document(
-            text, config, reimported(parse_markdown(text), statuses), where=where
-        )
+        return render_document(text, config, reimported(parse_markdown(text), known), where=where)
 
     return again
 
