@@ -50,7 +50,7 @@ class ErrorKind(enum.StrEnum):
     CONNECTION = "connection"  # refused, reset, lost
     TLS = "tls"  # handshake failure
     CERTIFICATE = "certificate"  # expired, wrong host, untrusted
-    REDIRECT = "redirect"  # loop or chain too long
+    REDIRECT = "redirect"  # not followed: a loop, a chain too long, a target not http(s)
     OTHER = "other"
 
 

@@ -38,6 +38,10 @@ SETTINGS: dict[str, Any] = {
     "DOWNLOAD_MAXSIZE": 16 * 1024 * 1024,  # also caps decompression (compressed bombs)
     "DOWNLOAD_WARNSIZE": 0,
     "DNSCACHE_ENABLED": True,
+    # http and https only, whatever a link, a feed or a redirect names: without these
+    # handlers Scrapy cannot fetch file:, data:, ftp: or s3: URLs even with the private
+    # guard off (--allow-private fetched file:///etc/passwd as "ok").
+    "DOWNLOAD_HANDLERS": {"file": None, "data": None, "ftp": None, "s3": None},
     "HTTPERROR_ALLOW_ALL": True,
     "REDIRECT_ENABLED": True,
     "REDIRECT_MAX_TIMES": 10,  # longer chains and loops fail cleanly
@@ -72,6 +76,9 @@ SETTINGS: dict[str, Any] = {
         # Replaced by the capped decompressor at the same place in the chain.
         "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
         "crawler.middlewares.decompress.DecompressMiddleware": 590,
+        # Sees a 3xx just before RedirectMiddleware (600): only targets the URL gate passes
+        # are followed; the others are reported as such.
+        "crawler.middlewares.redirectgate.RedirectGateMiddleware": 605,
         "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
         "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
         "scrapy.downloadermiddlewares.stats.DownloaderStats": None,  # per-request cost, unused

@@ -26,6 +26,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from catalog.urls import slot_host
 from catalog.verdicts import OutcomeKind
 from crawler.items import CheckItem, ErrorKind
 from pipelines.fingerprint import similarity
@@ -172,7 +173,7 @@ def _error_outcome(item: CheckItem) -> Outcome:
         ErrorKind.TIMEOUT: "timed out",
         ErrorKind.CONNECTION: "connection failed",
         ErrorKind.TLS: "TLS handshake failed",
-        ErrorKind.REDIRECT: "redirect loop or chain too long",
+        ErrorKind.REDIRECT: "redirect not followed",
     }.get(kind, "request failed")
     return Outcome(OutcomeKind.TRANSIENT, f"{label} ({error})")
 
@@ -399,7 +400,7 @@ class ClassifyPipeline:
     def process_item(self, item: CheckItem) -> CheckItem:
         if item.error_kind == "deferred":
             return item  # not a check: the store skips it and the link stays due
-        host = (urlsplit(item.url).hostname or "").lower()
+        host = slot_host(item.url)  # "" for a URL that cannot be split (http://[::1)
         history = self.hosts.get(host)
         outcome = classify(
             item,

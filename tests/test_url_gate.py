@@ -8,17 +8,27 @@ import contextlib
 import html
 import json
 import re
+from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from catalog import db
 from catalog.discovery import add_feed
 from catalog.errors import InputError
 from catalog.feeds import discover_feeds, parse_feed
 from catalog.feeds.listing import parse_listing
+from catalog.models import Link, LinkKind
 from catalog.urls import web_url
+from crawler.offlineweb.server import OfflineWeb
+from crawler.offlineweb.spec import Page, Web
+from crawler.offlineweb.wiring import check_toml
+from tests.catalogdb import default_url
+from tests.catalogdb import select as select_rows
+from tests.readmes import cli
 
 BASE = "https://blog.example/posts/"
 
@@ -278,3 +288,114 @@ def test_stored_articles_are_gated_and_cleaned_on_every_backend(engine: Engine) 
         assert stored_feed is not None
         assert stored_feed.last_error == "bad  feed [31m" and stored_feed.etag == '"e"'
     assert result.candidates == 1
+
+
+# --- the crawl: what cannot be a request is recorded, never the end of the start requests --
+
+
+def _workspace(folder: Path, ow: OfflineWeb, urls: dict[str, str], **check: Any) -> None:
+    lines = ["# Offline", "", "## Links", "", *(f"- [{n}]({u})" for n, u in urls.items())]
+    (folder / "README.md").write_text("\n".join(lines) + "\n")
+    config = "[verdicts]\ndead_after_checks = 1\ndead_after_hours = 0.0\n\n"
+    config += check_toml(ow, settings={"DOWNLOAD_TIMEOUT": 4}, **check)
+    (folder / "listkeeper.toml").write_text(config)
+
+
+def _links(folder: Path) -> dict[str, tuple[str, str | None]]:
+    return {u: (s, e) for u, s, e in select_rows(folder, "select url, status, error from links")}
+
+
+def test_a_link_that_cannot_be_a_request_is_recorded_and_the_rest_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    web = Web()
+    for i in range(4):
+        web.host(f"127.0.7.{i + 1}").page("/ok", Page(body=f"<title>ok {i}</title>fine"))
+    with OfflineWeb(web) as ow:
+        good = {f"good{i}": ow.url(f"127.0.7.{i + 1}", "/ok") for i in range(4)}
+        # first in the list, and so first in the start requests
+        broken = {"v6": "http://[::1/x", "port": "http://example.test:99999/"}
+        _workspace(tmp_path, ow, {**broken, **good}, allow_networks=["127.0.7.0/24"])
+        monkeypatch.chdir(tmp_path)
+        assert cli(capsys, "import", "README.md").code == 0
+        # a link a feed handed over before the gate existed, already in an old catalog
+        engine = db.make_engine(default_url(tmp_path))
+        with db.session_scope(engine) as s:
+            s.add(
+                Link(key="javascript:alert(1)", url="javascript:alert(1)", kind=LinkKind.EXTERNAL)
+            )
+        engine.dispose()
+        result = cli(capsys, "check")
+        assert result.code == 0, result.err
+        got = _links(tmp_path)
+        assert {got[u][0] for u in good.values()} == {"ok"}, got
+        for url in [*broken.values(), "javascript:alert(1)"]:
+            status, error = got[url]
+            assert status == "failing" and "not a URL that can be requested" in (error or ""), url
+
+
+@pytest.mark.parametrize(
+    ("location", "said"),
+    [
+        ("file:///etc/passwd", "to a file: URL, not followed"),
+        ("FILE:///etc/passwd", "to a file: URL, not followed"),
+        ("ftp://127.0.7.9/pub/x", "to a ftp: URL, not followed"),
+        ("data:text/plain,hi", "to a data: URL, not followed"),
+        ("javascript:alert(1)", "not followed"),
+        ("gopher://127.0.7.9/1", "to a gopher: URL, not followed"),
+        (None, "without a Location header"),
+    ],
+)
+@pytest.mark.parametrize("allow_private", [False, True])
+def test_a_redirect_out_of_the_web_says_what_happened(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    location: str | None,
+    said: str,
+    allow_private: bool,
+) -> None:
+    web = Web()
+    web.host("127.0.7.1").page("/moved", Page(status=301, location=location))
+    with OfflineWeb(web) as ow:
+        url = ow.url("127.0.7.1", "/moved")
+        _workspace(tmp_path, ow, {"moved": url}, allow_networks=["127.0.7.0/24"])
+        monkeypatch.chdir(tmp_path)
+        assert cli(capsys, "import", "README.md").code == 0
+        args = ["check", "--allow-private"] if allow_private else ["check"]
+        result = cli(capsys, *args)
+        assert result.code in (0, 2), result.err
+        status, error = _links(tmp_path)[url]
+        assert status in ("failing", "dead") and "redirect (301)" in (error or ""), error
+        assert said in (error or "") and "Ignoring non-200" not in (error or "")
+
+
+def test_no_url_rule_can_make_the_crawl_read_a_file_even_with_the_guard_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("<title>secret</title>the maintainer's private file")
+    web = Web()
+    web.host("127.0.7.1").page("/ok", Page(body="<title>ok</title>fine"))
+    with OfflineWeb(web) as ow:
+        urls = {
+            "file": ow.url("127.0.7.1", "/secret"),
+            "data": ow.url("127.0.7.1", "/data"),
+            "ok": ow.url("127.0.7.1", "/ok"),
+        }
+        remap = [
+            r"^(http://127\.0\.7\.1:\d+)/secret " + secret.as_uri(),
+            r"^(http://127\.0\.7\.1:\d+)/data data:text/html,<title>data</title>",
+        ]
+        _workspace(tmp_path, ow, urls, remap=remap)
+        monkeypatch.chdir(tmp_path)
+        assert cli(capsys, "import", "README.md").code == 0
+        result = cli(capsys, "check", "--allow-private")
+        assert result.code == 0, result.err
+        got = _links(tmp_path)
+        assert got[urls["ok"]][0] == "ok"
+        for name in ("file", "data"):
+            status, error = got[urls[name]]
+            assert status == "failing" and "not a URL that can be requested" in (error or "")
+        titles = select_rows(tmp_path, "select title from page_metadata")
+        assert all("secret" not in str(t) and "data" not in str(t) for (t,) in titles)

@@ -14,23 +14,25 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
-from catalog.urls import slot_host
+from catalog.urls import slot_host, web_url
 from crawler.items import BODY_SAMPLE_CHARS, CheckItem, ErrorKind, select_headers
 from crawler.middlewares.privateguard import PrivateAddressError
+from crawler.middlewares.redirectgate import REDIRECTS
 from pipelines.fingerprint import content_fingerprint, visible_text
 
 PROBE_PATH = "/.well-known/listkeeper-probe-"
 # Every status reaches the callback except redirects, which RedirectMiddleware follows
 # (``handle_httpstatus_all`` would switch redirects off).
-STATUSES = [s for s in range(100, 1000) if s not in (301, 302, 303, 307, 308)]
+STATUSES = [s for s in range(100, 1000) if s not in REDIRECTS]
 
 
 @dataclass(frozen=True)
@@ -99,21 +101,45 @@ class LinksSpider(scrapy.Spider):
         self.parked: dict[str, list[tuple[CheckItem, str | None]]] = defaultdict(list)
         self.probing: set[str] = set()
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    async def start(self) -> AsyncIterator[scrapy.Request | CheckItem]:
         for page in self.pages:
             for request in self.requests_for(page):
                 yield request
 
-    def requests_for(self, page: Page) -> Iterator[scrapy.Request]:
+    def requests_for(self, page: Page) -> Iterator[scrapy.Request | CheckItem]:
         """A page's request, after its host's probe when that is still to be sent (a source
-        other than the job file, e.g. crawler.spiders.queued, feeds pages through this)."""
-        if page.want_body:
+        other than the job file, e.g. crawler.spiders.queued, feeds pages through this).
+
+        A page that cannot become a request (not an http(s) URL, or one Scrapy refuses,
+        such as ``http://[::1``) gives its links an item saying so instead: one bad link
+        never ends the start requests, which would leave every link after it unchecked.
+        """
+        try:
+            if web_url(page.url) is None:
+                raise ValueError("only http and https URLs with a host are checked")
+            request = self._request(page)
+            probe = None
+            if page.want_body:
+                parts = urlsplit(page.url)
+                probe = self._probe(parts.scheme, parts.netloc)
+        except ValueError as exc:
+            yield from self._unrequestable(page, exc)
+            return
+        if probe is not None:
             # The probe goes first in the host's queue, so that its pages are not held
             # back waiting for it at the end.
-            parts = urlsplit(page.url)
-            if probe := self._probe(parts.scheme, parts.netloc):
-                yield probe
-        yield self._request(page)
+            yield probe
+        yield request
+
+    def _unrequestable(self, page: Page, exc: ValueError) -> Iterator[CheckItem]:
+        for target in page.targets:
+            yield CheckItem(
+                link_id=target.link_id,
+                url=target.url,
+                error=f"not a URL that can be requested: {exc}"[:500],
+                error_kind=ErrorKind.OTHER.value,
+                fragment=target.fragment,
+            )
 
     def _probe(self, scheme: str, host: str) -> scrapy.Request | None:
         """Once per host: a random path, whose answer tells this host's soft 404s."""
@@ -277,11 +303,29 @@ def describe(failure: Failure) -> tuple[str, str | None]:
         return f"DNSLookupError: {exc}", (
             ErrorKind.DNS_TEMPORARY.value if temporary else ErrorKind.DNS.value
         )
+    if isinstance(exc, HttpError) and exc.response.status in REDIRECTS:
+        return _unfollowed(exc.response), ErrorKind.REDIRECT.value
     if isinstance(exc, IgnoreRequest) and "redirect" in str(exc).lower():
         return f"redirect loop or chain longer than 10: {exc}", ErrorKind.REDIRECT.value
     if isinstance(exc, IgnoreRequest) and "max size" in str(exc).lower():
         return f"body too large (compressed bomb?): {exc}", ErrorKind.OTHER.value
     return text[:500], None
+
+
+def _unfollowed(response: Response) -> str:
+    """What a redirect that was not followed pointed at: Scrapy follows only http(s)
+    targets (the one URL gate agrees), and hands back the 3xx for anything else."""
+    status = response.status
+    location = _header(response, b"Location")
+    if not location:
+        return f"redirect ({status}) without a Location header: nowhere to follow"
+    try:
+        target = urljoin(response.url, location.strip())
+        scheme = urlsplit(target).scheme.lower()
+    except ValueError:
+        target, scheme = location, ""
+    what = f"a {scheme}: URL" if scheme and scheme not in ("http", "https") else "an invalid URL"
+    return f"redirect ({status}) to {what}, not followed (only http and https are): {target[:300]}"
 
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.I | re.S)

@@ -40,6 +40,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from catalog.urls import slot_host
+from crawler.items import CheckItem
 from crawler.queue import AsyncQueue
 from crawler.spiders.links import LinksSpider, pages_from
 
@@ -81,7 +82,7 @@ class QueuedLinksSpider(LinksSpider):
     def lease(self) -> float:
         return self._setting("QUEUE_LEASE_SECONDS", 30.0)
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    async def start(self) -> AsyncIterator[scrapy.Request | CheckItem]:
         self.queue = AsyncQueue(self.queue_url)
         self.renewer = asyncio.get_running_loop().create_task(self._renew_forever())
         concurrency = self.settings.getint("CONCURRENT_REQUESTS")
