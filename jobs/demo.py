@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
 import click
 
+from crawler.offlineweb.githubgraphql import Endpoint, Repo, serving
 from crawler.offlineweb.sample import article_html, rss_feed
 from crawler.offlineweb.server import OfflineWeb
 from crawler.offlineweb.spec import Page, Web
@@ -25,6 +28,7 @@ from jobs import discover as discover_job
 from jobs import pr as pr_job
 from jobs import run as run_job
 from jobs.context import Context
+from jobs.github import TOKEN_ENV
 
 ARTICLES = {
     "engineering.acme.test": {
@@ -121,8 +125,12 @@ def demo(workdir: Path) -> int:
         click.echo("== yesterday: follow Queue Weekly and read its feed once (the baseline)")
         discover_job.feeds_add(ctx, "https://queue.zone.test/feed.xml", section=None)
         discover_job.discover(ctx, None)
-    with OfflineWeb(demo_web(), tls=True) as ow:  # today: the scheduled run
-        config.write_text(base + _wiring(ow))
+    with (
+        OfflineWeb(demo_web(), tls=True) as ow,  # today: the scheduled run
+        serving(demo_repositories()) as api_url,
+        _demo_token(),
+    ):
+        config.write_text(base + _wiring(ow) + f'\n[github]\napi_url = "{api_url}"\n')
         ctx = Context(config_path=config, db_url=ctx.url)
         click.echo(f"== today: listkeeper run (offline web on 127.77.0.0/16, port {ow.port})")
         code = run_job.run(ctx, run_job.RunOptions(fail_on="never", report_dir=workdir))
@@ -139,6 +147,39 @@ def demo(workdir: Path) -> int:
     for name in ("README.md", "report.html", "report.md", "report.json", "pull-request.txt"):
         click.echo(f"  {workdir / name}")
     return code
+
+
+def demo_repositories() -> Endpoint:
+    """The sample list's GitHub repositories: one fine, one renamed, one archived."""
+    endpoint = Endpoint()
+    endpoint.add("sample-org/hashring", Repo("sample-org/hashring", stars=1840))
+    endpoint.add("queue-zone/queuebench", Repo("sample-org/queuebench", stars=310))
+    endpoint.add(
+        "sample-org/raftlog",
+        Repo(
+            "sample-org/raftlog",
+            archived=True,
+            archived_at="2025-03-01T10:00:00Z",
+            last_commit_at="2025-02-20T16:12:00Z",
+            pushed_at="2025-02-20T16:12:00Z",
+            stars=95,
+        ),
+    )
+    return endpoint
+
+
+@contextlib.contextmanager
+def _demo_token() -> Iterator[None]:
+    """A token for the local GitHub API only: the user's own is never sent to it."""
+    saved = os.environ.get(TOKEN_ENV)
+    os.environ[TOKEN_ENV] = "demo-token-for-the-local-api"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(TOKEN_ENV, None)
+        else:
+            os.environ[TOKEN_ENV] = saved
 
 
 def _wiring(ow: OfflineWeb) -> str:

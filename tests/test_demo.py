@@ -25,7 +25,17 @@ def test_demo_runs_the_whole_job(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert by_url["http://initech.test/blog/payroll-queue"] == "redirected"
     assert by_url["https://notes.hashring.test/caching-patterns"] == "suspect"  # soft 404
     assert by_url["https://tech.globex.test/rate-limiting"] == "ok"  # despite its 429s
-    assert report["summary"]["ok"] == 14 and report["summary"]["unchecked"] == 0
+    # Its GitHub repositories, answered by the local GitHub API: renamed and archived.
+    repos = {link["url"]: link for link in report["links"] if "repository" in link}
+    renamed = repos["https://github.com/queue-zone/queuebench"]
+    assert renamed["status"] == "redirected"
+    assert renamed["repository"]["name_with_owner"] == "sample-org/queuebench"
+    assert repos["https://github.com/sample-org/raftlog"]["repository"]["archived"] is True
+    assert report["summary"]["archived"] == 1
+    markdown = (tmp_path / "demo" / "report.md").read_text()
+    assert "### Archived repositories (1)" in markdown
+    assert "### Renamed repositories (1)" in markdown
+    assert report["summary"]["ok"] == 16 and report["summary"]["unchecked"] == 0
     readme = (tmp_path / "demo" / "README.md").read_text()
     assert "| [A](#a-companies)  |" in readme  # the A–Z index was rendered
     assert "history starts now" in result.err
@@ -34,6 +44,8 @@ def test_demo_runs_the_whole_job(tmp_path: Path, capsys: pytest.CaptureFixture[s
     pr = (tmp_path / "demo" / "pull-request.txt").read_text()  # the dry-run pull request
     # The permanent redirect is proposed as its target, as the web knows it (no test port).
     assert "+- [How Initech Moved Payroll to a Queue](https://initech.test/blog/2024/" in pr
+    assert "+- [queuebench](https://github.com/sample-org/queuebench) - a load" in pr
+    assert "+- [raftlog](https://github.com/sample-org/raftlog) *(archived)* - a teaching" in pr
 
 
 def test_check_stores_page_metadata_and_extract_prints_it(

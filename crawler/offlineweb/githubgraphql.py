@@ -17,8 +17,12 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
 from graphql import (
     DocumentNode,
@@ -278,3 +282,54 @@ def _resolve(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
 
 def _commit(repo: Repo) -> dict[str, Any]:
     return {"oid": "0" * 40, "committedDate": repo.last_commit_at}
+
+
+# --- serving it on loopback (the demo, the benchmark) -----------------------------------
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        status: int
+        headers: dict[str, str]
+        body: dict[str, Any]
+        if urlsplit(self.path).path not in ("/graphql", "/api/graphql"):
+            status, headers, body = 404, {}, {"message": "Not Found"}
+        else:
+            status, headers, body = self.server.endpoint.handle(dict(self.headers), raw)
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.endpoint = endpoint
+
+
+@contextmanager
+def serving(endpoint: Endpoint) -> Iterator[str]:
+    """The endpoint on a free loopback port; yields the API URL (GraphQL at ``/graphql``)."""
+    server = _Server(endpoint)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
