@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 
 from catalog import markers
-from catalog.config import Region
+from catalog.config import Region, Sort
 from catalog.lines import dominant_ending, split_lines
 from catalog.parsed import ParsedDocument
 from catalog.render import LETTERS, letter_of
@@ -96,9 +96,32 @@ def detect(text: str, parsed: ParsedDocument) -> list[Region]:
         if g.slug in indexed:
             regions.append(Region(name=f"{g.slug}-index", kind="az-index", group=g.name))
         regions.append(
-            Region(name=g.slug, kind="letter-groups", group=g.name, heading_level=g.level)
+            Region(
+                name=g.slug,
+                kind="letter-groups",
+                group=g.name,
+                heading_level=g.level,
+                sort=order_in_use(parsed, g),
+            )
         )
     return regions
+
+
+def order_in_use(parsed: ParsedDocument, group: GroupInfo) -> Sort:
+    """``title`` when every letter group of *group* lists its entries sorted by title (as
+    ``render`` sorts them), else ``position``: a list kept in hand order stays so."""
+    titles: dict[int, list[str]] = defaultdict(list)
+    for item in parsed.items:
+        if item.heading is not None and item.depth == 0:
+            titles[item.heading].append(item.title)
+    for index, h in enumerate(parsed.headings):
+        split = split_heading(h.text)
+        if split is None or split[1].casefold() != group.name.casefold():
+            continue
+        listed = titles.get(index, [])
+        if listed != sorted(listed, key=lambda t: (t.casefold(), t)):
+            return "position"
+    return "title"
 
 
 def group_extents(lines: list[str], parsed: ParsedDocument, group: str) -> list[tuple[int, int]]:

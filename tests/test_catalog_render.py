@@ -116,7 +116,11 @@ def test_edit_import_render_gives_minimal_diff(adopted_seed, capsys) -> None:  #
         if d[:1] in "+-" and not d.startswith(("---", "+++"))
     ]
     assert sorted(changes) == sorted([f"+{added}", f"-{old_title}", f"+{new_title}", f"-{removed}"])
-    assert after.index(added) < after.index("How Uber Finds Nearby Drivers")  # sorted in place
+    # The seed's company groups are kept in hand order (`init --from` saw it): the entry
+    # stays where the contributor wrote it, last in its group.
+    assert 'sort = "position"' in Path("listkeeper.toml").read_text()
+    u_group = after[after.index("#### U companies") :].split("####", 2)[1]
+    assert u_group.rstrip().splitlines()[-1] == added
 
 
 def _corpus_files() -> list[str]:
@@ -259,3 +263,16 @@ def test_render_check_exits_2_when_stale_and_changes_nothing(
     assert cli(capsys, "render", "README.md").code == 0
     assert cli(capsys, "render", "--check", "README.md").code == 0
     assert Path("README.md").read_text().index("Alf") < Path("README.md").read_text().index("Zed")
+
+
+def test_init_from_keeps_the_order_each_group_family_is_in() -> None:
+    from catalog.adopt import detect
+
+    text = (
+        "#### A tools\n\n- [Apple](https://a.example/1)\n- [avocado](https://a.example/2)\n\n"
+        "#### B tools\n\n- [Banana](https://b.example/1)\n\n"
+        "#### A books\n\n- [Zebra](https://z.example/)\n- [Ant](https://ant.example/)\n\n"
+        "#### B books\n\n- [Bee](https://bee.example/)\n"
+    )
+    sorts = {r.name: r.sort for r in detect(text, parse_markdown(text))}
+    assert sorts == {"tools": "title", "books": "position"}  # books: kept in hand order
