@@ -20,6 +20,9 @@ What may change (``[pr]`` in ``listkeeper.toml``):
   ``mark`` (the default: an ``*(archived)*`` note after the link) or ``remove`` (its list
   item's line goes; a link outside a list item is marked instead, and the body says so).
   A renamed repository is ``redirected`` and rewritten like any permanent redirect.
+- a page that answers but is no longer what was listed (issue 16: a link confirmed
+  ``parked`` or ``replaced``) is treated as ``dead`` says, except that ``archive`` takes the
+  capture nearest *before* the page changed (later captures are of the lander).
 - ``add_candidates``: accepted candidates (entries discovery found and a maintainer
   accepted) are rendered into the managed regions; with ``false`` they wait.
 
@@ -390,6 +393,11 @@ def body(
 
 
 NO_ARCHIVE_NOTE = "no archived copy found in the Wayback Machine"
+# Rows of links whose page changed carry its kind as their status (issue 16).
+CHANGED_NOTES = {
+    "parked": "the page is now a parked, for-sale or placeholder page",
+    "replaced": "another page answers there now",
+}
 
 ArchiveLookup = Callable[[str, date], str | None]
 
@@ -399,11 +407,15 @@ def changes_from(
     settings: PrSettings,
     *,
     archive: ArchiveLookup = archive_url,
+    archive_before: ArchiveLookup | None = None,
 ) -> list[Change]:
     """Changes from ``(written, line, status, final_url, listed_since)`` rows of the catalog.
 
     *archive* gives the archived copy of a dead link listed since a day (``jobs/pr.py``
     asks the Wayback Machine); None: there is none, and the link is marked instead.
+    A link whose page changed (status ``parked`` or ``replaced``, listed since the day it
+    changed) is treated as dead, its copy taken by *archive_before* (the capture nearest
+    before that day).
     """
     found: dict[tuple[str, str], list[int]] = {}
     kinds: dict[tuple[str, str], ChangeKind] = {}
@@ -415,17 +427,22 @@ def changes_from(
                 continue
             key = (written, final_url)
             kinds[key] = "rewrite"
-        elif status == "dead" and settings.dead == "mark":
+        elif status in ("dead", *CHANGED_NOTES) and settings.dead == "mark":
             key = (written, "")
             kinds[key] = "mark"
-        elif status == "dead" and settings.dead == "archive" and "://" in written:
+            if status in CHANGED_NOTES:
+                notes[key] = CHANGED_NOTES[status]
+        elif status in ("dead", *CHANGED_NOTES) and settings.dead == "archive" and "://" in written:
+            lookup = (archive_before or archive) if status in CHANGED_NOTES else archive
             if (written, since) not in looked_up:
-                looked_up[(written, since)] = archive(written, since)
+                looked_up[(written, since)] = lookup(written, since)
             copy = looked_up[(written, since)]
             if copy is None:
                 key = (written, "")
                 kinds[key] = "mark"
                 notes[key] = NO_ARCHIVE_NOTE
+                if status in CHANGED_NOTES:
+                    notes[key] = f"{CHANGED_NOTES[status]}; {NO_ARCHIVE_NOTE}"
             else:
                 key = (written, copy)
                 kinds[key] = "archive"

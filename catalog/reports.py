@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from catalog.changes import Look, PageChange, changes, looks
 from catalog.hygiene import Hygiene, for_documents
 from catalog.models import (
     Check,
@@ -97,6 +98,7 @@ class ReportLink:
     sources: tuple[Source, ...]
     evidence: Evidence | None = None
     repository: Facts | None = None  # a GitHub repository's facts, from its last API check
+    change: PageChange | None = None  # parked or replaced: before and after (issue 16)
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ class Report:
     history_since: datetime | None = None  # the first check stored; None: starts now
     hygiene: tuple[Hygiene, ...] = ()  # problems of the documents themselves (catalog.hygiene)
     repos_as_pages: int = 0  # repository links last checked as pages (no GITHUB_TOKEN)
+    looks: tuple[Look, ...] = ()  # entries whose text and page title share nothing (issue 16)
 
     @property
     def history_starts_now(self) -> bool:
@@ -158,6 +161,7 @@ def build_report(
     needing = {i for i, s in statuses.items() if s not in _NO_EVIDENCE}
     history = _last_checks(session, link_ids) if needing else {}
     facts = latest_facts(session, link_ids)
+    changed = changes(session, [i for i, s in statuses.items() if s == LinkStatus.SUSPECT])
 
     links = []
     for link, page_title in rows:
@@ -180,6 +184,7 @@ def build_report(
                 sources=tuple(sources.get(link.id, ())),
                 evidence=evidence,
                 repository=facts.get(link.id),
+                change=changed.get(link.id),
             )
         )
     links.sort(key=sort_key)
@@ -202,6 +207,7 @@ def build_report(
         history_since=since,
         hygiene=for_documents(session, document_path),
         repos_as_pages=checked_as_pages(session, [link for link, _ in rows], facts),
+        looks=looks(session, document_path),
     )
 
 

@@ -56,10 +56,13 @@ def nearest_capture(
     *,
     api_url: str = DEFAULT_API_URL,
     timeout: float = 10.0,
+    before: bool = False,
 ) -> Capture | None:
     """The capture of *url* nearest *when* (status 200 preferred), or None.
 
     *timeout* bounds the whole lookup (every page together), not only each request.
+    With *before*, only captures taken before *when* count (the page as it was before it
+    changed: a parked domain's later captures are of the lander).
     """
     moment = _utc(when)
     api = api_url.rstrip("/")
@@ -70,7 +73,7 @@ def nearest_capture(
             "url": url,
             "limit": str(LIMIT),
             "from": (moment - window).strftime(_TS),
-            "to": (moment + window).strftime(_TS),
+            "to": (moment if before else moment + window).strftime(_TS),
             "showResumeKey": "true",
             "resolveRevisits": "true",
         }
@@ -79,15 +82,15 @@ def nearest_capture(
             query = dict(params, resumeKey=resume) if resume else params
             body = _get(f"{api}{CDX_PATH}?{urllib.parse.urlencode(query)}", deadline)
             if body is None:  # refused or failed: what earlier answers held, if anything
-                return choose(rows, moment, api_url=api)
+                return choose(rows, moment, api_url=api, before=before)
             page, resume = parse_cdx(body)
             rows.extend(page)
             if not resume:
                 break
-        found = choose(rows, moment, api_url=api)
+        found = choose(rows, moment, api_url=api, before=before)
         if found is not None and found.status == "200":
             return found
-    return choose(rows, moment, api_url=api)
+    return choose(rows, moment, api_url=api, before=before)
 
 
 def parse_cdx(body: str) -> tuple[list[list[str]], str | None]:
@@ -101,8 +104,11 @@ def parse_cdx(body: str) -> tuple[list[list[str]], str | None]:
     return rows, resume
 
 
-def choose(rows: Iterable[list[str]], when: date | datetime, *, api_url: str) -> Capture | None:
-    """The capture nearest *when*: an archived 200 if any, else an archived redirect.
+def choose(
+    rows: Iterable[list[str]], when: date | datetime, *, api_url: str, before: bool = False
+) -> Capture | None:
+    """The capture nearest *when*: an archived 200 if any, else an archived redirect; with
+    *before*, only those taken before *when*.
 
     Malformed lines are skipped; between two equally near captures the earlier wins.
     """
@@ -118,6 +124,8 @@ def choose(rows: Iterable[list[str]], when: date | datetime, *, api_url: str) ->
         try:
             taken = datetime.strptime(stamp, _TS).replace(tzinfo=UTC)
         except ValueError:
+            continue
+        if before and taken >= moment:
             continue
         key = (abs((taken - moment).total_seconds()), taken)
         if rank not in best or key < best[rank][0]:

@@ -40,7 +40,7 @@ from catalog.errors import ConfigError, InputError, ListkeeperError
 from catalog.guard import verify
 from catalog.importer import apply, document_key
 from catalog.markdown import MarkdownError, parse_markdown
-from catalog.models import Link, LinkStatus, Occurrence, Run, utcnow
+from catalog.models import Link, LinkStatus, Occurrence, PageReference, Run, utcnow
 from catalog.output import add_secret, redact
 from catalog.queries import document_by_path, render_entries
 from catalog.relined import relined
@@ -252,7 +252,10 @@ def _plan(
             entries = [e for e in entries if e.line is not None]  # accepted, not yet listed
         rendered = render_document(base_text, ctx.config, entries, where=path)
         changes = prlogic.changes_from(
-            _change_rows(session, doc.id), settings, archive=_wayback(settings)
+            _change_rows(session, doc.id) + _changed_rows(session, doc.id),
+            settings,
+            archive=_wayback(settings),
+            archive_before=_wayback(settings, before=True),
         ) + prlogic.archived_changes(archived_rows(session, doc.id), settings)
         last = _last_stats(session)
         refused = prlogic.refused_rewrites(last, open_pr=open_pr, base_text=base_text)
@@ -305,11 +308,12 @@ def _plan(
     )
 
 
-def _wayback(settings: prlogic.PrSettings) -> prlogic.ArchiveLookup:
-    """The archived copy of a dead link: the capture nearest the day it entered the list."""
+def _wayback(settings: prlogic.PrSettings, *, before: bool = False) -> prlogic.ArchiveLookup:
+    """The archived copy of a dead link: the capture nearest the day it entered the list;
+    *before*: the capture nearest before the day its page changed (issue 16)."""
 
     def lookup(url: str, since: date) -> str | None:
-        capture = nearest_capture(url, since, api_url=settings.wayback_api)
+        capture = nearest_capture(url, since, api_url=settings.wayback_api, before=before)
         return capture.archive_url if capture is not None else None
 
     return lookup
@@ -330,6 +334,31 @@ def _change_rows(
     return [
         (written, line, LinkStatus(status).value, final, created.date())
         for written, line, status, final, created in rows
+    ]
+
+
+def _changed_rows(
+    session: Session, document_id: int
+) -> list[tuple[str, int, str, str | None, date]]:
+    """Links whose page is confirmed parked or replaced (issue 16), with the day it changed:
+    ``pr`` treats them as ``[pr] dead`` says."""
+    rows = session.execute(
+        select(
+            Occurrence.written, Occurrence.line, PageReference.change_kind, PageReference.changed_at
+        )
+        .join(Link, Occurrence.link_id == Link.id)
+        .join(PageReference, PageReference.link_id == Link.id)
+        .where(
+            Occurrence.document_id == document_id,
+            Link.status == LinkStatus.SUSPECT,
+            PageReference.change_confirmed.is_(True),
+        )
+        .order_by(Occurrence.line)
+    )
+    return [
+        (written, line, kind, None, changed.date())
+        for written, line, kind, changed in rows
+        if kind and changed is not None
     ]
 
 

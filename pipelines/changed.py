@@ -24,65 +24,13 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from catalog.metadata.identity import PageIdentity, containment, page_identity, tokens
+from catalog.metadata.identity import PageIdentity, containment, page_identity, title_words, tokens
 from catalog.verdicts import OutcomeKind
 from crawler.items import CheckItem
 from pipelines.landers import lander
 
 TEXT_UNRELATED = 0.1  # main-text containment below this: the texts share next to nothing
 MIN_SKETCH_WORDS = 30  # fewer words than this: too little text to compare
-TITLE_WORD_CHARS = 3  # shorter words ("a", "of", "de") say nothing about a title
-# Words that appear in titles of every subject: sharing one of them is no resemblance.
-_TITLE_FILLER = frozenset(
-    [
-        "the",
-        "and",
-        "for",
-        "with",
-        "from",
-        "your",
-        "you",
-        "how",
-        "what",
-        "why",
-        "when",
-        "this",
-        "that",
-        "are",
-        "was",
-        "not",
-        "new",
-        "our",
-        "home",
-        "page",
-        "blog",
-        "post",
-        "posts",
-        "news",
-        "article",
-        "articles",
-        "index",
-        "welcome",
-        "part",
-        "les",
-        "des",
-        "une",
-        "pour",
-        "und",
-        "der",
-        "die",
-        "das",
-        "ein",
-        "eine",
-        "mit",
-        "von",
-        "los",
-        "las",
-        "por",
-        "con",
-        "del",
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -96,18 +44,6 @@ def _norm(value: str | None) -> str:
 
 def _lang(value: str | None) -> str:
     return (value or "").split("-")[0].strip().lower()
-
-
-def title_words(title: str | None, *also_drop: str | None) -> set[str]:
-    """The words of a title that can tell it apart: no site name, no host, no filler."""
-    drop = set(_TITLE_FILLER)
-    for text in also_drop:
-        drop.update(tokens((text or "").replace(".", " ")))
-    return {
-        w
-        for w in tokens(title or "")
-        if (len(w) >= TITLE_WORD_CHARS or not w.isascii()) and w not in drop and not w.isdigit()
-    }
 
 
 def _site_moved(ref: PageIdentity, page: PageIdentity) -> str | None:
@@ -201,4 +137,4 @@ class ChangedPipeline:
         return item
 
 
-__all__ = ["ChangedPipeline", "Replacement", "judge", "reference_of", "replaced", "title_words"]
+__all__ = ["ChangedPipeline", "Replacement", "judge", "reference_of", "replaced"]

@@ -65,6 +65,8 @@ SUMMARY_KEYS = [
     "unchecked",
     "archived",  # GitHub repositories (DESIGN.md: keys added, never removed)
     "stale",
+    "parked",  # issue 16: suspect links whose page is a lander or another page
+    "replaced",
 ]
 
 
@@ -138,7 +140,7 @@ def test_json_shape_ordering_sources_and_summary(engine: Engine, tmp_path: Path)
     doc = make_catalog(engine, tmp_path)
     assert doc == "README.md"
     data = json.loads(json_format.format_report(report_of(engine)))
-    assert list(data) == ["summary", "links", "hygiene"]
+    assert list(data) == ["summary", "links", "hygiene", "look"]
     assert list(data["summary"]) == SUMMARY_KEYS
     assert data["summary"] == {
         "total": 6,
@@ -152,11 +154,13 @@ def test_json_shape_ordering_sources_and_summary(engine: Engine, tmp_path: Path)
         "unchecked": 1,
         "archived": 0,
         "stale": 0,
+        "parked": 0,
+        "replaced": 0,
     }
     links = data["links"]
     for item in links:
         assert list(item)[: len(LINK_KEYS)] == LINK_KEYS
-        assert set(item) <= {*LINK_KEYS, "evidence", "repository"}
+        assert set(item) <= {*LINK_KEYS, "evidence", "repository", "change"}
         assert "repository" not in item  # only on GitHub repository links
         assert all(list(src) == ["document", "section", "line"] for src in item["sources"])
     assert [(i["status"], i["url"]) for i in links] == [
@@ -195,6 +199,7 @@ def test_json_shape_ordering_sources_and_summary(engine: Engine, tmp_path: Path)
             "redirects": [],
             "failing_for_seconds": 3 * 86_400,
         },
+        "change": None,
     }
     assert beta["title"] == HOSTILE  # JSON carries the text as is; only Markdown escapes
     assert [c["outcome"] for c in beta["evidence"]["checks"]] == ["transient", "ok"]
@@ -241,6 +246,7 @@ def test_empty_catalog_says_history_starts_now(engine: Engine, tmp_path: Path) -
         "summary": dict.fromkeys(SUMMARY_KEYS, 0),
         "links": [],
         "hygiene": [],
+        "look": [],
     }
     assert "history starts now (2024-06-10 12:00 UTC)" in markdown.format_report(empty)
     make_catalog(engine, tmp_path, history=False)

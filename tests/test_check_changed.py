@@ -4,6 +4,7 @@ caught and confirmed over two checks; no edit is flagged."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from crawler.offlineweb.server import OfflineWeb
@@ -17,6 +18,8 @@ from tests.readmes import cli
 HOST = "127.0.16.1"
 NET = ["127.0.16.0/24"]
 PARKED_DIR = SHARED / "corpora" / "responses" / "parked"
+LANDER_NAMES = {*pages.LANDERS, *(f"real-{p.stem}" for p in PARKED_DIR.glob("*.html"))}
+EDIT_PATHS = {*(f"/p/{name}" for name in pages.EDITS), "/look/mismatch"}
 
 
 def _real_landers() -> dict[str, Path]:
@@ -50,8 +53,18 @@ def _webs() -> tuple[Web, Web, dict[str, str]]:
     # Parked from the very first check: no reference is needed for a lander.
     for web in (before, after):
         web.host(HOST).page("/first/for-sale", Page(body=pages.FOR_SALE))
+        # Listed as something the page's title says nothing of: reported for a look.
+        web.host(HOST).page("/look/mismatch", Page(body=pages.article()))
     expected["/first/for-sale"] = "parked"
+    expected["/look/mismatch"] = "ok"
     return before, after, expected
+
+
+def _text(path: str) -> str:
+    """The README text of a link: the article's words, but for the one listed as another."""
+    return (
+        "Kubernetes operator patterns" if path.startswith("/look") else f"Consistent hashing {path}"
+    )
 
 
 def _outcomes(folder: Path) -> dict[str, list[str]]:
@@ -73,7 +86,7 @@ def test_landers_and_other_pages_are_caught_and_edits_are_not(
         write_workspace(
             tmp_path,
             ow,
-            {p.strip("/"): u for p, u in urls.items()},
+            {_text(p): u for p, u in urls.items()},
             allow_networks=NET,
             verdicts=(2, 20.0),
         )
@@ -111,6 +124,46 @@ def test_landers_and_other_pages_are_caught_and_edits_are_not(
             if path.startswith("/p/"):
                 assert title == "Understanding consistent hashing"
                 assert str(changed_at).startswith("2026-03-02")
+
+    _reports_show_before_and_after(tmp_path, capsys, urls)
+
+
+def _reports_show_before_and_after(folder: Path, capsys, urls: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    assert cli(capsys, "report", "--format", "json", "--output", "r.json").code == 0
+    data = json.loads((folder / "r.json").read_text())
+    by_url = {link["url"]: link for link in data["links"]}
+    sale = by_url[urls["/p/for-sale"]]["change"]
+    assert sale["kind"] == "parked" and sale["confirmed"]
+    assert sale["changed_at"] == "2026-03-02T08:00:00Z"
+    assert sale["before"] == {
+        "title": "Understanding consistent hashing",
+        "site_name": "Ring Notes",
+        "host": "ringnotes.example",
+        "lang": "en",
+    }
+    assert sale["after"]["title"] == "ringnotes.example"
+    other = by_url[urls["/p/other-site"]]["change"]
+    assert other["kind"] == "replaced" and other["after"]["site_name"] == "Seeblick Reisen"
+    assert by_url[urls["/first/for-sale"]]["change"]["before"] is None
+    assert by_url[urls["/p/redesign"]]["change"] is None
+    landers = {f"/p/{name}" for name in LANDER_NAMES} | {"/first/for-sale"}
+    assert data["summary"]["parked"] == len(landers & set(urls))
+    assert data["summary"]["replaced"] == 2
+    assert [k["url"] for k in data["look"]] == [urls["/look/mismatch"]]
+
+    assert cli(capsys, "report", "--format", "markdown", "--output", "r.md").code == 0
+    md = (folder / "r.md").read_text()
+    assert "**replaced** since 2026-03-02 08:00 UTC (confirmed)" in md
+    assert (
+        "  - before: Understanding consistent hashing · Ring Notes · ringnotes.example · en" in md
+    )
+    assert "  - after: Günstige Ferienwohnungen am See · Seeblick Reisen" in md
+    assert "### Worth a look (1)" in md and "Kubernetes operator patterns" in md
+
+    assert cli(capsys, "report", "--format", "html", "--output", "r.html").code == 0
+    page = (folder / "r.html").read_text()
+    assert page.count('class="change-sides"') == len(set(urls) - EDIT_PATHS)
+    assert "Worth a look (1)" in page
 
 
 def test_changed_off_reads_no_page_on_rechecks(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]

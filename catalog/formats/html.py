@@ -29,6 +29,8 @@ import jinja2
 from markupsafe import Markup
 
 from catalog.candidates_view import Candidate
+from catalog.changes import PageChange
+from catalog.formats.json import change_dict
 from catalog.formats.markdown import HEADINGS, duration, when
 from catalog.models import LinkKind, LinkStatus
 from catalog.reports import STATUS_ORDER, Report, ReportLink, iso
@@ -217,6 +219,7 @@ def _link(index: int, link: ReportLink, report: Report, wayback: bool) -> dict[s
         "checks": checks,
         "redirects": redirects,
         "wayback": wayback_url(link.url) if suggest else None,
+        "change": _change(link.change),
     }
 
 
@@ -247,6 +250,16 @@ def _repositories(report: Report) -> dict[str, Any]:
         for key, title in kinds
     ]
     return {"sections": [s for s in sections if s["links"]], "as_pages": report.repos_as_pages}
+
+
+def _change(change: PageChange | None) -> dict[str, Any] | None:
+    """The view of a parked or replaced page (issue 16): ``_report_change.html.j2``."""
+    view = change_dict(change)
+    if change is None or view is None:
+        return None
+    view["changed_at_iso"] = view["changed_at"]
+    view["changed_at"] = when(change.changed_at) if change.changed_at else None
+    return view
 
 
 def _row_data(view: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,8 @@
 "checked_at", "first_failed_at", "consecutive_failures", "title", "sources": [...]}]}``;
 keys may be added (``evidence``; top-level ``hygiene``: document, kind, line, text, fix,
 message; ``repository`` for a GitHub repository, with ``archived`` and ``stale`` in the
-summary), never removed or renamed.
+summary; issue 16: ``change`` per link, ``parked`` and ``replaced`` in the summary and a
+top-level ``look``), never removed or renamed.
 """
 
 from __future__ import annotations
@@ -12,15 +13,51 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from catalog.changes import PageChange, PageSide
 from catalog.reports import Evidence, Report, ReportLink, iso
 
 
 def as_dict(report: Report) -> dict[str, Any]:
     return {
-        "summary": report.summary.as_dict(),
+        "summary": {**report.summary.as_dict(), **_changed_counts(report)},
         "links": [_link(link) for link in report.links],
         "hygiene": _hygiene(report),
+        "look": _looks(report),
     }
+
+
+def _changed_counts(report: Report) -> dict[str, int]:
+    """Suspect links whose page is parked or replaced (confirmed or not)."""
+    kinds = [link.change.kind for link in report.links if link.change is not None]
+    return {"parked": kinds.count("parked"), "replaced": kinds.count("replaced")}
+
+
+def _side(side: PageSide | None) -> dict[str, Any] | None:
+    if side is None:
+        return None
+    return {"title": side.title, "site_name": side.site_name, "host": side.host, "lang": side.lang}
+
+
+def change_dict(change: PageChange | None) -> dict[str, Any] | None:
+    """A parked or replaced page: kind, confirmed, reason, since when, before and after."""
+    if change is None:
+        return None
+    return {
+        "kind": change.kind,
+        "confirmed": change.confirmed,
+        "reason": change.reason,
+        "changed_at": iso(change.changed_at),
+        "seen_at": iso(change.seen_at),
+        "before": _side(change.before),
+        "after": _side(change.after),
+    }
+
+
+def _looks(report: Report) -> list[dict[str, Any]]:
+    return [
+        {"url": k.url, "text": k.text, "title": k.title, "document": k.document, "line": k.line}
+        for k in report.looks
+    ]
 
 
 def _hygiene(report: Report) -> list[dict[str, Any]]:
@@ -56,6 +93,7 @@ def _link(link: ReportLink) -> dict[str, Any]:
             {"document": s.document, "section": s.section, "line": s.line} for s in link.sources
         ],
         "evidence": _evidence(link.evidence),
+        "change": change_dict(link.change),
     }
     if link.repository is not None:  # a GitHub repository the API answered for
         out["repository"] = link.repository.as_dict()

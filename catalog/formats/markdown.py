@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from catalog.changes import Look, PageChange, PageSide
 from catalog.escape import md_text, md_url
 from catalog.hygiene import Hygiene
 from catalog.models import LinkKind, LinkStatus
@@ -87,6 +88,7 @@ def format_report(report: Report, max_chars: int = MAX_CHARS) -> str:
     """The report as Markdown, never longer than *max_chars*."""
     out = [_header(report), repositories(report, max_chars // REPOS_SHARE)]
     hygiene = hygiene_section(report.hygiene, max_chars // HYGIENE_SHARE)
+    hygiene += look_section(report.looks, max_chars // LOOK_SHARE)
     budget = max_chars - _RESERVE - len(hygiene)
     size = len(out[0]) + len(out[1])
     shown = 0
@@ -125,18 +127,66 @@ def hygiene_section(problems: Sequence[Hygiene], limit: int) -> str:
         return ""
     head = f"\n### README hygiene ({len(problems)})\n\n"
     out, size = [head], len(head)
-    for n, h in enumerate(problems):
+    lines = []
+    for h in problems:
         line = f"- {text(h.document)}:{h.line} {h.kind}: {text(h.message, 300)}"
         if h.fix and h.fix not in h.message:
             line += f"; fix: {text(h.fix, 300)}"
-        line += "\n"
-        more = f"- …and {len(problems) - n} more: `listkeeper import README.md` lists them all\n"
-        if size + len(line) + len(more) > limit:
+        lines.append(line + "\n")
+    return capped(out, lines, "`listkeeper import README.md` lists them all", limit - size)
+
+
+def capped(out: list[str], lines: Sequence[str], where: str, room: int) -> str:
+    """*out* and as many *lines* as fit in *room*, then "…and N more: *where*"."""
+    size = 0
+    for n, line in enumerate(lines):
+        more = f"- …and {len(lines) - n} more: {where}\n"
+        if size + len(line) + len(more) > room:
             out.append(more)
             break
         out.append(line)
         size += len(line)
     return "".join(out)
+
+
+LOOK_SHARE = 8  # the "worth a look" section takes at most an eighth of the report
+
+
+def look_section(looks: Sequence[Look], limit: int) -> str:
+    """``### Worth a look (N)``: README entries whose text and page title share no word."""
+    if not looks:
+        return ""
+    head = (
+        f"\n### Worth a look ({len(looks)})\n\n"
+        "_The entry's text and the page's title have no word in common: not a verdict._\n\n"
+    )
+    lines = [
+        f"- {text(k.document)}:{k.line} [{text(k.text, 120)}]({md_url(k.url)}): "
+        f"the page is titled {text(k.title, 120)}\n"
+        for k in looks
+    ]
+    return capped([head], lines, "`listkeeper report --format json` lists them", limit - len(head))
+
+
+def _side(side: PageSide | None) -> str:
+    if side is None:
+        return "nothing good read before"
+    parts = [text(side.title or "(no title)", 100)]
+    parts += [text(v, 60) for v in (side.site_name, side.host, side.lang) if v]
+    return " · ".join(parts)
+
+
+def change_lines(change: PageChange | None) -> list[str]:
+    """A parked or replaced page: what, since when, confirmed or not, before → after."""
+    if change is None:
+        return []
+    state = "confirmed" if change.confirmed else "not confirmed yet"
+    since = f" since {when(change.changed_at)}" if change.changed_at else ""
+    return [
+        f"  - **{change.kind}**{since} ({state}): {text(change.reason)}",
+        f"  - before: {_side(change.before)}",
+        f"  - after: {_side(change.after)}",
+    ]
 
 
 _RANK = {status: i for i, status in enumerate(STATUS_ORDER)}
@@ -224,6 +274,7 @@ def _item(link: ReportLink) -> str:
     lines = [head]
     if link.sources:
         lines.append(f"  - in {_sources(link)}")
+    lines += change_lines(link.change)
     last = _last(link)
     if last:
         lines.append(f"  - last: {last}")

@@ -50,6 +50,60 @@ _RESOURCES = (
 MAX_RESOURCES = 400  # a hostile page's 100,000 links are not all read
 
 
+TITLE_WORD_CHARS = 3  # shorter words ("a", "of", "de") say nothing about a title
+# Words that appear in titles of every subject: sharing one of them is no resemblance.
+_TITLE_FILLER = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "your",
+        "you",
+        "how",
+        "what",
+        "why",
+        "when",
+        "this",
+        "that",
+        "are",
+        "was",
+        "not",
+        "new",
+        "our",
+        "home",
+        "page",
+        "blog",
+        "post",
+        "posts",
+        "news",
+        "article",
+        "articles",
+        "index",
+        "welcome",
+        "part",
+        "les",
+        "des",
+        "une",
+        "pour",
+        "und",
+        "der",
+        "die",
+        "das",
+        "ein",
+        "eine",
+        "mit",
+        "von",
+        "los",
+        "las",
+        "por",
+        "con",
+        "del",
+    ]
+)
+
+
 @dataclass(frozen=True)
 class PageIdentity:
     """A page's identity fields; ``sketch`` is hex, ``K`` hashes at most, ascending."""
@@ -81,6 +135,18 @@ class PageIdentity:
 def tokens(text: str) -> list[str]:
     """Casefolded words; each CJK character is a word (those scripts use no spaces)."""
     return _TOKEN.findall(text.casefold())
+
+
+def title_words(title: str | None, *also_drop: str | None) -> set[str]:
+    """The words of a title that can tell it apart: no site name, no host, no filler."""
+    drop = set(_TITLE_FILLER)
+    for text in also_drop:
+        drop.update(tokens((text or "").replace(".", " ")))
+    return {
+        w
+        for w in tokens(title or "")
+        if (len(w) >= TITLE_WORD_CHARS or not w.isascii()) and w not in drop and not w.isdigit()
+    }
 
 
 def _hash(shingle: str) -> int:
@@ -182,4 +248,12 @@ def page_identity(body: bytes | str, url: str) -> PageIdentity:
     )
 
 
-__all__ = ["K", "PageIdentity", "containment", "page_identity", "sketch", "tokens"]
+__all__ = [
+    "K",
+    "PageIdentity",
+    "containment",
+    "page_identity",
+    "sketch",
+    "title_words",
+    "tokens",
+]
