@@ -188,7 +188,6 @@ def test_changed_must_be_a_boolean(tmp_path, monkeypatch, capsys) -> None:  # ty
     monkeypatch.chdir(tmp_path)
     (tmp_path / "listkeeper.toml").write_text('[check]\nchanged = "yes"\n')
     (tmp_path / "README.md").write_text("# x\n\n- [a](https://a.example/)\n")
-    assert cli(capsys, "import", "README.md").code == 0
     result = cli(capsys, "check")
     assert result.code == 3
-    assert "changed: must be true or false" in result.err
+    assert '[check] changed = "yes": expected true or false' in result.err

@@ -17,6 +17,7 @@ from catalog.models import Link, LinkStatus, PageReference
 from catalog.wayback import choose, nearest_capture, parse_cdx
 from jobs.pr import _wayback
 from tests import githubapi
+from tests.conftest import needs_shared
 from tests.test_pr import Workspace, api, run_pr, ws  # noqa: F401 (fixtures)
 from tests.test_wayback import Archive, archive, recordings  # noqa: F401 (fixtures)
 
@@ -47,6 +48,7 @@ def _changed(ws: Workspace, url: str, kind: str, *, confirmed: bool = True) -> N
         )
 
 
+@needs_shared("corpora", "responses", "github_api")
 def test_a_confirmed_lander_is_marked_and_shown_before_and_after(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -62,6 +64,7 @@ def test_a_confirmed_lander_is_marked_and_shown_before_and_after(
     assert "after: fine.example is for sale · fine.example" in out
 
 
+@needs_shared("corpora", "responses", "github_api")
 def test_an_unconfirmed_change_changes_nothing(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -116,6 +119,7 @@ def test_choose_before_skips_captures_taken_after() -> None:
     assert choose(rows[2:], moment, api_url="https://w") is not None
 
 
+@needs_shared("corpora", "responses", "index.json")
 def test_the_cdx_query_of_a_change_ends_at_the_change(archive: Archive) -> None:
     when = datetime(2020, 6, 12, 10, 14, 20, tzinfo=UTC)
     capture = nearest_capture("energystar.gov/", when, api_url=archive.url, before=True)
