@@ -558,12 +558,17 @@ def _progress(ctx: Context, proc: subprocess.Popen[str], run_id: int, total: int
     """A progress bar on a terminal (rich), from the checks the crawl has stored."""
     if not sys.stderr.isatty():
         return
+    from rich.console import Console
     from rich.progress import Progress
 
     from catalog.models import Check
+    from catalog.output import unfiltered
 
     engine = ctx.engine()
-    with Progress(transient=True) as bar:
+    # The bar's own escape codes go to the terminal as they are: the output filter would
+    # make them visible. It shows counts only, nothing from the web.
+    console = Console(file=unfiltered(sys.stderr), stderr=True)
+    with Progress(console=console, transient=True) as bar:
         task = bar.add_task("checking", total=total)
         while proc.poll() is None:
             with db.session_factory(engine)() as s:

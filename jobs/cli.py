@@ -171,12 +171,26 @@ def pr_(obj: Context, dry_run: bool, api_url: str | None) -> int:
     help="redis://HOST:PORT/DB, or redis+cluster://HOST:PORT for a Redis Cluster",
 )
 @click.option("--exit-when-empty", is_flag=True, help="Stop once the queue is drained.")
+@click.option(
+    "--allow-private",
+    is_flag=True,
+    help="Allow loopback and private addresses (only for runs queued with --allow-private).",
+)
 @click.pass_obj
-def worker_(obj: Context, queue_url: str, exit_when_empty: bool) -> int:
-    """A distributed crawl worker: check the links queued by `check --queue`."""
+def worker_(obj: Context, queue_url: str, exit_when_empty: bool, allow_private: bool) -> int:
+    """A distributed crawl worker: check the links queued by `check --queue`.
+
+    It stores into its own catalog (--db, LISTKEEPER_DB or its config), with its own guard.
+    """
     from jobs import worker as worker_job
 
-    return worker_job.worker(queue_url, exit_when_empty=exit_when_empty, db_url=obj.db_url)
+    return worker_job.worker(
+        queue_url,
+        exit_when_empty=exit_when_empty,
+        db_url=obj.db_url,
+        allow_private=allow_private,
+        config_path=obj.config_path,
+    )
 
 
 @cli.command("schedule")

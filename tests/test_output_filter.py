@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from catalog import db
 from catalog.models import Link, PageMetadata
-from catalog.output import FRAGMENT, Redactor, filtered_streams, for_terminal
+from catalog.output import FRAGMENT, Redactor, filtered_streams, for_terminal, unfiltered
 from jobs import cli
 from tests import githubapi
 from tests.conftest import needs_shared
@@ -267,3 +267,12 @@ def test_github_errors_are_redacted_before_they_are_cut() -> None:
 
     message = _message(500, {"message": LONG + " " + TOKEN}, Redactor(TOKEN))
     assert leaks(message) == [] and len(message) <= 310
+
+
+def test_only_our_own_progress_bar_writes_under_the_filter() -> None:
+    import sys
+
+    raw = sys.stderr
+    with filtered_streams():
+        assert sys.stderr is not raw and unfiltered(sys.stderr) is raw
+    assert unfiltered(raw) is raw
