@@ -14,14 +14,11 @@ models' build; ``bench/startup.py``).
 
 from __future__ import annotations
 
-import difflib
-import ipaddress
 import json
 import re
 import tomllib
 import typing
 from dataclasses import dataclass, field
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -126,6 +123,8 @@ class CheckTable(Table):
     changed: bool = True  # read pages on every check: parked, for-sale, replaced pages
 
     def __post_init__(self) -> None:
+        import ipaddress
+
         for net in self.allow_networks:
             try:
                 ipaddress.ip_network(net, strict=False)
@@ -179,10 +178,14 @@ class PrSettings(Table):
 
     @property
     def author_name(self) -> str:
+        from email.utils import parseaddr  # ~40 ms of imports: only where [pr] is read
+
         return parseaddr(self.author)[0] or "listkeeper"
 
     @property
     def author_email(self) -> str:
+        from email.utils import parseaddr
+
         return parseaddr(self.author)[1]
 
 
@@ -493,6 +496,8 @@ def _region_label(value: Any, index: int) -> str:
 
 
 def _did_you_mean(name: str, choices: list[str], left: str, right: str) -> str:
+    import difflib
+
     close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
     if close:
         return f": did you mean {left}{close[0]}{right}?"

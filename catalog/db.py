@@ -26,6 +26,9 @@ ENV_VAR = "LISTKEEPER_DB"
 # The driver the ``postgres`` extra installs. SQLAlchemy's default for a bare
 # ``postgresql://`` is psycopg2, which listkeeper does not install.
 POSTGRES_DRIVER = "postgresql+psycopg"
+# The backends the catalog is tested on; any other URL is refused in one line (a mysql://
+# URL gave SQLAlchemy's 48-line traceback about a missing driver).
+SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgres", POSTGRES_DRIVER)
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -36,7 +39,16 @@ def database_url(explicit: str | None = None) -> str:
     """
     url = explicit or os.environ.get(ENV_VAR) or DEFAULT_URL
     scheme, sep, rest = url.partition("://")
-    if sep and scheme in ("postgresql", "postgres"):
+    if not sep or scheme.lower() not in SCHEMES:
+        from catalog.errors import ConfigError
+
+        said = f"scheme {scheme}" if sep else "no scheme"
+        raise ConfigError(
+            f"unsupported database URL ({said}): the catalog is SQLite (sqlite:///FILE) or"
+            " PostgreSQL (postgresql://HOST/NAME); see --db, LISTKEEPER_DB and"
+            " [catalog] database"
+        )
+    if scheme.lower() in ("postgresql", "postgres"):
         return f"{POSTGRES_DRIVER}://{rest}"
     return url
 
