@@ -124,19 +124,7 @@ def ignore_patterns(path: Path) -> list[tuple[str, str]]:
 def check_added(ctx: Context, ref: str, readme: Path, options: CheckOptions) -> int:
     """Check only the links ``readme`` gained since ``ref``, once, strictly, in a throwaway
     catalog: what a pull request to the list is judged by. Exit 2 if one is not healthy."""
-    try:
-        old = subprocess.run(
-            ["git", "show", f"{ref}:./{readme.name}"],
-            cwd=readme.parent.resolve(),
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    except (subprocess.CalledProcessError, FileNotFoundError) as exc:
-        detail = getattr(exc, "stderr", "") or str(exc)
-        raise ConfigError(
-            f"--added-since {ref}: cannot read {readme} there: {detail.strip()}"
-        ) from exc
+    old = _git_readme_at(ref, readme)
 
     # Imported here: only this path parses Markdown, and every check pays for its imports.
     from catalog.importer import document_key, import_readme
@@ -199,6 +187,41 @@ def _archived_added(session: Any, ctx: Context, readme: Path, ids: list[int]) ->
         for i, f in facts.items()
         if i not in on_purpose
     }
+
+
+def _git_readme_at(ref: str, readme: Path) -> str:
+    """README's text at the commit ``ref`` names. ``ref`` comes from a CI's command line
+    (a pull request's base): it is verified as a commit first, options ended before it, so
+    ``--output=FILE`` or the like reaches git as a name, never as an option."""
+    if not ref or ref.startswith("-"):
+        raise ConfigError(
+            f"--added-since {ref!r}: not a revision; give a branch, tag or commit, e.g. origin/main"
+        )
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args],
+            cwd=readme.parent.resolve(),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    try:
+        commit = git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    except (subprocess.CalledProcessError, FileNotFoundError) as exc:
+        raise ConfigError(
+            f"--added-since {ref}: no such commit in the git repository of {readme};"
+            " give a branch, tag or commit (fetch it first in a shallow CI clone)"
+        ) from exc
+    try:
+        return git("show", "--end-of-options", f"{commit.strip()}:./{readme.name}")
+    except subprocess.CalledProcessError as exc:
+        detail = (exc.stderr or "").strip().splitlines()
+        raise ConfigError(
+            f"--added-since {ref}: cannot read {readme} there"
+            + (f": {detail[-1]}" if detail else "")
+        ) from exc
 
 
 def check(ctx: Context, options: CheckOptions, child: CrawlChild | None = None) -> int:

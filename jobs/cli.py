@@ -7,9 +7,11 @@ links", so they are mapped to 3 here.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,20 @@ from jobs.context import Context
 
 EXIT_OK, EXIT_FAILURE, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2, 3
 REPORT_FORMATS = ["markdown", "json", "html", "junit"]  # catalog.formats.FORMATS (a test)
+
+
+def pass_list(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``click.pass_obj`` for the commands that work on a list: outside a folder with a
+    listkeeper.toml (and without --config) they say so and stop, before a catalog, a
+    report or a crawl is started; the config is loaded, and so checked, first of all."""
+
+    @click.pass_obj
+    @functools.wraps(command)
+    def with_list(obj: Context, *args: Any, **kwargs: Any) -> Any:
+        obj.require_config()
+        return command(obj, *args, **kwargs)
+
+    return with_list
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -108,8 +124,10 @@ def render(obj: Context, readme: Path, check: bool, diff: bool, adopt: bool, reg
     help="Enqueue for `listkeeper worker` (redis://HOST:PORT/DB, redis+cluster://HOST:PORT).",
 )
 @click.option("--wait", is_flag=True, help="With --queue: wait until the workers drain it.")
-@click.argument("readme", required=False, type=click.Path(path_type=Path, dir_okay=False))
-@click.pass_obj
+@click.argument(
+    "readme", required=False, type=click.Path(path_type=Path, dir_okay=False, exists=True)
+)
+@pass_list
 def check_(obj: Context, added_since: str | None, readme: Path | None, **options: Any) -> int:
     """Check the links that are due; exit 2 when a link is confirmed dead."""
     if options["wait"] and not options["queue"]:
@@ -118,11 +136,11 @@ def check_(obj: Context, added_since: str | None, readme: Path | None, **options
 
     # Started first: the crawl process imports Scrapy while this one imports SQLAlchemy and
     # reads the catalog.
-    child = None if options["queue"] or added_since else CrawlChild()
+    child = None if options["queue"] or added_since is not None else CrawlChild()
     from jobs import check as check_job
 
     opts = check_job.CheckOptions(**options)
-    if added_since:
+    if added_since is not None:
         return check_job.check_added(obj, added_since, readme or obj.config.readme, opts)
     return check_job.check(obj, opts, child)
 
@@ -138,7 +156,7 @@ def check_(obj: Context, added_since: str | None, readme: Path | None, **options
     type=click.Path(path_type=Path, file_okay=False),
     help="Where the reports go [default: [report] dir, else the working directory].",
 )
-@click.pass_obj
+@pass_list
 def run_(obj: Context, **options: Any) -> int:
     """The scheduled job: import, check, discover, render, report (and pr)."""
     from jobs import run as run_job
@@ -154,7 +172,7 @@ def run_(obj: Context, **options: Any) -> int:
     help="GitHub API, e.g. https://HOST/api/v3 for GitHub Enterprise "
     "[default: [pr] api_url, else https://api.github.com].",
 )
-@click.pass_obj
+@pass_list
 def pr_(obj: Context, dry_run: bool, api_url: str | None) -> int:
     """Branch, commit, push, and open or update the one bot pull request."""
     from jobs import pr as pr_job
@@ -194,7 +212,7 @@ def worker_(obj: Context, queue_url: str, exit_when_empty: bool, allow_private: 
 
 
 @cli.command("schedule")
-@click.pass_obj
+@pass_list
 def schedule_(obj: Context) -> int:
     """Run the jobs of [schedule.jobs] on their cron expressions until stopped."""
     from jobs import schedule as schedule_job
@@ -203,9 +221,11 @@ def schedule_(obj: Context) -> int:
 
 
 @cli.command("discover")
-@click.argument("readme", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.argument(
+    "readme", required=False, type=click.Path(path_type=Path, dir_okay=False, exists=True)
+)
 @click.option("--allow-private", is_flag=True, help="Allow loopback and private addresses.")
-@click.pass_obj
+@pass_list
 def discover_(obj: Context, readme: Path | None, allow_private: bool) -> int:
     """Poll the followed feeds and listing pages; new articles become candidates."""
     from jobs import discover as discover_job
@@ -222,7 +242,7 @@ def feeds() -> None:
 @click.argument("url")
 @click.option("--section", help="Suggest this section for the feed's articles.")
 @click.option("--allow-private", is_flag=True, help="Allow loopback and private addresses.")
-@click.pass_obj
+@pass_list
 def feeds_add(obj: Context, url: str, section: str | None, allow_private: bool) -> int:
     """Follow a feed (RSS, Atom, JSON Feed, sitemap), or a blog's listing page."""
     from jobs import discover as discover_job
@@ -232,7 +252,7 @@ def feeds_add(obj: Context, url: str, section: str | None, allow_private: bool) 
 
 @feeds.command("import-opml")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.pass_obj
+@pass_list
 def feeds_import_opml(obj: Context, file: Path) -> int:
     """Follow every feed of an OPML file."""
     from jobs import discover as discover_job
@@ -241,7 +261,7 @@ def feeds_import_opml(obj: Context, file: Path) -> int:
 
 
 @feeds.command("list")
-@click.pass_obj
+@pass_list
 def feeds_list(obj: Context) -> int:
     """List the followed feeds with their state."""
     from jobs import discover as discover_job
@@ -250,7 +270,7 @@ def feeds_list(obj: Context) -> int:
 
 
 @feeds.command("suggest")
-@click.pass_obj
+@pass_list
 def feeds_suggest(obj: Context) -> int:
     """Feeds advertised by pages of the list that are not followed yet."""
     from jobs import discover as discover_job
@@ -264,6 +284,7 @@ def candidates(ctx: click.Context) -> int | None:
     """List the candidates found by discovery (accept or reject them)."""
     if ctx.invoked_subcommand is not None:
         return None
+    ctx.obj.require_config()
     from jobs import discover as discover_job
 
     return discover_job.candidates_list(ctx.obj)
@@ -272,7 +293,7 @@ def candidates(ctx: click.Context) -> int | None:
 @candidates.command("accept")
 @click.argument("entry_id", type=int)
 @click.option("--section", help="The section to list it in (default: the suggested one).")
-@click.pass_obj
+@pass_list
 def candidates_accept(obj: Context, entry_id: int, section: str | None) -> int:
     """Accept a candidate: it appears in the README at the next render."""
     from jobs import discover as discover_job
@@ -282,7 +303,7 @@ def candidates_accept(obj: Context, entry_id: int, section: str | None) -> int:
 
 @candidates.command("reject")
 @click.argument("entry_id", type=int)
-@click.pass_obj
+@pass_list
 def candidates_reject(obj: Context, entry_id: int) -> int:
     """Reject a candidate: it is not suggested again."""
     from jobs import discover as discover_job
@@ -331,7 +352,7 @@ def demo_(workdir: Path) -> int:
     help="Write to FILE (atomically) instead of stdout.",
 )
 @click.option("--document", metavar="README.md", help="Only the links of this document.")
-@click.pass_obj
+@pass_list
 def report_(obj: Context, fmt: str, output: Path | None, document: str | None) -> int:
     """The dead-link report: every link, worst first, with where it is written and why."""
     from jobs import report as report_job

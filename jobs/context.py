@@ -29,6 +29,15 @@ class Context:
             self._config = config_mod.load(self.config_path)
         return self._config
 
+    def require_config(self) -> config_mod.Config:
+        """The config of a command that works on a list: none here is one line, exit 3."""
+        if self.config_path is None and not config_mod.DEFAULT_PATH.exists():
+            raise ConfigError(
+                f"no {config_mod.DEFAULT_PATH} here: run `listkeeper init` to keep a list in"
+                " this folder, or pass --config FILE"
+            )
+        return self.config
+
     @property
     def url(self) -> str:
         from catalog import db

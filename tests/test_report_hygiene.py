@@ -74,6 +74,7 @@ EXPECTED = [
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     Path("README.md").write_text(LIST, encoding="utf-8")
+    Path("listkeeper.toml").write_text('[readme]\npath = "README.md"\n')  # a list's folder
     (tmp_path / "docs").mkdir()
     return tmp_path
 
@@ -142,6 +143,7 @@ def test_a_link_without_scheme_is_judged_as_a_file_of_the_repository(
     Path("docs").mkdir()
     Path("docs/setup.md").write_text("setup\n")
     Path("mirror.example.org").mkdir()  # such a path exists in the repository: a file link
+    Path("listkeeper.toml").write_text("")  # a list's folder
     assert cli(capsys, "import", "README.md").code == 0
     checked = cli(capsys, "check", "--fail-on", "never")
     assert checked.code == 0, checked.err
