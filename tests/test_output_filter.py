@@ -276,3 +276,45 @@ def test_only_our_own_progress_bar_writes_under_the_filter() -> None:
     with filtered_streams():
         assert sys.stderr is not raw and unfiltered(sys.stderr) is raw
     assert unfiltered(raw) is raw
+
+
+def test_candidates_and_feeds_reach_the_terminal_without_escapes(
+    catalog_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Titles stored before the web-text cleaner existed, printed by `candidates`."""
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from catalog.discovery import Poll, add_feed, record_poll
+    from catalog.feeds.model import FeedEntry
+    from catalog.importer import apply
+    from catalog.markdown import parse_markdown
+    from catalog.models import Entry, EntryState, Feed
+
+    db.upgrade(catalog_url)
+    engine = db.make_engine(catalog_url)
+    readme = "# List\n\n## Articles\n\n- [Listed](https://listed.example/)\n"
+    hostile = f"Ti\x1b]0;owned\x07tle \x1b[2J\u202eevil {TOKEN}"
+    with Session(engine) as s:
+        doc = apply(s, "README.md", readme, parse_markdown(readme)).document_id
+        feed, _ = add_feed(s, "https://blog.example/feed")
+        record_poll(
+            s, Poll(feed.id, 200), [FeedEntry("a", "https://blog.example/a", "a")], document_id=doc
+        )
+        entry = FeedEntry("b", "https://blog.example/b", "b")
+        record_poll(s, Poll(feed.id, 200), [entry], document_id=doc)
+        s.execute(update(Entry).where(Entry.state == EntryState.CANDIDATE).values(title=hostile))
+        s.execute(update(Feed).values(title=hostile, last_error=hostile))
+        s.commit()
+    engine.dispose()
+    (tmp_path / "listkeeper.toml").write_text('[readme]\npath = "README.md"\n')
+    for command in (["candidates"], ["feeds", "list"]):
+        capsys.readouterr()
+        code = cli.run(
+            ["--config", str(tmp_path / "listkeeper.toml"), "--db", catalog_url, *command]
+        )
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        assert not set("\x1b\x07\u202e") & set(out + err), command
+        assert leaks(out + err) == []
+        assert "Ti␛]0;owned␇tle" in out and "evil ***" in out, out  # visible, not acted on
