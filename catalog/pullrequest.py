@@ -461,15 +461,20 @@ def changes_from(
     ]
 
 
-def archived_changes(rows: Sequence[tuple[str, int]], settings: PrSettings) -> list[Change]:
-    """Changes for archived GitHub repositories, from ``(written, line)`` rows, as
-    ``[pr] archived`` says (``keep``: none)."""
+def archived_changes(
+    rows: Sequence[tuple[str, int, str | None]], settings: PrSettings
+) -> list[Change]:
+    """Changes for archived GitHub repositories, from ``(written, line, renamed_to)`` rows,
+    as ``[pr] archived`` says (``keep``: none). A repository renamed too is marked (or
+    removed) under whichever URL the line holds once the rewrites are made."""
     if settings.archived == "keep":
         return []
     kind: ChangeKind = "remove" if settings.archived == "remove" else "mark-archived"
     found: dict[str, list[int]] = {}
-    for written, line in rows:
-        found.setdefault(written, []).append(line)
+    for written, line, renamed_to in rows:
+        for url in (written, renamed_to):
+            if url:
+                found.setdefault(url, []).append(line)
     return [
         Change(kind=kind, old=old, lines=tuple(sorted(set(lines)))) for old, lines in found.items()
     ]

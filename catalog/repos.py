@@ -309,12 +309,13 @@ def checked_as_pages(session: Session, links: Sequence[Link], facts: Mapping[int
     return sum(1 for method in methods if method != "GRAPHQL")
 
 
-def archived_rows(session: Session, document_id: int) -> list[tuple[str, int]]:
-    """``(written, line)`` of the document's links to repositories whose last facts say
-    archived (a dead one is the dead-link policy's)."""
+def archived_rows(session: Session, document_id: int) -> list[tuple[str, int, str | None]]:
+    """``(written, line, renamed_to)`` of the document's links to repositories whose last
+    facts say archived (a dead one is the dead-link policy's); ``renamed_to``: the new URL
+    of one that was renamed too, which the pull request writes first."""
     last = select(func.max(RepositoryFacts.id)).group_by(RepositoryFacts.link_id)
     rows = session.execute(
-        select(Occurrence.written, Occurrence.line)
+        select(Occurrence.written, Occurrence.line, Link.status, Link.final_url)
         .join(RepositoryFacts, RepositoryFacts.link_id == Occurrence.link_id)
         .join(Link, Link.id == Occurrence.link_id)
         .where(
@@ -325,4 +326,7 @@ def archived_rows(session: Session, document_id: int) -> list[tuple[str, int]]:
         )
         .order_by(Occurrence.line)
     )
-    return [(written, line) for written, line in rows]
+    return [
+        (written, line, final if status == LinkStatus.REDIRECTED else None)
+        for written, line, status, final in rows
+    ]

@@ -221,6 +221,30 @@ def test_a_single_repository_timing_out_is_transient(
     assert results[0].outcome == "transient" and results[1].outcome == "redirect"
 
 
+def test_other_alias_errors_are_transient_and_unanswered_aliases_stay_due(
+    api: githubapi.GitHubAPI, endpoint: Endpoint
+) -> None:
+    # As cli/cli's fixture shows: partial data, one error per failed alias (path = alias).
+    node = {"nameWithOwner": "acme/rocket", "isArchived": False, "isPrivate": False}
+    forbidden = {
+        "type": "FORBIDDEN",
+        "path": ["r1"],
+        "extensions": {"saml_failure": True},
+        "message": "Resource protected by organization SAML enforcement.",
+    }
+    body = {"data": {"r0": node, "r1": None}, "errors": [forbidden]}
+    endpoint.faults = [(200, {}, body)]
+    urls = [
+        "https://github.com/acme/rocket",
+        "https://github.com/sso/locked",
+        "https://github.com/acme/unanswered",
+    ]
+    out, results, facts = _ask(api, urls)
+    assert results[0].outcome == "ok" and 0 in facts  # the alias that answered is kept
+    assert results[1].outcome == "transient" and "FORBIDDEN" in results[1].reason
+    assert 2 not in results and [a.link_id for a in out.left] == [2]
+
+
 def test_rate_limited_near_reset_waits_far_reset_leaves_the_rest(
     api: githubapi.GitHubAPI, endpoint: Endpoint
 ) -> None:
@@ -543,10 +567,10 @@ def test_archived_policy_mark_remove_keep_and_the_ignore_comment() -> None:
         "See [the attic](https://github.com/acme/attic) in prose.\n"
         "- [Rocket](https://github.com/acme/rocket)\n"
     )
-    rows = [
-        ("https://github.com/acme/attic", 1),
-        ("https://github.com/acme/kept", 2),
-        ("https://github.com/acme/attic", 3),
+    rows: list[tuple[str, int, str | None]] = [
+        ("https://github.com/acme/attic", 1, None),
+        ("https://github.com/acme/kept", 2, None),
+        ("https://github.com/acme/attic", 3, None),
     ]
 
     def policy(name: str) -> prlogic.Outcome:
@@ -584,6 +608,17 @@ def test_archived_policy_mark_remove_keep_and_the_ignore_comment() -> None:
     assert "removed: an archived repository" in body
 
     assert policy("keep").text == text
+    # Renamed and archived: rewritten, then marked under the new URL.
+    moved = "- [Old](https://github.com/old/attic) - old.\n"
+    changes = [
+        prlogic.Change("rewrite", "https://github.com/old/attic", "https://github.com/new/attic"),
+        *prlogic.archived_changes(
+            [("https://github.com/old/attic", 1, "https://github.com/new/attic")],
+            prlogic.settings({}),
+        ),
+    ]
+    both = prlogic.apply_changes(moved, changes, today=TODAY)
+    assert both.text == "- [Old](https://github.com/new/attic) *(archived)* - old.\n"
     assert prlogic.settings({}).archived == "mark"  # the default
     with pytest.raises(ConfigError, match=r"\[pr\] archived"):
         prlogic.settings({"pr": {"archived": "delete"}})
