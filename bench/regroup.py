@@ -138,8 +138,12 @@ def jumble(
     body: list[str] = [f"# {source.name}", "", "An intact list, jumbled for the benchmark.", ""]
     for family in source.families:
         # an A-Z index like the sources' own: it names the family even when one group is left
+        # labelled where the intact list has the group, as the sources' indexes are
         slug = family.replace(" ", "-")
-        cells = [f"[{c}](#{'' if c == '#' else c.lower()}-{slug})" for c in LETTERS]
+        have = source.families[family]
+        cells = [
+            f"[{c if c in have else ''}](#{'' if c == '#' else c.lower()}-{slug})" for c in LETTERS
+        ]
         body += [f"### {family.title()} index", "", "|" + " |" * 9, "|" + ":-:|" * 9]
         body += ["| " + " | ".join(cells[i : i + 9]) + " |" for i in range(0, 27, 9)] + [""]
     for family, groups in source.families.items():
@@ -312,10 +316,14 @@ def main() -> int:
     parser.add_argument("--sweep", action="store_true", help="scores for several thresholds")
     parser.add_argument("--temperature", type=float, default=regroup.NB_TEMPERATURE)
     parser.add_argument("--prior", type=float, default=regroup.PRIOR_WEIGHT)
+    parser.add_argument("--stays", type=float, default=regroup.RUN_STAYS)
+    parser.add_argument("--orphan", type=float, default=regroup.INDEX_ORPHAN)
     parser.add_argument("--misses", action="store_true", help="print the wrong and missed moves")
     args = parser.parse_args()
     regroup.NB_TEMPERATURE = args.temperature
     regroup.PRIOR_WEIGHT = args.prior
+    regroup.RUN_STAYS = args.stays
+    regroup.INDEX_ORPHAN = args.orphan
     sources = [intact(name, path) for name, path in LISTS.items() if path.exists()]
     if not sources:
         print(f"no intact lists under {SHARED}", file=sys.stderr)

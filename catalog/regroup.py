@@ -27,14 +27,15 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from catalog.adopt import group_extents
+from catalog.adopt import find_groups, group_extents, index_tables
 from catalog.config import Region
 from catalog.lines import split_lines
 from catalog.parsed import Item, ParsedDocument
 from catalog.render import LETTERS, letter_of
+from catalog.slugs import slugify
 from catalog.suggest import STOP_WORDS, generic_words, raw_tokens, stem, terms
 from catalog.urls import classify, host_of, link_key
 
@@ -50,6 +51,9 @@ NB_TEMPERATURE = 1.0
 PRIOR_WEIGHT = 0.0
 FURNITURE_SHARE = 0.3  # a URL word in more than this share of entries names the site, not them
 SHARED_HOSTS = 0.5  # a family whose top site holds this share keeps to its sites
+INDEX_ORPHAN = 4.0  # odds for a family whose index names the letter and lost its heading
+INDEX_UNLINKED = 0.5  # odds for a family whose index shows the letter without a group
+RUN_STAYS = 0.95  # entries next to each other outside the groups: same family this often
 MIN_FAMILY = 3  # a family with fewer entries says too little about what it holds
 GENERIC_AT_LEAST = 2  # uses under other letters that make a word generic, not a name
 
@@ -394,37 +398,169 @@ def placements(
     vocabulary = len({w for fam in families for w in fam.words}) + 1
     headings = {h.text.casefold() for h in parsed.headings}
     calibration = Calibration(families, furniture, vocabulary)
-    out: list[Placement] = []
+    index_cells = _index_cells(text, parsed, families)
+    found: list[_Found] = []
     for index, item in enumerate(parsed.items):
         if index in inside or not movable(item, lines, kinds):
             continue
         f = Filed(item.title, item.links[0].url, shape(item))
-        out.append(_place(index, item, f, families, furniture, vocabulary, headings, calibration))
+        words = features(f, furniture)
+        refusals = {fam.name: no for fam in families if (no := fam.takes(f)) is not None}
+        open_ = [fam for fam in families if fam.name not in refusals]
+        posterior = _posterior(words, open_, vocabulary) if open_ else {}
+        x = _Found(index, item, f, words, refusals, open_, posterior)
+        x.letters = {fam.name: got for fam in open_ if (got := fam.letter(f)) is not None}
+        _weigh_by_index(x, index_cells)
+        found.append(x)
+    for run in _runs(found):
+        _smooth(run, [fam.name for fam in families])
+    out = [_place(x, furniture, headings, calibration) for x in found]
     return out, {i: len(filed.get(r.name, [])) for i, r in enumerate(groups)}
 
 
+@dataclass
+class _Found:
+    """An entry outside the groups, while it is being placed."""
+
+    index: int
+    item: Item
+    f: Filed
+    words: list[str]
+    refusals: dict[str, str]
+    open_: list[_Family]
+    posterior: dict[str, float]
+    run: int = 1
+    letters: dict[str, tuple[str, float, list[str]]] = field(default_factory=dict)
+    index_note: dict[str, str] = field(default_factory=dict)
+
+
+def _index_cells(
+    text: str, parsed: ParsedDocument, families: Sequence[_Family]
+) -> dict[tuple[str, str], str]:
+    """(family, letter) -> "orphan" when the family's A-Z index labels the letter but no
+    heading has it (the group lost its heading: its entries are somewhere), "unlinked" when
+    the index shows the letter without a label and no heading has it (no group expected)."""
+    out: dict[tuple[str, str], str] = {}
+    names = {slugify(fam.name): fam.name for fam in families}
+    have = {
+        (fam.name, letter)
+        for fam in families
+        for h in parsed.headings
+        if (letter := letter_of(h.text, fam.name)) is not None
+    }
+    for group, start, end in index_tables(text, find_groups(parsed)):
+        family = names.get(group.slug)
+        if family is None:
+            continue
+        for ref in parsed.links:
+            if not start < ref.line <= end + 1 or not ref.url.startswith("#"):
+                continue
+            head, _, rest = ref.url[1:].lower().partition("-")
+            letter = head.upper() or "#"
+            if rest != group.slug or letter not in LETTERS or (family, letter) in have:
+                continue
+            out[(family, letter)] = "orphan" if ref.text.strip() else "unlinked"
+    return out
+
+
+def _weigh_by_index(x: _Found, cells: dict[tuple[str, str], str]) -> None:
+    """A family whose index names the entry's letter but lost that letter's heading is
+    likelier; one whose index shows the letter as having no group, less likely."""
+    weights = {"orphan": INDEX_ORPHAN, "unlinked": INDEX_UNLINKED}
+    weighted = dict(x.posterior)
+    for name, (letter, _, _) in x.letters.items():
+        cell = cells.get((name, letter))
+        if cell is not None and name in weighted:
+            weighted[name] *= weights[cell]
+            x.index_note[name] = (
+                f"the {name} index links {letter} but no {letter} {name} heading is left"
+                if cell == "orphan"
+                else f"the {name} index shows no {letter} {name} group"
+            )
+    total = sum(weighted.values())
+    if total > 0:
+        x.posterior = {name: v / total for name, v in weighted.items()}
+
+
+def _runs(found: list[_Found]) -> list[list[_Found]]:
+    """Entries that follow each other in one list under one heading: a run that most likely
+    left one family together."""
+    runs: list[list[_Found]] = []
+    for x in found:
+        last = runs[-1][-1] if runs else None
+        if (
+            last is not None
+            and last.index + 1 == x.index
+            and last.item.heading == x.item.heading
+            and last.posterior
+            and x.posterior
+        ):
+            runs[-1].append(x)
+        else:
+            runs.append([x])
+    return runs
+
+
+def _smooth(run: list[_Found], names: list[str]) -> None:
+    """Each entry's family posterior, given its neighbours' (forward-backward over the run:
+    the next entry stays in the family with probability ``RUN_STAYS``)."""
+    if len(run) < 2 or len(names) < 2:
+        return
+    switch = (1 - RUN_STAYS) / (len(names) - 1)
+
+    def step(prev: dict[str, float], emit: dict[str, float]) -> dict[str, float]:
+        out = {
+            n: emit.get(n, 0.0) * sum(prev[m] * (RUN_STAYS if m == n else switch) for m in names)
+            for n in names
+        }
+        total = sum(out.values()) or 1.0
+        return {n: v / total for n, v in out.items()}
+
+    uniform = {n: 1.0 / len(names) for n in names}
+    forward = []
+    prev = uniform
+    for x in run:
+        prev = step(prev, x.posterior)
+        forward.append(prev)
+    backward = [uniform] * len(run)
+    after = {n: 1.0 for n in names}
+    for i in range(len(run) - 1, 0, -1):
+        emit = run[i].posterior
+        after = {
+            m: sum((RUN_STAYS if m == n else switch) * emit.get(n, 0.0) * after[n] for n in names)
+            for m in names
+        }
+        total = sum(after.values()) or 1.0
+        after = {n: v / total for n, v in after.items()}
+        backward[i - 1] = after
+    for x, fw, bw in zip(run, forward, backward, strict=True):
+        joint = {n: fw[n] * bw[n] for n in names if n in x.posterior}
+        total = sum(joint.values())
+        if total > 0:
+            x.posterior = {n: v / total for n, v in joint.items()}
+            x.run = len(run)
+
+
 def _place(
-    index: int,
-    item: Item,
-    f: Filed,
-    families: Sequence[_Family],
-    furniture: set[str],
-    vocabulary: int,
-    headings: set[str],
-    calibration: Calibration,
+    x: _Found, furniture: set[str], headings: set[str], calibration: Calibration
 ) -> Placement:
-    words = features(f, furniture)
-    refusals = {fam.name: no for fam in families if (no := fam.takes(f)) is not None}
-    open_ = [fam for fam in families if fam.name not in refusals]
+    index, item, f, refusals, open_, posterior = (
+        x.index,
+        x.item,
+        x.f,
+        x.refusals,
+        x.open_,
+        x.posterior,
+    )
+    words = x.words
     nowhere = Placement(
         index, item.line, item.end_line, f.title, f.url, None, None, 0.0, tuple(refusals.values())
     )
     if not open_:
         return nowhere
-    posterior = _posterior(words, open_, vocabulary)
     best: tuple[float, _Family, str, list[str]] | None = None
     for fam in open_:
-        found = fam.letter(f)
+        found = x.letters.get(fam.name)
         if found is None:
             continue
         letter, p_letter, why = found
@@ -439,6 +575,10 @@ def _place(
     score = sure * p_letter
     evidence = list(why)
     evidence.append(_family_evidence(fam, open_, posterior, sure, words))
+    if fam.name in x.index_note:
+        evidence.append(x.index_note[fam.name])
+    if x.run > 1:
+        evidence.append(f"one of a run of {x.run} entries outside the groups")
     evidence += refusals.values()
     section = f"{letter} {fam.name}"
     new_group = not any(h == section.casefold() or h == f"\\{section}".casefold() for h in headings)

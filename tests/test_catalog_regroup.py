@@ -131,8 +131,8 @@ A list of engineering write-ups, kept by hand.
 
 Ideas every engineer meets sooner or later.
 - [How to Review Code Well](https://notes.example.org/p/code-review)
-- [How Vantage Scaled Billing to 5 Million Users](https://notes.example.org/p/vantage-billing)
 - [Django](https://github.com/django/django) - A web framework for perfectionists.
+- [How Vantage Scaled Billing to 5 Million Users](https://notes.example.org/p/vantage-billing)
 - Read [How Kafka Works](https://notes.example.org/p/kafka) first.
 
 ---
@@ -170,6 +170,7 @@ def test_a_company_entry_goes_to_its_letter_with_confidence_and_evidence() -> No
     vantage = _placed()["How Vantage Scaled Billing to 5 Million Users"]
     assert vantage.section == "V companies" and vantage.region == "companies"
     assert vantage.new_group  # no V heading yet: it will be created
+    assert "the companies index links V but no V companies heading is left" in vantage.evidence
     assert vantage.confident and vantage.confidence >= regroup.MOVE_CONFIDENCE
     evidence = "; ".join(vantage.evidence)
     assert "'vantage'" in evidence and "like the companies entries" in evidence
@@ -325,3 +326,25 @@ def test_seed_regroup_keeps_every_link_and_links_every_heading(
     linked = re.findall(r"\[([#A-Z])\]\(#([a-z-]*technologies)\)", new)
     assert all(anchor in anchors for _, anchor in linked)
     assert cli(capsys, "render", "--check", "README.md").code == 0
+
+
+def test_entries_next_to_each_other_are_placed_as_a_run() -> None:
+    # the review entry alone looks like a technologies one; right before a company entry,
+    # the run it is part of says companies (runs leave a family together)
+    text = FIELD_NOTES.replace(
+        "- [Django](https://github.com/django/django) - A web framework for perfectionists.\n",
+        "",
+    )
+    alone = _placed()["How to Review Code Well"]
+    review = _placed(text)["How to Review Code Well"]
+    assert alone.region == "technologies" and review.region == "companies"
+    assert "one of a run of 2 entries outside the groups" in review.evidence
+
+
+def test_an_index_cell_without_a_label_makes_its_letter_less_likely() -> None:
+    text = FIELD_NOTES.replace("[V](#v-companies)", "[](#v-companies)")
+    labelled = _placed()["How Vantage Scaled Billing to 5 Million Users"]
+    unlabelled = _placed(text)["How Vantage Scaled Billing to 5 Million Users"]
+    assert "the companies index shows no V companies group" in unlabelled.evidence
+    assert unlabelled.section == "V companies"
+    assert unlabelled.confidence <= labelled.confidence
