@@ -10,7 +10,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ DEFAULT_URL = "sqlite:///listkeeper.db"
 # skip Alembic (its import and environment cost a few hundred ms) when the schema is current.
 SCHEMA_HEAD = "0004"
 ENV_VAR = "LISTKEEPER_DB"
+BUSY_TIMEOUT_MS = 30_000  # how long a write waits for another process's lock on SQLite
 
 
 # The driver the ``postgres`` extra installs. SQLAlchemy's default for a bare
@@ -59,7 +60,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
     cursor.close()
 
 
@@ -80,6 +81,29 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back on any error."""
     with session_factory(engine)() as session, session.begin():
         yield session
+
+
+# What a catalog's failure means for the user, by the driver's message (SQLite, psycopg).
+_MEANINGS = (
+    ("database is locked", "another process holds the catalog's write lock; retry when it ends"),
+    ("readonly database", "the catalog is read-only here; give it a writable file or --db URL"),
+    ("read-only transaction", "the catalog is read-only here; give it a writable --db URL"),
+    ("disk is full", "the disk holding the catalog is full; free space and retry"),
+    ("unable to open database", "the catalog's file cannot be opened; check --db and its folder"),
+)
+
+
+def describe(exc: BaseException) -> str | None:
+    """One line for a database failure that is the catalog's state, not a bug (locked,
+    read-only, full, unreachable): what happened and what to do. None for anything else."""
+    if not isinstance(exc, OperationalError):
+        return None
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    first = detail[0] if detail else type(exc).__name__
+    for needle, meaning in _MEANINGS:
+        if needle in first.lower():
+            return f"catalog: {first}: {meaning}"
+    return f"catalog: {first}"
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -2,7 +2,8 @@
 
 Taken with one INSERT (the primary key makes it exclusive on SQLite and PostgreSQL alike),
 released by a DELETE. A holder that crashed cannot keep it: the lock expires, and a holder
-on this machine whose process is gone is taken over at once.
+on this machine whose process is gone is taken over at once (its crawl processes die with
+it: crawler.crawl), and the runs it left running are marked abandoned.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from catalog import db
+from catalog import db, runs
 from catalog.errors import ListkeeperError
 from catalog.models import Lock, utcnow
 
@@ -73,6 +74,7 @@ def acquire(engine: Engine, name: str, ttl: timedelta, *, now: datetime | None =
         )
         if getattr(taken, "rowcount", 0) != 1:
             raise LockHeld(f"another `{name}` took the catalog just now; retry later")
+        runs.abandon(s, current.holder)
     return holder
 
 

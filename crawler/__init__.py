@@ -1,1 +1,5 @@
 """listkeeper crawler."""
+
+# A crawl process's own failure, one line on its stderr (jobs.crawling reads it; that
+# module imports this package without Scrapy).
+CRAWL_ERROR_PREFIX = "listkeeper-crawl: error: "

@@ -21,11 +21,14 @@ import scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.conf import build_component_list
+from twisted.python.failure import Failure
 
+from crawler import CRAWL_ERROR_PREFIX
 from crawler.settings import SETTINGS
 from crawler.spiders.feeds import FeedsSpider
 from crawler.spiders.links import LinksSpider
 
+PR_SET_PDEATHSIG = 1  # prctl(2)
 SPIDERS: dict[str, type[scrapy.Spider]] = {"links": LinksSpider, "feeds": FeedsSpider}
 
 
@@ -46,8 +49,25 @@ def preload() -> None:
         importlib.import_module(path.rpartition(".")[0])
 
 
+def die_with_parent() -> None:
+    """A crawl never outlives the command that started it: on Linux the kernel kills this
+    process when its parent dies (``kill -9`` of ``run`` included), so the catalog lock the
+    parent held covers its crawl too."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    parent = os.getppid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
+    die_with_parent()
     jobfile = args[0]
     if jobfile == "-":
         preload()
@@ -66,8 +86,16 @@ def main(argv: list[str] | None = None) -> int:
 
         SPIDERS[name] = QueuedLinksSpider
     spider = SPIDERS[name]
-    process.crawl(spider, **job.get("arguments", {"links": job.get("links", [])}))
+    failures: list[Failure] = []
+    crawl = process.crawl(spider, **job.get("arguments", {"links": job.get("links", [])}))
+    crawl.addErrback(failures.append)  # a crawl that cannot start ends at once, silently
     process.start()
+    if failures:
+        # One line for the parent to show (jobs.crawling reads the last line of the log).
+        failure = failures[0]
+        message = " ".join(failure.getErrorMessage().split())
+        print(f"{CRAWL_ERROR_PREFIX}{type(failure.value).__name__}: {message}", file=sys.stderr)
+        return 1
     return 0
 
 

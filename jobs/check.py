@@ -26,7 +26,7 @@ import click
 import msgspec
 from sqlalchemy import func, select
 
-from catalog import db
+from catalog import db, locks, runs
 from catalog.config import CheckTable, Config, Verdicts
 from catalog.errors import ConfigError
 from catalog.models import (
@@ -35,7 +35,6 @@ from catalog.models import (
     LinkKind,
     LinkStatus,
     PageReference,
-    Run,
     Section,
     utcnow,
 )
@@ -56,6 +55,7 @@ from crawler.settings import SETTINGS
 from jobs.context import Context
 from jobs.crawling import CrawlChild, run_crawl
 
+CHECK_LOCK_TTL = timedelta(hours=6)  # a check longer than this is presumed dead
 # A link without a scheme is a relative link on GitHub: judged as a file in the repository.
 LOCAL_KINDS = (LinkKind.ANCHOR, LinkKind.RELATIVE, LinkKind.NO_SCHEME)
 WEB_KINDS = (LinkKind.EXTERNAL,)
@@ -233,7 +233,9 @@ def check(ctx: Context, options: CheckOptions, child: CrawlChild | None = None) 
     started = _Started([child] if child is not None else [])
     try:
         cfg = CheckConfig.of(ctx.config, IGNORE_FILE)
-        return _check(ctx, cfg, options, started)
+        # Two checks at once would check every link twice: one at a time, crawl included.
+        with locks.held(ctx.engine(), "check", CHECK_LOCK_TTL):
+            return _check(ctx, cfg, options, started)
     finally:
         started.cancel_rest()
 
@@ -265,11 +267,19 @@ def _check(ctx: Context, cfg: CheckConfig, options: CheckOptions, started: _Star
         from jobs.worker import ensure_idle
 
         ensure_idle(options.queue)  # before a run is opened: one queued run at a time
+    run_id = runs.start(engine, "check", locks.me())
+    try:
+        return _check_run(ctx, cfg, options, started, run_id)
+    except BaseException as exc:
+        runs.finish_after(engine, run_id, exc)
+        raise
+
+
+def _check_run(
+    ctx: Context, cfg: CheckConfig, options: CheckOptions, started: _Started, run_id: int
+) -> int:
+    engine = ctx.engine()
     with db.session_scope(engine) as s:
-        run = Run(job="check")
-        s.add(run)
-        s.flush()
-        run_id = run.id
         first_ever = s.scalar(select(func.count()).where(Link.checked_at.is_not(None))) == 0
         host_statuses = host_answers(s)
     if first_ever:
@@ -610,10 +620,7 @@ def summary(engine: Any) -> Counter[str]:
 
 def _finish(engine: Any, run_id: int, due: int, options: CheckOptions) -> int:
     counts = summary(engine)
-    with db.session_scope(engine) as s:
-        run = s.get(Run, run_id)
-        if run is not None:
-            run.finished_at, run.status, run.stats = utcnow(), "done", dict(counts)
+    runs.finish(engine, run_id, "done", dict(counts))
     order = ["ok", "redirected", "failing", "dead", "blocked", "suspect", "excluded"]
     parts = ", ".join(f"{k} {counts.get(k, 0)}" for k in [*order, "unchecked"])
     click.echo(f"checked {due} due links; {parts}")

@@ -18,13 +18,16 @@ from typing import Any
 import click
 
 from catalog.errors import ListkeeperError
-from catalog.output import add_secret, filtered_streams
+from catalog.output import filtered_streams
+from jobs import interrupt
 from jobs.context import Context
+from jobs.crawling import VERBOSE_ENV, stop_all
 
 # Job modules are imported by the command that runs them: `listkeeper check` need not load
 # the offline web, nor `import` the crawler (start-up time counts in every cron run).
 
 EXIT_OK, EXIT_FAILURE, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2, 3
+
 REPORT_FORMATS = ["markdown", "json", "html", "junit"]  # catalog.formats.FORMATS (a test)
 
 
@@ -50,10 +53,15 @@ def pass_list(command: Callable[..., Any]) -> Callable[..., Any]:
     help="Config file [default: listkeeper.toml].",
 )
 @click.option("--db", "db_url", metavar="URL", help="Database URL [env LISTKEEPER_DB].")
+@click.option(
+    "--verbose", is_flag=True, help="Show the crawls' whole log on stderr, not only errors."
+)
 @click.version_option(package_name="listkeeper")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, db_url: str | None) -> None:
+def cli(ctx: click.Context, config_path: Path | None, db_url: str | None, verbose: bool) -> None:
     """Keep a curated link list alive: import, check, render, report."""
+    if verbose:
+        os.environ[VERBOSE_ENV] = "1"  # read where a crawl's log is reported (jobs.crawling)
     ctx.obj = Context(config_path=config_path, db_url=db_url)
 
 
@@ -385,15 +393,19 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Run the CLI and return the exit code (tests call this).
-
-    Everything it prints, logs or raises goes through one filter (catalog.output): the
-    token is redacted wherever it turns up, and a web page's control characters never
-    reach the terminal.
-    """
-    add_secret(os.environ.get(TOKEN_ENV))
-    with filtered_streams():
-        return _run(argv)
+    """Run the CLI and return the exit code (tests call this)."""
+    verbose = os.environ.get(VERBOSE_ENV)
+    try:
+        with interrupt.handled():
+            try:
+                return _run(argv)
+            except interrupt.Interrupted as exc:
+                stop_all()  # the crawls end with the command
+                click.echo(f"listkeeper: interrupted by {exc}: stopped", err=True)
+                return exc.exit_code
+    finally:
+        if verbose is None:
+            os.environ.pop(VERBOSE_ENV, None)
 
 
 def _run(argv: list[str] | None) -> int:
@@ -414,7 +426,18 @@ def _run(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         click.echo("listkeeper: interrupted", err=True)
         return 130
+    except OSError as exc:  # a file or folder that cannot be written: where and why
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"listkeeper: error: {where}{exc.strerror or exc}", err=True)
+        return EXIT_FAILURE
     except Exception as exc:  # a bug or an unforeseen failure: its traceback, redacted
+        if "sqlalchemy" in sys.modules:  # loaded by any command that opened the catalog
+            from catalog.db import describe
+
+            line = describe(exc)
+            if line is not None:  # locked, read-only, full: the catalog's state, not a bug
+                click.echo(f"listkeeper: error: {line}", err=True)
+                return EXIT_FAILURE
         traceback.print_exc()
         click.echo(f"listkeeper: unexpected error: {type(exc).__name__}: {exc}", err=True)
         return EXIT_FAILURE

@@ -1,7 +1,11 @@
 """Run a crawl in a child process (``python -m crawler.crawl JOBFILE``) and wait for it.
 
 Twisted's reactor cannot restart in one process, and a crawl killed half-way must never
-take its caller (a cron run, the scheduler) with it.
+take its caller (a cron run, the scheduler) with it. Each child runs in a session of its
+own, so a signal meant for the command's process group (Ctrl-C at a terminal, a CI job
+cancelled) never reaches it directly: the command stops its children itself
+(:func:`stop_all`), and a child dies with its parent (``crawler.crawl``), so no crawl
+outlives the command that started it.
 
 A child can be started before its job is known (:class:`CrawlChild`): it imports Scrapy,
 the spiders and the pipelines (most of a second) while the parent reads the catalog, then
@@ -13,9 +17,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -23,6 +30,17 @@ from typing import IO, Any
 import click
 
 from catalog.errors import ListkeeperError
+from crawler import CRAWL_ERROR_PREFIX
+
+STOP_GRACE = 5.0  # seconds a stopped crawl has to store what it has, before SIGKILL
+VERBOSE_ENV = "LISTKEEPER_VERBOSE"  # `listkeeper --verbose`: the crawl's whole log on stderr
+# A crawl's log line: "2024-01-01 00:00:00 [logger] LEVEL: message".
+_LOG_LINE = re.compile(r"^\S+ \S+ \[(?P<logger>[^\]]+)\] (?P<level>ERROR|CRITICAL): (?P<msg>.*)$")
+# Loggers whose errors are one link's outcome (a refused connection, a DNS failure): the
+# catalog records them against the link, so they are no error of the command.
+_PER_LINK_LOGGERS = ("scrapy.downloadermiddlewares.retry", "scrapy.core.scraper")
+_LIVE: set[CrawlChild] = set()  # children started and not yet waited for
+_LIVE_LOCK = threading.Lock()
 
 
 class CrawlChild:
@@ -38,7 +56,10 @@ class CrawlChild:
             stderr=self.log,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            start_new_session=True,  # its own process group: see the module's docstring
         )
+        with _LIVE_LOCK:
+            _LIVE.add(self)
 
     def run(
         self,
@@ -60,9 +81,13 @@ class CrawlChild:
             self.proc.wait()
             self.log.seek(0)
             _report(spider, self.proc.returncode, self.log.read())
+        except BaseException:
+            self.stop()  # interrupted (a signal) or failed: the crawl ends with us
+            raise
         finally:
             Path(jobfile).unlink(missing_ok=True)
             self.log.close()
+            _forget(self)
 
     def cancel(self) -> None:
         """No job after all: the child reads end-of-file and exits."""
@@ -72,9 +97,39 @@ class CrawlChild:
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+            self.stop(grace=0)
         self.log.close()
+        _forget(self)
+
+    def stop(self, grace: float = STOP_GRACE) -> None:
+        """End the child's process group: SIGTERM (Scrapy stores what it has and stops),
+        then SIGKILL after ``grace`` seconds."""
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, None)):
+            if self.proc.poll() is not None:
+                break
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, sig)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=wait)
+        _forget(self)
+
+
+def _forget(child: CrawlChild) -> None:
+    with _LIVE_LOCK:
+        _LIVE.discard(child)
+
+
+def stop_all(grace: float = STOP_GRACE) -> None:
+    """Stop every crawl child this process started (the command was interrupted): all
+    are asked at once, then each is waited for."""
+    with _LIVE_LOCK:
+        children = list(_LIVE)
+    for child in children:
+        if child.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(child.proc.pid, signal.SIGTERM)
+    for child in children:
+        child.stop(grace)
 
 
 def run_crawl(
@@ -96,10 +151,35 @@ def _write_job(spider: str, arguments: dict[str, Any], settings: dict[str, Any])
         return fh.name
 
 
-def _report(spider: str, returncode: int, stderr: str) -> None:
-    if returncode != 0:
-        tail = " | ".join(stderr.strip().splitlines()[-3:])
-        raise ListkeeperError(f"the {spider} crawl failed (exit {returncode}): {tail}")
-    for line in stderr.splitlines():
-        if " ERROR: " in line or "Traceback" in line:
+def _report(spider: str, returncode: int, log: str) -> None:
+    """Raise if the crawl failed, with its reason in one line; echo one line per error of
+    the crawl itself (a link's failure is the catalog's to record, not an error here)."""
+    lines = log.splitlines()
+    if os.environ.get(VERBOSE_ENV):
+        for line in lines:
             click.echo(f"crawl: {line}", err=True)
+    if returncode < 0:
+        name = signal.Signals(-returncode).name
+        raise ListkeeperError(f"the {spider} crawl was stopped by {name}")
+    if returncode != 0:
+        raise ListkeeperError(f"the {spider} crawl failed (exit {returncode}): {_reason(lines)}")
+    seen: set[str] = set()
+    for line in lines:
+        match = _LOG_LINE.match(line)
+        if match is None or match["logger"].startswith(_PER_LINK_LOGGERS):
+            continue
+        message = match["msg"][:300]
+        if message not in seen:
+            seen.add(message)
+            click.echo(f"crawl: {message}", err=True)
+
+
+def _reason(lines: list[str]) -> str:
+    """Why a crawl process failed: its own one-line error, else a traceback's last line."""
+    for line in reversed(lines):
+        if line.startswith(CRAWL_ERROR_PREFIX):
+            return line.removeprefix(CRAWL_ERROR_PREFIX)
+    for line in reversed(lines):
+        if line.strip() and not line.startswith(" "):
+            return line.strip()[:300]
+    return "no output"

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import click
 
-from catalog import db, locks
+from catalog import db, locks, runs
 from catalog.errors import ListkeeperError
-from catalog.models import LinkStatus, Run, utcnow
+from catalog.models import LinkStatus
 from jobs import check as check_job
 from jobs import discover as discover_job
 from jobs import readme as readme_job
@@ -50,51 +50,15 @@ def run(ctx: Context, options: RunOptions) -> int:
     report_dir = options.report_dir or Path(ctx.config.tables.report.dir)
     outcome = Outcome()
     with locks.held(engine, "run", LOCK_TTL):
-        with db.session_scope(engine) as s:
-            record = Run(job="run")
-            s.add(record)
-            s.flush()
-            run_id = record.id
-        check_options = check_job.CheckOptions(
-            max_concurrency=options.max_concurrency,
-            per_host=options.per_host,
-            timeout=options.timeout,
-            allow_private=options.allow_private,
-            fail_on="never",
-        )
-        steps: list[tuple[str, Callable[[], int]]] = [
-            ("import", lambda: readme_job.import_(ctx, readme)),
-            ("check", lambda: check_job.check(ctx, check_options)),
-            (
-                "discover",
-                lambda: discover_job.discover(ctx, readme, options.allow_private),
-            ),
-            (
-                "render",
-                lambda: readme_job.render(ctx, readme, check=False, diff=False, adopt=False),
-            ),
-            ("report", lambda: _reports(ctx, report_dir)),
-        ]
-        if ctx.config.tables.pr is not None:
-            steps.append(("pr", lambda: _pr(ctx)))
-        for name, step in steps:
-            click.echo(f"== {name}")
-            try:
-                step()
-            except ListkeeperError as exc:
-                outcome.failed.append(name)
-                click.echo(f"listkeeper: {name} failed: {exc}", err=True)
-            except Exception as exc:  # a bug in one step must not cost the others
-                outcome.failed.append(name)
-                click.echo(f"listkeeper: {name} failed unexpectedly: {exc!r}", err=True)
-                click.echo(traceback.format_exc(), err=True)
+        run_id = runs.start(engine, "run", locks.me())
+        try:
+            _steps(ctx, options, readme, report_dir, outcome)
+        except BaseException as exc:  # interrupted (SIGINT, SIGTERM) or the catalog failed
+            runs.finish_after(engine, run_id, exc)
+            raise
         outcome.dead = check_job.summary(engine).get(LinkStatus.DEAD.value, 0)
-        with db.session_scope(engine) as s:
-            row = s.get(Run, run_id)
-            if row is not None:
-                row.finished_at = utcnow()
-                row.status = "failed" if outcome.failed else "done"
-                row.stats = {"failed_steps": outcome.failed, "dead": outcome.dead}
+        stats = {"failed_steps": outcome.failed, "dead": outcome.dead}
+        runs.finish(engine, run_id, "failed" if outcome.failed else "done", stats)
     if outcome.failed:
         click.echo(f"run: steps failed: {', '.join(outcome.failed)}", err=True)
         return 1
@@ -104,8 +68,54 @@ def run(ctx: Context, options: RunOptions) -> int:
     return 0
 
 
+def _steps(
+    ctx: Context, options: RunOptions, readme: Path, report_dir: Path, outcome: Outcome
+) -> None:
+    """Each step in turn; a step that fails is reported and the others still run."""
+    check_options = check_job.CheckOptions(
+        max_concurrency=options.max_concurrency,
+        per_host=options.per_host,
+        timeout=options.timeout,
+        allow_private=options.allow_private,
+        fail_on="never",
+    )
+    steps: list[tuple[str, Callable[[], int]]] = [
+        ("import", lambda: readme_job.import_(ctx, readme)),
+        ("check", lambda: check_job.check(ctx, check_options)),
+        (
+            "discover",
+            lambda: discover_job.discover(ctx, readme, options.allow_private),
+        ),
+        (
+            "render",
+            lambda: readme_job.render(ctx, readme, check=False, diff=False, adopt=False),
+        ),
+        ("report", lambda: _reports(ctx, report_dir)),
+    ]
+    if ctx.config.tables.pr is not None:
+        steps.append(("pr", lambda: _pr(ctx)))
+    for name, step in steps:
+        click.echo(f"== {name}")
+        try:
+            step()
+        except ListkeeperError as exc:
+            outcome.failed.append(name)
+            click.echo(f"listkeeper: {name} failed: {exc}", err=True)
+        except Exception as exc:  # a bug in one step must not cost the others
+            outcome.failed.append(name)
+            line = db.describe(exc)
+            if line is not None:  # the catalog locked, read-only or full: not a bug
+                click.echo(f"listkeeper: {name} failed: {line}", err=True)
+                continue
+            click.echo(f"listkeeper: {name} failed unexpectedly: {exc!r}", err=True)
+            click.echo(traceback.format_exc(), err=True)
+
+
 def _reports(ctx: Context, folder: Path) -> int:
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ListkeeperError(f"cannot create the report folder {folder}: {exc.strerror}") from exc
     from catalog.formats import FORMATS
 
     for fmt in FORMATS:

@@ -1,0 +1,53 @@
+"""SIGINT and SIGTERM end a command cleanly: its crawls stopped, its run recorded as
+interrupted, exit 130 or 143 (128 + the signal's number, as shells report it).
+
+The handler raises :class:`Interrupted`, a BaseException, so that no ``except Exception``
+of a step swallows it; the jobs record the interruption on the way out and the CLI stops
+the crawl processes (``jobs.crawling.stop_all``). Further signals while it stops are
+ignored: the stop is bounded (``jobs.crawling.STOP_GRACE``) and must not be cut short.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Interrupted(BaseException):
+    """The command received SIGINT or SIGTERM."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+def _raise_once(signum: int, _frame: FrameType | None) -> None:
+    for sig in SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """Within the block, SIGINT and SIGTERM raise Interrupted (main thread only; elsewhere
+    the handlers stay as they are); the previous handlers come back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in SIGNALS}
+    for sig in SIGNALS:
+        signal.signal(sig, _raise_once)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
