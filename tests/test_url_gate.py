@@ -21,7 +21,8 @@ from catalog.discovery import add_feed
 from catalog.errors import InputError
 from catalog.feeds import discover_feeds, parse_feed
 from catalog.feeds.listing import parse_listing
-from catalog.models import Link, LinkKind
+from catalog.models import Entry, EntryLink, EntryState, Link, LinkKind
+from catalog.queries import document_by_path
 from catalog.urls import web_url
 from crawler.offlineweb.server import OfflineWeb
 from crawler.offlineweb.spec import Page, Web
@@ -318,12 +319,27 @@ def test_a_link_that_cannot_be_a_request_is_recorded_and_the_rest_checked(
         _workspace(tmp_path, ow, {**broken, **good}, allow_networks=["127.0.7.0/24"])
         monkeypatch.chdir(tmp_path)
         assert cli(capsys, "import", "README.md").code == 0
-        # a link a feed handed over before the gate existed, already in an old catalog
+        # a candidate a feed handed over before the gate existed, in an old catalog
         engine = db.make_engine(default_url(tmp_path))
         with db.session_scope(engine) as s:
-            s.add(
-                Link(key="javascript:alert(1)", url="javascript:alert(1)", kind=LinkKind.EXTERNAL)
+            doc = document_by_path(s, "README.md")
+            assert doc is not None
+            js = "javascript:alert(1)"
+            link = Link(key=js, url=js, kind=LinkKind.EXTERNAL)
+            s.add(link)
+            s.flush()
+            entry = Entry(
+                document_id=doc.id,
+                key=js,
+                title="js",
+                state=EntryState.CANDIDATE,
+                origin="feed",
+                position=0,
             )
+            entry.links = [
+                EntryLink(position=0, link_id=link.id, role="primary", text="js", url=js)
+            ]
+            s.add(entry)
         engine.dispose()
         result = cli(capsys, "check")
         assert result.code == 0, result.err
