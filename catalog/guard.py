@@ -262,8 +262,9 @@ def verify(
         )
     if rerender is not None and rerender(new) != new:
         raise GuardError(
-            f"{refuse} write text that the next render changes again; "
-            "please report this as a listkeeper bug"
+            f"{refuse} write text that the next render changes again (a heading of the "
+            "region's own section inside it, or a template that does not read back as it "
+            "writes?); keep headings a region renders from outside its markers"
         )
 
 

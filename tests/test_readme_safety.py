@@ -8,14 +8,23 @@ from __future__ import annotations
 import os
 import stat
 import threading
+from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from catalog import markers
 from catalog import pullrequest as prlogic
+from catalog.config import Config, Region
+from catalog.errors import ConfigError, InputError
 from catalog.escape import encode_destination
+from catalog.guard import GuardError, reimported, verify
+from catalog.lines import split_lines
 from catalog.markdown import parse_markdown
+from catalog.render import render_document
 from tests.readmes import cli
 
 # Every character str.splitlines() splits on that Markdown does not: ordinary text to it.
@@ -355,3 +364,107 @@ def test_render_keeps_the_files_own_line_endings(
     assert inside.replace(nl, "").count("\r") + inside.replace(nl, "").count("\n") == 0
     assert cli(capsys, "render", "--check", "README.md").code == 0
     assert raw.startswith(b"\xef\xbb\xbf") == (layout == "bom")
+
+
+# --- the property: any README, a plain render damages nothing ---------------------------
+
+PROPERTY_CONFIG = Config(
+    regions=(
+        Region(name="g", kind="letter-groups", group="things"),
+        Region(name="i", kind="az-index", group="things"),
+        Region(name="t", kind="link-table", section="Tools"),
+    )
+)
+# Any character but surrogates (a README on disk is UTF-8), with the troublemakers often.
+ANY = st.characters(blacklist_categories=("Cs",))
+TRICKY = st.sampled_from(
+    [
+        *SEPARATORS,
+        "\r",
+        "\n",
+        "\t",
+        "\x00",
+        "\x01",
+        "\x7f",
+        "\x9b",
+        "\u202e",
+        "\ufeff",
+        *"()[]<>*_`\\&#|!-:",
+    ]
+)
+TEXT = st.text(st.one_of(ANY, TRICKY), max_size=12)
+URL = st.builds(lambda a, b: f"https://{a or 'x'}.test/{b}", st.text("abc", max_size=3), TEXT)
+ENTRY = st.builds(
+    lambda t, u, d: f"- [{t}]({u}){' - ' + d if d else ''}",
+    TEXT,
+    st.one_of(URL, URL.map(lambda u: f"<{u}>")),
+    TEXT,
+)
+LINE = st.one_of(
+    TEXT,
+    ENTRY,
+    st.builds(lambda c, t: f"#### {c} things{t}", st.sampled_from("ABZ#q"), TEXT),
+    st.builds(lambda t: f"## {t}", st.sampled_from(["Tools", "Misc", ""])),
+    st.just(""),
+)
+
+
+def _region(name: str) -> st.SearchStrategy[list[str]]:
+    return st.lists(LINE, max_size=6).map(
+        lambda body: [f"<!-- listkeeper:begin {name} -->", *body, f"<!-- listkeeper:end {name} -->"]
+    )
+
+
+@st.composite
+def readmes(draw: st.DrawFn) -> str:
+    blocks: list[list[str]] = [[line] for line in draw(st.lists(LINE, max_size=8))]
+    for name in draw(st.lists(st.sampled_from("git"), unique=True, max_size=3)):
+        at = draw(st.integers(0, len(blocks)))
+        blocks.insert(at, draw(_region(name)))
+    lines = [line for block in blocks for line in block]
+    endings = draw(st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=len(lines)))
+    last = draw(st.sampled_from(["", "\n"]))
+    return "".join(line + end for line, end in zip(lines, endings, strict=False)) + last
+
+
+def _render(text: str) -> str:
+    entries = reimported(parse_markdown(text), {})
+    return render_document(text, PROPERTY_CONFIG, entries)
+
+
+def _outside_lines(text: str) -> list[str]:
+    lines = split_lines(text)
+    inside = {n for s in markers.find(text) for n in range(s.begin + 1, s.end)}
+    return [line for n, line in enumerate(lines) if n not in inside]
+
+
+@settings(
+    max_examples=300,
+    derandomize=True,  # the same examples on every run and machine: CI never flakes
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(readmes())
+def test_any_readme_a_render_damages_nothing_or_says_why(text: str) -> None:
+    try:
+        new = _render(text)
+        verify(text, new, where="README", action="render", rerender=_render, outside_kept=True)
+    except (InputError, ConfigError, GuardError) as exc:
+        message = str(exc)  # reported: one line, and the file is left as it is
+        assert message.strip() and "\n" not in message and "\r" not in message
+        return
+    # Independently of the guard: every byte outside the regions is the same ...
+    assert _outside_lines(new) == _outside_lines(text)
+    # ... a second render changes nothing ...
+    assert _render(new) == new
+    # ... and every entry (by its first link) and every link is still there.
+    for attr in ("items", "links"):
+        before = parse_markdown(text)
+        after = parse_markdown(new)
+        if attr == "items":
+            old = Counter(unquote(i.links[0].url) for i in before.items)
+            got = Counter(unquote(i.links[0].url) for i in after.items)
+        else:
+            old = Counter(unquote(r.url) for r in before.links if not r.url.startswith("#"))
+            got = Counter(unquote(r.url) for r in after.links if not r.url.startswith("#"))
+        assert not (old - got), attr
