@@ -24,8 +24,11 @@ How a suggestion is made (``suggest_section``), strongest signal first:
    adds its weight to its section, or decides outright when ``override`` is set (for
    trusted feeds that always go to one section).
 
-The score is the weighted sum; the section with the highest score wins, ties broken by
-the order of ``sections``. ``Suggestion.reason`` names the signals that decided.
+Each signal is a function of ``SIGNALS`` (``company_name``, ``initial_letter``,
+``family_resemblance``, ``plain_name``, ``topic_overlap``, ``feed_hint``, ``rule_match``)
+and every weight is a field of ``Weights`` (``WEIGHTS``). The score is their sum; the section
+with the highest score wins, ties broken by the order of ``sections``.
+``Suggestion.reason`` names the signals that decided.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -42,11 +45,6 @@ import ftfy
 if TYPE_CHECKING:
     from catalog.parsed import ParsedDocument
 
-W_COMPANY = 4.0
-W_LETTER = 1.5
-W_FAMILY = 1.5
-W_TOPIC = 2.0
-W_HINT = 1.0
 
 # "A companies", "# companies", "K technologies", "S interview", "X white papers": one
 # letter (or #) then lower-case words naming the family
@@ -220,35 +218,76 @@ def _name_tokens(title: str, generic: set[str]) -> list[str]:
     return names
 
 
-def suggest_section(
+@dataclass(frozen=True)
+class Weights:
+    """Every weight of a suggestion, in one place: what each signal adds to a section."""
+
+    company: float = 4.0  # a name of the section's letter already in its titles
+    company_not_subject: float = 0.6  # its share when that name is not the title's subject
+    company_family_floor: float = 0.5  # its share for a family the title does not resemble
+    letter: float = 1.5  # the title's subject starts with the section's letter
+    letter_other_name: float = 0.75  # another name of the title starts with it
+    family: float = 1.5  # the title reads like the family's titles (relative to the best)
+    family_named: float = 1.0  # resemblance added when the title names the family
+    plain_name: float = 2.0  # a name the titles of a plain (not letter) section use
+    topic: float = 2.0  # TF-IDF similarity to the section's titles
+    topic_in_letter_group: float = 0.5  # its share in a letter group (its letter defines it)
+    topic_said: float = 0.2  # similarity from which the reason mentions it
+    hint_names_it: float = 2.0  # the feed's section hint is the section's name
+    hint_word: float = 1.0  # the hint shares a word with the section's name
+
+
+WEIGHTS = Weights()
+
+
+@dataclass
+class Evidence:
+    """What the signals read about one title, computed once for all sections."""
+
+    title: str
+    url: str
+    sections: Mapping[str, Sequence[str]]
+    weights: Weights
+    feed_hint: str | None = None
+    rules: Sequence[Rule] = ()
+    groups: dict[str, _Group] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list)  # the title's name tokens, subject first
+    words: dict[str, list[set[str]]] = field(default_factory=dict)  # section -> title words
+    family_score: dict[str, float] = field(default_factory=dict)
+    best_family: float = 0.0
+    tfidf: _Tfidf | None = None
+    title_vec: dict[str, float] = field(default_factory=dict)
+    term_docs: dict[str, list[list[str]]] = field(default_factory=dict)
+
+    def family_ratio(self, group: _Group) -> float:
+        fam = self.family_score.get(group.family, 0.0)
+        return fam / self.best_family if self.best_family > 0 else 1.0
+
+
+def evidence(
     title: str,
     url: str,
-    *,
     sections: Mapping[str, Sequence[str]],
+    *,
     feed_hint: str | None = None,
     rules: Sequence[Rule] = (),
-) -> Suggestion:
-    """The section of ``sections`` (heading -> titles already in it) where an article fits.
-
-    See the module docstring for the signals and their order; ``reason`` says which ones
-    decided, e.g. ``"company 'uber' already in 'U companies'; initial letter U"``.
-    """
-    if not sections:
-        return Suggestion(None, 0.0, "no sections to choose from")
-    for rule in rules:
-        if rule.override and rule.section in sections and rule.matches(title, url):
-            return Suggestion(rule.section, math.inf, f"rule {rule.pattern!r} -> {rule.section}")
-
+    weights: Weights = WEIGHTS,
+) -> Evidence:
+    """The title read against the list's sections: its names (words that are neither stop
+    words nor generic for the list's letter groups), TF-IDF vectors, family resemblance."""
+    ev = Evidence(title, url, sections, weights, feed_hint, rules)
     names = list(sections)
-    groups = {name: _Group(*g) for name in names if (g := letter_group(name)) is not None}
-    families = {group.family for group in groups.values()}
-
-    generic = generic_words((g.letter, sections[name]) for name, g in groups.items())
-
-    term_docs = {name: [terms(t) for t in sections[name]] for name in names}
-    tfidf = _Tfidf(doc for docs in term_docs.values() for doc in docs)
+    ev.groups = {name: _Group(*g) for name in names if (g := letter_group(name)) is not None}
+    families = {group.family for group in ev.groups.values()}
+    generic = generic_words((g.letter, sections[name]) for name, g in ev.groups.items())
+    ev.names = _name_tokens(title, generic)
+    ev.words = {
+        name: [{token.lower() for token in raw_tokens(t)} for t in sections[name]] for name in names
+    }
+    ev.term_docs = {name: [terms(t) for t in sections[name]] for name in names}
+    ev.tfidf = tfidf = _Tfidf(doc for docs in ev.term_docs.values() for doc in docs)
     title_terms = terms(title)
-    title_vec = tfidf.vector(title_terms)
+    ev.title_vec = tfidf.vector(title_terms)
 
     # family resemblance looks at the wording, not at the names ("How X Works",
     # "System Design Interview: Design X")
@@ -259,90 +298,157 @@ def suggest_section(
             if token.lower() in generic and token.lower() not in STOP_WORDS
         ]
 
-    family_vecs = {
-        family: tfidf.vector(
+    title_style = tfidf.vector(style(title))
+    for family in families:
+        vec = tfidf.vector(
             term
-            for name, group in groups.items()
+            for name, group in ev.groups.items()
             if group.family == family
             for entry_title in sections[name]
             for term in style(entry_title)
         )
-        for family in families
-    }
-    title_style = tfidf.vector(style(title))
-    title_stems = set(title_terms)
-    family_score = {
-        family: _Tfidf.cosine(title_style, family_vecs[family])
-        + (1.0 if title_stems & _family_stem(family) else 0.0)
-        for family in families
-    }
-    best_family = max(family_score.values(), default=0.0)
+        named = weights.family_named if set(title_terms) & _family_stem(family) else 0.0
+        ev.family_score[family] = _Tfidf.cosine(title_style, vec) + named
+    ev.best_family = max(ev.family_score.values(), default=0.0)
+    return ev
 
-    hint_terms = set(terms(feed_hint)) if feed_hint else set()
+
+Found = tuple[float, list[str]]  # what a signal adds to a section, and why
+
+
+def company_name(ev: Evidence, name: str) -> Found:
+    """A name of the section's letter that its titles already use ("Uber" in every title
+    of "U companies"): full weight for the title's subject, less for a name further on,
+    less again for a family the title does not read like."""
+    group, w = ev.groups.get(name), ev.weights
+    if group is None or not ev.names:
+        return 0.0, []
+    hits = [
+        n
+        for n in ev.names
+        if n[0].upper() == group.letter and any(n in words for words in ev.words[name])
+    ]
+    if not hits:
+        return 0.0, []
+    share = 1.0 if hits[0] == ev.names[0] else w.company_not_subject
+    floor = w.company_family_floor
+    score = w.company * share * (floor + (1 - floor) * ev.family_ratio(group))
+    return score, [f"company {hits[0]!r} already in {name!r}"]
+
+
+def initial_letter(ev: Evidence, name: str) -> Found:
+    """The title's subject (its first name token) starts with the section's letter; less
+    when only another name does."""
+    group = ev.groups.get(name)
+    if group is None or not ev.names:
+        return 0.0, []
+    if ev.names[0][0].upper() == group.letter:
+        return ev.weights.letter, [f"initial letter {group.letter}"]
+    if any(n[0].upper() == group.letter for n in ev.names):
+        return ev.weights.letter_other_name, [f"a name starting with {group.letter}"]
+    return 0.0, []
+
+
+def family_resemblance(ev: Evidence, name: str) -> Found:
+    """The title reads like the titles of the section's family of letter groups (TF-IDF
+    cosine of their generic wording, plus the family's name in the title), relative to
+    the family it reads most like."""
+    group = ev.groups.get(name)
+    if group is None or ev.best_family <= 0:
+        return 0.0, []
+    ratio = ev.family_ratio(group)
+    why = [f"like the {group.family} titles"] if ratio == 1.0 else []
+    return ev.weights.family * ratio, why
+
+
+def plain_name(ev: Evidence, name: str) -> Found:
+    """A name of the title that a plain (not letter) section's titles use."""
+    if name in ev.groups:
+        return 0.0, []
+    hits = [n for n in ev.names if any(n in words for words in ev.words[name])]
+    return (ev.weights.plain_name, [f"name {hits[0]!r} already in {name!r}"]) if hits else (0.0, [])
+
+
+def topic_overlap(ev: Evidence, name: str) -> Found:
+    """TF-IDF similarity to the section's closest title and to its titles as a whole (IDF
+    over all titles of the list); a letter group counts it less."""
+    docs, tfidf = ev.term_docs[name], ev.tfidf
+    if not docs or tfidf is None:
+        return 0.0, []
+    section_vec = tfidf.vector(term for doc in docs for term in doc)
+    closest = max(_Tfidf.cosine(ev.title_vec, tfidf.vector(doc)) for doc in docs)
+    topic = 0.5 * closest + 0.5 * _Tfidf.cosine(ev.title_vec, section_vec)
+    if topic <= 0:
+        return 0.0, []
+    share = ev.weights.topic_in_letter_group if name in ev.groups else 1.0
+    why = [f"topic overlap {topic:.2f}"] if topic >= ev.weights.topic_said else []
+    return ev.weights.topic * topic * share, why
+
+
+def feed_hint(ev: Evidence, name: str) -> Found:
+    """The followed feed's section hint names the section, or shares a word with it."""
+    if not ev.feed_hint:
+        return 0.0, []
+    if ev.feed_hint.strip().lower() == name.strip().lower():
+        return ev.weights.hint_names_it, ["feed hint names it"]
+    if set(terms(ev.feed_hint)) & set(terms(name)):
+        return ev.weights.hint_word, ["feed hint"]
+    return 0.0, []
+
+
+def rule_match(ev: Evidence, name: str) -> Found:
+    """Config rules for this section whose pattern matches the title or URL: each adds its
+    own weight."""
+    score, why = 0.0, []
+    for rule in ev.rules:
+        if rule.section == name and rule.matches(ev.title, ev.url):
+            score += rule.weight
+            why.append(f"rule {rule.pattern!r}")
+    return score, why
+
+
+Signal = Callable[[Evidence, str], Found]
+# The signals in the order their reasons are given, strongest first.
+SIGNALS: tuple[Signal, ...] = (
+    company_name,
+    initial_letter,
+    family_resemblance,
+    plain_name,
+    topic_overlap,
+    feed_hint,
+    rule_match,
+)
+
+
+def suggest_section(
+    title: str,
+    url: str,
+    *,
+    sections: Mapping[str, Sequence[str]],
+    feed_hint: str | None = None,
+    rules: Sequence[Rule] = (),
+    weights: Weights = WEIGHTS,
+) -> Suggestion:
+    """The section of ``sections`` (heading -> titles already in it) where an article fits.
+
+    Each of ``SIGNALS`` adds to each section (``WEIGHTS`` says how much); the section with
+    the highest sum wins, ties broken by the order of ``sections``. A rule with
+    ``override`` decides outright. ``reason`` says which signals decided, e.g.
+    ``"company 'uber' already in 'U companies'; initial letter U"``.
+    """
+    if not sections:
+        return Suggestion(None, 0.0, "no sections to choose from")
+    for rule in rules:
+        if rule.override and rule.section in sections and rule.matches(title, url):
+            return Suggestion(rule.section, math.inf, f"rule {rule.pattern!r} -> {rule.section}")
+    ev = evidence(title, url, sections, feed_hint=feed_hint, rules=rules, weights=weights)
+    names = list(sections)
     scores: dict[str, float] = {}
     reasons: dict[str, list[str]] = {}
     for name in names:
-        score = 0.0
-        why: list[str] = []
-        group: _Group | None = groups.get(name)
-        section_titles_lower = [
-            {token.lower() for token in raw_tokens(entry_title)} for entry_title in sections[name]
-        ]
-        if group is not None:
-            fam = family_score.get(group.family, 0.0)
-            family_ratio = fam / best_family if best_family > 0 else 1.0
-            candidates = _name_tokens(title, generic)
-            letter_names = [n for n in candidates if n[0].upper() == group.letter]
-            # 1. a name of this letter already used by the section's titles: full weight for
-            # the subject, less for a name further on, less again outside the title's family
-            hits = [n for n in letter_names if any(n in words for words in section_titles_lower)]
-            if hits:
-                weight = 1.0 if hits[0] == candidates[0] else 0.6
-                score += W_COMPANY * weight * (0.5 + 0.5 * family_ratio)
-                why.append(f"company {hits[0]!r} already in {name!r}")
-            # 2. the subject's initial letter
-            if candidates and candidates[0][0].upper() == group.letter:
-                score += W_LETTER
-                why.append(f"initial letter {group.letter}")
-            elif letter_names:
-                score += W_LETTER / 2
-                why.append(f"a name starting with {group.letter}")
-            # 3. family resemblance, relative to the best family
-            if best_family > 0:
-                score += W_FAMILY * family_ratio
-                if fam == best_family:
-                    why.append(f"like the {group.family} titles")
-        else:
-            # a name shared with a plain section's titles is evidence too, a weaker one
-            candidates = _name_tokens(title, generic)
-            hits = [n for n in candidates if any(n in words for words in section_titles_lower)]
-            if hits:
-                score += W_COMPANY / 2
-                why.append(f"name {hits[0]!r} already in {name!r}")
-        # 4. topic overlap: similarity to the closest title and to the section as a whole
-        if term_docs[name]:
-            section_vec = tfidf.vector(term for doc in term_docs[name] for term in doc)
-            closest = max(_Tfidf.cosine(title_vec, tfidf.vector(doc)) for doc in term_docs[name])
-            topic = 0.5 * closest + 0.5 * _Tfidf.cosine(title_vec, section_vec)
-            if topic > 0:
-                # a letter section is defined by its letter: its topics are incidental
-                score += W_TOPIC * topic * (0.5 if group is not None else 1.0)
-                if topic >= 0.2:
-                    why.append(f"topic overlap {topic:.2f}")
-        # 5. feed hint and rules
-        if feed_hint:
-            if feed_hint.strip().lower() == name.strip().lower():
-                score += W_HINT * 2
-                why.append("feed hint names it")
-            elif hint_terms and hint_terms & set(terms(name)):
-                score += W_HINT
-                why.append("feed hint")
-        for rule in rules:
-            if rule.section == name and rule.matches(title, url):
-                score += rule.weight
-                why.append(f"rule {rule.pattern!r}")
-        scores[name] = score
-        reasons[name] = why
+        found = [signal(ev, name) for signal in SIGNALS]
+        scores[name] = sum(score for score, _ in found)
+        reasons[name] = [why for _, whys in found for why in whys]
     best = max(names, key=lambda n: (scores[n], -names.index(n)))
     reason = "; ".join(reasons[best]) or "no evidence: first section"
     return Suggestion(best, round(scores[best], 4), reason, scores)

@@ -8,7 +8,23 @@ import pytest
 
 from catalog.markdown import parse_markdown
 from catalog.parsed import ParsedDocument
-from catalog.suggest import Rule, holdout_accuracy, letter_group, suggest_section
+from catalog.suggest import (
+    SIGNALS,
+    WEIGHTS,
+    Rule,
+    Weights,
+    company_name,
+    evidence,
+    family_resemblance,
+    feed_hint,
+    holdout_accuracy,
+    initial_letter,
+    letter_group,
+    plain_name,
+    rule_match,
+    suggest_section,
+    topic_overlap,
+)
 from tests.conftest import needs_shared, require
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "README.md"
@@ -140,3 +156,86 @@ def test_holdout_skips_relative_links_under_letter_headings(seed: ParsedDocument
     ]
     assert len(k_items) == 4 and total == 60
     assert correct <= total
+
+
+# Each signal on its own, on small lists of our own (weights from WEIGHTS).
+COMPANIES = {
+    "U companies": ["How Uber Computes ETA", "How Uber Finds Nearby Drivers"],
+    "L companies": ["How Lyft Scaled Its Dispatch"],
+    "V companies": [],
+}
+
+
+def test_signal_company_name() -> None:
+    ev = evidence("How Uber Shards Its Trips", "", COMPANIES)
+    assert company_name(ev, "U companies") == (
+        WEIGHTS.company,
+        ["company 'uber' already in 'U companies'"],
+    )
+    assert company_name(ev, "L companies") == (0.0, [])
+    # a known name that is not the subject counts less
+    later = evidence("Payments at Uber", "", COMPANIES)
+    assert later.names[0] == "payments"
+    assert company_name(later, "U companies")[0] == WEIGHTS.company * WEIGHTS.company_not_subject
+
+
+def test_signal_initial_letter() -> None:
+    ev = evidence("How Vercel Serves Edge Functions", "", COMPANIES)
+    assert initial_letter(ev, "V companies") == (WEIGHTS.letter, ["initial letter V"])
+    # "Lambda" is a name but not the subject
+    other = evidence("How Vercel Runs Lambda", "", COMPANIES)
+    assert initial_letter(other, "L companies") == (
+        WEIGHTS.letter_other_name,
+        ["a name starting with L"],
+    )
+    assert initial_letter(ev, "U companies") == (0.0, [])
+
+
+def test_signal_family_resemblance() -> None:
+    sections = {
+        **COMPANIES,
+        "S interview": ["System Design Interview: Design Spotify"],
+        "T interview": ["System Design Interview: Design Twitter"],
+    }
+    ev = evidence("System Design Interview: Design Vimeo", "", sections)
+    assert family_resemblance(ev, "S interview") == (WEIGHTS.family, ["like the interview titles"])
+    score, why = family_resemblance(ev, "V companies")
+    assert score < WEIGHTS.family and why == []
+
+
+def test_signal_plain_name_and_topic_overlap() -> None:
+    sections = {"Databases": ["Postgres Replication Explained"], "Frontend": ["CSS Grid Layouts"]}
+    ev = evidence("Postgres Replication Pitfalls", "", sections)
+    assert plain_name(ev, "Databases") == (
+        WEIGHTS.plain_name,
+        ["name 'postgres' already in 'Databases'"],
+    )
+    assert plain_name(ev, "Frontend") == (0.0, [])
+    score, why = topic_overlap(ev, "Databases")
+    assert 0 < score <= WEIGHTS.topic and why and why[0].startswith("topic overlap")
+    assert topic_overlap(ev, "Frontend") == (0.0, [])
+
+
+def test_signal_feed_hint_and_rule_match() -> None:
+    sections = {"Talks": ["A talk"], "News": ["Release notes"]}
+    ev = evidence("Anything", "https://video.example/1", sections, feed_hint="Talks")
+    assert feed_hint(ev, "Talks") == (WEIGHTS.hint_names_it, ["feed hint names it"])
+    worded = evidence("Anything", "", sections, feed_hint="Conference talks")
+    assert feed_hint(worded, "Talks") == (WEIGHTS.hint_word, ["feed hint"])
+    rule = Rule(pattern=r"video\.", section="Talks", on="url", weight=2.5)
+    ruled = evidence("Anything", "https://video.example/1", sections, rules=[rule])
+    assert rule_match(ruled, "Talks") == (2.5, [r"rule 'video\\.'"])
+    assert rule_match(ruled, "News") == (0.0, [])
+
+
+def test_signals_and_weights_are_the_suggestion() -> None:
+    # the suggestion is the sum of the signals: without the company weight, the letter of
+    # the subject alone no longer beats a topic match elsewhere
+    assert len(SIGNALS) == 7
+    title = "How Uber Shards Its Trips"
+    assert suggest_section(title, "", sections=COMPANIES).section == "U companies"
+    flat = Weights(company=0.0, letter=0.0, family=0.0)
+    scores = suggest_section(title, "", sections=COMPANIES, weights=flat).scores
+    assert (
+        scores["U companies"] < suggest_section(title, "", sections=COMPANIES).scores["U companies"]
+    )
