@@ -410,6 +410,23 @@ def _local(link: DueLink, anchors_of: Callable[[str], set[str]]) -> Result:
     return _result(link, OutcomeKind.PERMANENT, f"no such file: {path}", error="no such file")
 
 
+def decide_local(ctx: Context) -> int:
+    """Decide the due local links (anchors, files) now, without the network: the index
+    cells a render has just written get their verdict in the same run's report."""
+    engine = ctx.engine()
+    cfg = CheckConfig.of(ctx.config, IGNORE_FILE)
+    anchors_of = _anchors(engine)
+    decided = 0
+    for due in due_rounds(db.session_factory(engine), cfg.table.round_links):
+        results = [_local(link, anchors_of) for link in due if link.kind in LOCAL_KINDS]
+        if results:
+            with db.session_scope(engine) as s:
+                ttl = timedelta(hours=cfg.table.ttl_hours)
+                record(s, results, verdicts=ctx.config.verdicts, ttl=ttl)
+        decided += len(results)
+    return decided
+
+
 def _anchors(engine: Any) -> Callable[[str], set[str]]:
     """A document's heading anchors (lowercased), read once per document per check."""
 

@@ -2,8 +2,9 @@
 
 It copies the sample README and its config into a working folder, starts the offline web
 that plays every host of the list (all end in ``.test``, a name that never resolves on
-the internet), wires the config to it (stub DNS, test CA, port remap), and runs import,
-check, render and the reports on an embedded SQLite catalog.
+the internet), wires the config to it (stub DNS, test CA, port remap), checks the list and
+follows its feed "yesterday" (the catalog's clock a day back), then runs the day's job
+"today" on an embedded SQLite catalog: the 404 and 410 links are confirmed dead.
 """
 
 from __future__ import annotations
@@ -14,18 +15,22 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 
 import click
 
+from catalog.models import CLOCK_ENV, utcnow
 from crawler.offlineweb.githubgraphql import Endpoint, Repo, serving
 from crawler.offlineweb.sample import article_html, rss_feed
 from crawler.offlineweb.server import OfflineWeb
 from crawler.offlineweb.spec import Page, Web
 from crawler.offlineweb.wiring import check_toml, port_remap, port_unmap
+from jobs import check as check_job
 from jobs import discover as discover_job
 from jobs import pr as pr_job
+from jobs import readme as readme_job
 from jobs import run as run_job
 from jobs.context import Context
 from jobs.github import TOKEN_ENV
@@ -119,10 +124,20 @@ def demo(workdir: Path) -> int:
     base = config.read_text() + '\n[report]\ndir = "."\n\n'
     ctx = Context(config_path=config, db_url=f"sqlite:///{(workdir / 'listkeeper.db').resolve()}")
     click.echo(f"demo: working in {workdir}/ with catalog {ctx.url}")
-    with OfflineWeb(demo_web(today=False), tls=True) as ow:  # yesterday: follow the feed
-        config.write_text(base + _wiring(ow))
+    yesterday = (utcnow() - timedelta(days=1)).isoformat()
+    with (
+        _clock(yesterday),  # the catalog's clock: yesterday's checks count as yesterday's
+        OfflineWeb(demo_web(today=False), tls=True) as ow,
+        serving(demo_repositories()) as api_url,
+        _demo_token(),
+    ):
+        config.write_text(base + _wiring(ow) + f'\n[github]\napi_url = "{api_url}"\n')
         ctx = Context(config_path=config, db_url=ctx.url)
-        click.echo("== yesterday: follow Queue Weekly and read its feed once (the baseline)")
+        click.echo(
+            "== yesterday: check the list, follow Queue Weekly, read its feed (the baseline)"
+        )
+        readme_job.import_(ctx, ctx.config.readme)
+        check_job.check(ctx, check_job.CheckOptions(fail_on="never"))
         discover_job.feeds_add(ctx, "https://queue.zone.test/feed.xml", section=None)
         discover_job.discover(ctx, None)
     with (
@@ -166,6 +181,20 @@ def demo_repositories() -> Endpoint:
         ),
     )
     return endpoint
+
+
+@contextlib.contextmanager
+def _clock(moment: str) -> Iterator[None]:
+    """``LISTKEEPER_NOW`` set to *moment* (this process and the crawls it starts)."""
+    saved = os.environ.get(CLOCK_ENV)
+    os.environ[CLOCK_ENV] = moment
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(CLOCK_ENV, None)
+        else:
+            os.environ[CLOCK_ENV] = saved
 
 
 @contextlib.contextmanager

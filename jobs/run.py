@@ -86,10 +86,7 @@ def _steps(
             "discover",
             lambda: discover_job.discover(ctx, readme, options.allow_private),
         ),
-        (
-            "render",
-            lambda: readme_job.render(ctx, readme, check=False, diff=False, adopt=False),
-        ),
+        ("render", lambda: _render(ctx, readme)),
         ("report", lambda: _reports(ctx, report_dir)),
     ]
     if ctx.config.tables.pr is not None:
@@ -109,6 +106,14 @@ def _steps(
                 continue
             click.echo(f"listkeeper: {name} failed unexpectedly: {exc!r}", err=True)
             click.echo(traceback.format_exc(), err=True)
+
+
+def _render(ctx: Context, readme: Path) -> int:
+    """Render, then decide the local links it wrote (index cells): no "unchecked" anchor
+    in the report of the run that wrote it."""
+    code = readme_job.render(ctx, readme, check=False, diff=False, adopt=False)
+    check_job.decide_local(ctx)
+    return code
 
 
 def _reports(ctx: Context, folder: Path) -> int:

@@ -20,8 +20,9 @@ def test_demo_runs_the_whole_job(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert result.code == 0, result.err
     report = json.loads((tmp_path / "demo" / "report.json").read_text())
     by_url = {link["url"]: link["status"] for link in report["links"]}
-    assert by_url["https://blog.bramble.test/2024/postgres-fleet"] == "failing"  # 404, once
-    assert by_url["https://scalenotes.test/archive"] == "failing"  # 410, once
+    # Checked yesterday and today: 404 and 410 twice, 24 hours apart, are dead.
+    assert by_url["https://blog.bramble.test/2024/postgres-fleet"] == "dead"
+    assert by_url["https://scalenotes.test/archive"] == "dead"
     assert by_url["http://initech.test/blog/payroll-queue"] == "redirected"
     assert by_url["https://notes.hashring.test/caching-patterns"] == "suspect"  # soft 404
     assert by_url["https://tech.globex.test/rate-limiting"] == "ok"  # despite its 429s
@@ -35,12 +36,14 @@ def test_demo_runs_the_whole_job(tmp_path: Path, capsys: pytest.CaptureFixture[s
     markdown = (tmp_path / "demo" / "report.md").read_text()
     assert "### Archived repositories (1)" in markdown
     assert "### Renamed repositories (1)" in markdown
-    assert report["summary"]["ok"] == 16 and report["summary"]["unchecked"] == 0
+    # 16 pages, and the 8 index cells that today's render wrote, decided in the same run
+    assert report["summary"]["ok"] == 24 and report["summary"]["unchecked"] == 0
     readme = (tmp_path / "demo" / "README.md").read_text()
     assert "| [A](#a-companies)  |" in readme  # the A–Z index was rendered
     assert "history starts now" in result.err
     assert "polled 1 feeds: 2 new candidates" in result.out  # today's posts, not yesterday's
     assert "<table" in (tmp_path / "demo" / "report.html").read_text()
+    assert "**2 dead**" in (tmp_path / "demo" / "pull-request.txt").read_text()
     pr = (tmp_path / "demo" / "pull-request.txt").read_text()  # the dry-run pull request
     # The permanent redirect is proposed as its target, as the web knows it (no test port).
     assert "+- [How Initech Moved Payroll to a Queue](https://initech.test/blog/2024/" in pr
