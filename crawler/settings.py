@@ -35,7 +35,9 @@ SETTINGS: dict[str, Any] = {
     "DOWNLOAD_DELAY": 0,
     "DOWNLOAD_DELAY_JITTER": 0,  # a delay asked for is kept exactly
     "DOWNLOAD_TIMEOUT": 20,  # --timeout: total per request, a slow drip included
-    "DOWNLOAD_MAXSIZE": 16 * 1024 * 1024,  # also caps decompression (compressed bombs)
+    # A backstop: BodyCap ends a body at BODYCAP_BYTES first, and lifts this for a body
+    # announced larger (Scrapy would cancel it on its Content-Length alone).
+    "DOWNLOAD_MAXSIZE": 16 * 1024 * 1024,
     "DOWNLOAD_WARNSIZE": 0,
     "DNSCACHE_ENABLED": True,
     # http and https only, whatever a link, a feed or a redirect names: without these

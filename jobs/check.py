@@ -53,7 +53,7 @@ from catalog.urls import Rule, parse_rules, resolve_relative, rewrite, slot_host
 from catalog.verdicts import OutcomeKind
 from crawler.settings import SETTINGS
 from jobs.context import Context
-from jobs.crawling import CrawlChild, run_crawl
+from jobs.crawling import CrawlChild, run_crawl, stop_all
 
 CHECK_LOCK_TTL = timedelta(hours=6)  # a check longer than this is presumed dead
 # A link without a scheme is a relative link on GitHub: judged as a file in the repository.
@@ -505,8 +505,12 @@ def _crawl(
     threads = [threading.Thread(target=one, args=(i, g)) for i, g in enumerate(groups)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    try:
+        for t in threads:
+            t.join()
+    except BaseException:  # interrupted: the crawls end here, while the lock is still held
+        stop_all()
+        raise
     if errors:
         raise errors[0]
 

@@ -74,13 +74,18 @@ def slow_web() -> Iterator[OfflineWeb]:
     host = web.host("127.0.11.1")
     host.page("/slow", Page(body="<title>slow</title>", latency=SLOW))
     host.page("/ok", Page(body="<title>ok</title>fine"))
+    web.host("127.0.11.30").page("/slow", Page(body="<title>slow too</title>", latency=SLOW))
     with OfflineWeb(web) as ow:
         yield ow
 
 
 @pytest.fixture
 def workspace(tmp_path: Path, slow_web: OfflineWeb) -> Path:
-    urls = {"slow": slow_web.url("127.0.11.1", "/slow"), "ok": slow_web.url("127.0.11.1", "/ok")}
+    urls = {
+        "slow": slow_web.url("127.0.11.1", "/slow"),
+        "ok": slow_web.url("127.0.11.1", "/ok"),
+        "other": slow_web.url("127.0.11.30", "/slow"),  # a second host: two crawl processes
+    }
     write_workspace(
         tmp_path,
         slow_web,
@@ -109,14 +114,26 @@ def start(folder: Path, *args: str) -> subprocess.Popen[str]:
 
 
 @pytest.mark.parametrize(
-    ("signum", "to_group", "code"),
-    [(signal.SIGINT, True, 130), (signal.SIGTERM, False, 143), (signal.SIGINT, False, 130)],
-    ids=["ctrl-c-at-a-terminal", "sigterm-from-a-scheduler", "sigint-to-the-command"],
+    ("signum", "to_group", "code", "processes"),
+    [
+        (signal.SIGINT, True, 130, 1),
+        (signal.SIGTERM, False, 143, 1),
+        (signal.SIGINT, False, 130, 1),
+        (signal.SIGTERM, False, 143, 2),
+    ],
+    ids=[
+        "ctrl-c-at-a-terminal",
+        "sigterm-from-a-scheduler",
+        "sigint-to-the-command",
+        "sigterm-two-crawl-processes",
+    ],
 )
 def test_a_signal_stops_the_command_and_every_crawl_it_started(
-    workspace: Path, signum: int, to_group: bool, code: int
+    workspace: Path, signum: int, to_group: bool, code: int, processes: int
 ) -> None:
-    proc = start(workspace, "check")
+    proc = start(workspace, "check", "--processes", str(processes))
+    if processes > 1:
+        assert wait_for(lambda: len(children_of(proc.pid)) >= processes)
     crawls = children_of(proc.pid)
     if to_group:  # what a terminal does: the whole foreground process group
         os.killpg(proc.pid, signum)
