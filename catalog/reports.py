@@ -48,6 +48,9 @@ STATUS_ORDER: tuple[LinkStatus, ...] = (
 _RANK = {status: i for i, status in enumerate(STATUS_ORDER)}
 # Statuses that come with evidence (checks, redirect chain, how long it has been failing).
 _NO_EVIDENCE = frozenset({LinkStatus.OK, LinkStatus.UNCHECKED, LinkStatus.EXCLUDED})
+# The page answering is not the article (a soft 404, a home page, a wall): its title
+# ("Introduction", "Just a moment...") says less than the README's text for it.
+_NOT_THE_ARTICLE = frozenset({LinkStatus.SUSPECT, LinkStatus.BLOCKED})
 _NEVER_CHECKED = frozenset({LinkKind.MAILTO, LinkKind.OTHER})  # mailto:, tel:, ...
 
 
@@ -180,7 +183,7 @@ def build_report(
                 checked_at=link.checked_at,
                 first_failed_at=link.first_failed_at,
                 consecutive_failures=link.consecutive_failures,
-                title=(page_title or "").strip() or titles.get(link.id, ""),
+                title=report_title(status, page_title, titles.get(link.id, "")),
                 sources=tuple(sources.get(link.id, ())),
                 evidence=evidence,
                 repository=facts.get(link.id),
@@ -209,6 +212,14 @@ def build_report(
         repos_as_pages=checked_as_pages(session, [link for link, _ in rows], facts),
         looks=looks(session, document_path),
     )
+
+
+def report_title(status: LinkStatus, page_title: str | None, readme_text: str) -> str:
+    """The page's own title, except where the page is not the article: the README's text."""
+    page = (page_title or "").strip()
+    if status in _NOT_THE_ARTICLE:
+        return readme_text or page
+    return page or readme_text
 
 
 def _status(link: Link) -> LinkStatus:

@@ -405,3 +405,17 @@ def test_report_on_postgres(pg_engine: Engine, tmp_path: Path) -> None:
         "status": 301,
         "url": "https://gamma.example/new",
     }
+
+
+def test_a_suspect_link_is_titled_by_the_readmes_text(engine: Engine, tmp_path: Path) -> None:
+    """Its page is not the article (a soft 404, a home page): "Introduction" says nothing."""
+    make_catalog(engine, tmp_path)
+    with db.session_scope(engine) as s:
+        delta = _link(s, "https://delta.example/")
+        delta.status = LinkStatus.SUSPECT
+        page = s.get(PageMetadata, delta.id)
+        assert page is not None
+        page.title = "Introduction"
+    links = {link.url: link for link in report_of(engine).links}
+    assert links["https://delta.example/"].title == "Delta"
+    assert links["https://beta.example/docs"].title == HOSTILE  # failing: the page's own
