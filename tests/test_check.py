@@ -268,6 +268,7 @@ def test_anchors_and_files_beside_the_readme_are_checked_locally(
     tmp_path, monkeypatch, capsys
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
+    Path("listkeeper.toml").write_text("")  # a list's folder
     Path("docs").mkdir()
     Path("docs/guide.md").write_text("# Guide\n")
     Path("README.md").write_text(
