@@ -7,6 +7,8 @@ it): a key added to the schema is covered here without a line of test.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import typing
 from collections.abc import Iterator
 from pathlib import Path
@@ -184,3 +186,56 @@ def test_the_reported_cases_read_well(
     lines = result.err.strip().splitlines()
     assert len(lines) == 1 and "conf/lk.toml: " in lines[0] and said in lines[0], lines
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+# -- regular expressions: linear time, or refused with the reason -------------------------
+
+EVIL = [r"(a+)+$", r"(a|aa)+$", r"(a*)*b", r"^(\w+\s?)*$"]
+
+
+@pytest.mark.parametrize("pattern", EVIL)
+def test_a_catastrophic_pattern_answers_at_once(pattern: str) -> None:
+    """Python's re backtracks for ever on these; the check's engine must not. Run in a
+    child bounded by a timeout: a hang fails the test instead of the suite."""
+    code = (
+        "from catalog.patterns import compile_pattern\n"
+        f"p = compile_pattern({pattern!r})\n"
+        "print(p.search('https://a.example/' + 'a' * 50_000 + '!') is None)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() in ("True", "False") and not done.stderr
+
+
+@pytest.mark.parametrize(
+    "pattern", [r"(?<=a)b", r"(?<!a)b", r"x(?=y)", r"x(?!y)", r"(a)\1", r"(?P<n>a)(?P=n)"]
+)
+def test_what_the_engine_cannot_run_is_refused_with_the_reason(
+    pattern: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(ConfigError, match="no lookarounds or backreferences"):
+        config.parse({"check": {"exclude": [pattern]}})
+    with pytest.raises(ConfigError, match=r"\[check\] remap: bad regular expression"):
+        config.parse({"check": {"remap": [f"{pattern} https://x.example/"]}})
+    # In .listkeeperignore: the file and line named, one line on stderr, exit 3.
+    monkeypatch.chdir(tmp_path)
+    Path("listkeeper.toml").write_text("")
+    Path("README.md").write_text("# L\n\n- [a](docs/a.md)\n")
+    Path(".listkeeperignore").write_text(f"# ignored\n^https://ok\\.example/\n{pattern}\n")
+    assert cli(capsys, "import", "README.md").code == 0
+    result = cli(capsys, "check")
+    assert result.code == 3, result
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and ".listkeeperignore:3: bad regular expression" in lines[0], lines
+
+
+def test_replacements_keep_python_syntax() -> None:
+    rules = config.parse({"check": {"remap": [r"^https?://(old)\.example/ https://\1.test/"]}})
+    from catalog.urls import parse_rules, rewrite
+
+    compiled = parse_rules(list(rules.check.remap), "remap")
+    assert rewrite("http://old.example/p", compiled) == "https://old.test/p"
