@@ -779,3 +779,37 @@ def test_templates_get_the_facts_off_by_default(
     assert cli(capsys, "import", "README.md").code == 0
     assert cli(capsys, "render", "README.md").code == 0
     assert (tmp_path / "README.md").read_text() == once  # badges are not read back as text
+
+
+def test_queued_checks_ask_the_api_from_the_check_process_not_the_workers(
+    api: githubapi.GitHubAPI,
+    endpoint: Endpoint,
+    redis_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from crawler.queue import connect
+    from jobs import check as check_job
+    from jobs.context import Context
+    from tests.checking import statuses
+    from tests.readmes import cli
+
+    client = connect(redis_url)
+    client.flushdb()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    _repo_workspace(tmp_path, api.url)
+    with (tmp_path / "README.md").open("a") as f:
+        f.write("- [A page](https://docs.example.invalid/guide) - read it.\n")
+    assert cli(capsys, "import", "README.md").code == 0
+    capsys.readouterr()
+    assert check_job.check(Context(), check_job.CheckOptions(queue=redis_url)) == 0
+    out = capsys.readouterr()
+    assert "queued 1 links" in out.out  # the page only: workers never see a repository
+    assert endpoint.queries == [5] and endpoint.max_in_flight == 1
+    got = {u: s for u, (s, _) in statuses(tmp_path).items()}
+    assert got["https://github.com/old/name"] == "redirected"  # answered before any worker
+    assert got["https://docs.example.invalid/guide"] == "unchecked"
+    client.flushdb()
+    client.close()
