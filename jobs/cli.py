@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from catalog.errors import ListkeeperError
-from catalog.output import filtered_streams
+from catalog.output import add_secret, filtered_streams
 from jobs import interrupt
 from jobs.context import Context
 from jobs.crawling import VERBOSE_ENV, stop_all
@@ -393,7 +393,18 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Run the CLI and return the exit code (tests call this)."""
+    """Run the CLI and return the exit code (tests call this).
+
+    Everything it prints, logs or raises goes through one filter (catalog.output): the
+    token is redacted wherever it turns up, and a web page's control characters never
+    reach the terminal.
+    """
+    add_secret(os.environ.get(TOKEN_ENV))
+    with filtered_streams():
+        return _guarded(argv)
+
+
+def _guarded(argv: list[str] | None) -> int:
     verbose = os.environ.get(VERBOSE_ENV)
     try:
         with interrupt.handled():
