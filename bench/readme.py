@@ -2,6 +2,9 @@
 
     python bench/readme.py [--entries 100000]
 
+The guard (``catalog.guard.verify``) that ``render`` runs before it writes is timed
+apart: it parses both texts again and renders the result a second time.
+
 Cases: the largest README of ../shared/corpora/readmes (when present) and a synthetic list
 of N entries in 27 letter groups with an A–Z index. Each case runs in a fresh process on a
 fresh SQLite file and reports wall time, CPU time and peak RSS of that process.
@@ -74,9 +77,11 @@ def child(readme: str, config: str | None) -> None:
     """Runs inside the measured process: import, then render, timing each."""
     from catalog import config as config_mod
     from catalog import db
+    from catalog.guard import verify
     from catalog.importer import document_key, import_readme
     from catalog.queries import document_by_path, render_entries
     from catalog.render import render_document
+    from jobs.readme import rerenderer
 
     path = Path(readme)
     url = f"sqlite:///{path.parent / 'bench.db'}"
@@ -90,8 +95,20 @@ def child(readme: str, config: str | None) -> None:
     with db.session_factory(engine)() as s:
         doc = document_by_path(s, document_key(path))
         assert doc is not None
-        out = render_document(path.read_text(), cfg, render_entries(s, doc.id))
+        entries = render_entries(s, doc.id)
+        text = path.read_text()
+        out = render_document(text, cfg, entries)
     t2, c2 = time.perf_counter(), time.process_time()
+    # The guard ``render`` runs before writing: both texts parsed, the second render.
+    verify(
+        text,
+        out,
+        where="bench",
+        action="render",
+        rerender=rerenderer(cfg, entries, "bench"),
+        outside_kept=True,
+    )
+    t3, c3 = time.perf_counter(), time.process_time()
     print(
         json.dumps(
             {
@@ -102,6 +119,9 @@ def child(readme: str, config: str | None) -> None:
                 "import_cpu_s": c1 - c0,
                 "render_s": t2 - t1,
                 "render_cpu_s": c2 - c1,
+                "guard_s": t3 - t2,
+                "guard_cpu_s": c3 - c2,
+                "changed": out != text,
                 "output_bytes": len(out.encode()),
                 "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             }
@@ -129,6 +149,8 @@ def measure(name: str, text: str, config: str | None) -> None:
         f"{name:<44} {r['entries']:>7} entries {r['links']:>7} links {r['bytes'] / 1e6:6.2f} MB | "
         f"import {r['import_s']:6.2f} s (cpu {r['import_cpu_s']:6.2f}) | "
         f"render {r['render_s']:6.2f} s (cpu {r['render_cpu_s']:6.2f}) | "
+        f"guard {r['guard_s']:6.2f} s (cpu {r['guard_cpu_s']:6.2f}"
+        f"{', text changed' if r['changed'] else ', unchanged: skipped'}) | "
         f"peak RSS {r['peak_rss_mb']:6.0f} MB"
     )
 

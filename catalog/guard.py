@@ -171,6 +171,15 @@ def _tags(text: str, *, inline: bool = False) -> Counter[str]:
     return Counter(t.lower() for t in _TAG.findall(rendered) if t.lower() not in _STRUCTURE)
 
 
+def _changed_tags(old: list[str], new: list[str]) -> tuple[Counter[str], Counter[str]]:
+    """The markup tags of the lines only one side has (a long list, sorted or with one
+    entry added, is mostly the same lines: rendering all of it would cost seconds)."""
+    a, b = Counter(old), Counter(new)
+    gone = [line for line in old if a[line] > b[line]]
+    came = [line for line in new if b[line] > a[line]]
+    return _tags("".join(gone)), _tags("".join(came))
+
+
 def _lines_of(found: list[_Found]) -> str:
     lines = sorted({f.line for f in found})
     shown = ", ".join(str(n) for n in lines[:5]) + (", …" if len(lines) > 5 else "")
@@ -193,14 +202,14 @@ def verify(
     *,
     where: str,
     action: str,
-    rerender: Callable[[str], str] | None = None,
+    rerender: Callable[[str, ParsedDocument], str] | None = None,
     outside_kept: bool = False,
     renames: Mapping[str, str] | None = None,
     text_kept: bool = True,
 ) -> None:
     """Raise GuardError when writing *new* over *old* would lose something (see above).
 
-    *rerender* renders a text again (the second render must change nothing);
+    *rerender* renders a text (given parsed) again: the second render must change nothing;
     *outside_kept*: every line outside the regions must be byte for byte the same;
     *renames*: URLs *action* replaces on purpose, old → new;
     *text_kept*: False when *action* edits entries' text on purpose (``pr`` repairs and
@@ -250,9 +259,9 @@ def verify(
                 f"{refuse} change text outside the managed regions (around line {at + 1}); "
                 "please report this as a listkeeper bug"
             )
-        old_tags, new_tags = _tags("".join(old_in)), _tags("".join(new_in))
+        old_tags, new_tags = _changed_tags(old_in, new_in)
     else:
-        old_tags, new_tags = _tags(old), _tags(new)
+        old_tags, new_tags = _changed_tags(split_lines(old), split_lines(new))
     lost = old_tags - new_tags if text_kept else Counter[str]()
     if lost:
         what = ", ".join(f"<{t}>" for t in sorted(lost))
@@ -260,7 +269,7 @@ def verify(
             f"{refuse} flatten markup written by hand in a managed region ({what}); "
             "write that entry outside the region, or without the markup"
         )
-    if rerender is not None and rerender(new) != new:
+    if rerender is not None and rerender(new, after) != new:
         raise GuardError(
             f"{refuse} write text that the next render changes again (a heading of the "
             "region's own section inside it, or a template that does not read back as it "

@@ -196,13 +196,13 @@ def has_bom(path: Path) -> bool:
 
 def rerenderer(
     config: config_mod.Config, entries: Sequence[RenderEntry], where: str
-) -> Callable[[str], str]:
+) -> Callable[[str, ParsedDocument], str]:
     """A second render of a text, from the entries a fresh import of it gives (what the
     catalog knows of each link kept): what the next ``render`` would write."""
     known = {link.url: link for e in entries for link in e.links}
 
-    def again(text: str) -> str:
-        return render_document(text, config, reimported(parse_markdown(text), known), where=where)
+    def again(text: str, parsed: ParsedDocument) -> str:
+        return render_document(text, config, reimported(parsed, known), where=where)
 
     return again
 

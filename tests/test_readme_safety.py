@@ -24,6 +24,7 @@ from catalog.escape import encode_destination
 from catalog.guard import GuardError, reimported, verify
 from catalog.lines import split_lines
 from catalog.markdown import parse_markdown
+from catalog.parsed import ParsedDocument
 from catalog.render import render_document
 from tests.readmes import cli
 
@@ -427,8 +428,8 @@ def readmes(draw: st.DrawFn) -> str:
     return "".join(line + end for line, end in zip(lines, endings, strict=False)) + last
 
 
-def _render(text: str) -> str:
-    entries = reimported(parse_markdown(text), {})
+def _render(text: str, parsed: ParsedDocument | None = None) -> str:
+    entries = reimported(parsed or parse_markdown(text), {})
     return render_document(text, PROPERTY_CONFIG, entries)
 
 
