@@ -19,9 +19,9 @@ import click
 
 from catalog.errors import ListkeeperError
 from catalog.output import add_secret, filtered_streams
+from crawler import VERBOSE_ENV
 from jobs import interrupt
 from jobs.context import Context
-from jobs.crawling import VERBOSE_ENV, stop_all
 
 # Job modules are imported by the command that runs them: `listkeeper check` need not load
 # the offline web, nor `import` the crawler (start-up time counts in every cron run).
@@ -411,6 +411,8 @@ def _guarded(argv: list[str] | None) -> int:
             try:
                 return _run(argv)
             except interrupt.Interrupted as exc:
+                from jobs.crawling import stop_all  # loaded already if a crawl was started
+
                 stop_all()  # the crawls end with the command
                 click.echo(f"listkeeper: interrupted by {exc}: stopped", err=True)
                 return exc.exit_code

@@ -30,10 +30,9 @@ from typing import IO, Any
 import click
 
 from catalog.errors import ListkeeperError
-from crawler import CRAWL_ERROR_PREFIX
+from crawler import CRAWL_ERROR_PREFIX, VERBOSE_ENV
 
 STOP_GRACE = 5.0  # seconds a stopped crawl has to store what it has, before SIGKILL
-VERBOSE_ENV = "LISTKEEPER_VERBOSE"  # `listkeeper --verbose`: the crawl's whole log on stderr
 # A crawl's log line: "2024-01-01 00:00:00 [logger] LEVEL: message".
 _LOG_LINE = re.compile(r"^\S+ \S+ \[(?P<logger>[^\]]+)\] (?P<level>ERROR|CRITICAL): (?P<msg>.*)$")
 # Loggers whose errors are one link's outcome (a refused connection, a DNS failure): the

@@ -150,6 +150,17 @@ def test_a_signal_stops_the_command_and_every_crawl_it_started(
     assert runs(workspace) == [("check", "interrupted")]
 
 
+def test_a_stopped_run_is_recorded_interrupted_with_its_check(workspace: Path) -> None:
+    proc = start(workspace, "run", "--report-dir", "out")
+    crawls = children_of(proc.pid)
+    os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143, err
+    assert not [pid for pid in crawls if alive(pid)]
+    assert runs(workspace) == [("run", "interrupted"), ("check", "interrupted")]
+    assert not (workspace / "out").exists()  # the steps after check never ran
+
+
 def test_two_checks_never_crawl_at_once(
     workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
