@@ -300,7 +300,10 @@ def checked_as_pages(session: Session, links: Sequence[Link], facts: Mapping[int
     ids = [
         link.id
         for link in links
-        if link.id not in facts and link.checked_at is not None and repo_ref(link.url)
+        if link.host in DEFAULT_WEB_HOSTS  # cheap first: most links of a list are not
+        and link.id not in facts
+        and link.checked_at is not None
+        and repo_ref(link.url)
     ]
     if not ids:
         return 0
