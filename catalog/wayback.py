@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from catalog.inflate import ACCEPT_ENCODING, read_capped
+from catalog.urls import web_url
 
 DEFAULT_API_URL = "https://web.archive.org"
 CDX_PATH = "/cdx/search/cdx"
@@ -129,7 +130,10 @@ def choose(
             continue
         key = (abs((taken - moment).total_seconds()), taken)
         if rank not in best or key < best[rank][0]:
-            archive = f"{api_url.rstrip('/')}/web/{stamp}/{original}"
+            # through the one URL gate: the CDX answer's "original" is the web's text
+            archive = web_url(f"{api_url.rstrip('/')}/web/{stamp}/{original}")
+            if archive is None:
+                continue
             best[rank] = (key, Capture(taken, original, archive, status))
     for rank in (0, 1):
         if rank in best:

@@ -415,3 +415,23 @@ def test_no_url_rule_can_make_the_crawl_read_a_file_even_with_the_guard_off(
             assert status == "failing" and "not a URL that can be requested" in (error or "")
         titles = select_rows(tmp_path, "select title from page_metadata")
         assert all("secret" not in str(t) and "data" not in str(t) for (t,) in titles)
+
+
+def test_an_archived_copy_is_a_web_url_whatever_the_archive_answers() -> None:
+    from datetime import date
+
+    from catalog.wayback import choose
+
+    rows = [
+        ["x", "20200101000000", "https://a.example/\x1b[2J\x07\u202e", "text/html", "200"],
+        ["x", "20200102000000", "https://a.example/ok", "text/html", "200"],
+    ]
+    for api in ("https://web.archive.org", "javascript:alert(1)//", "file:///"):
+        capture = choose(rows, date(2020, 1, 1), api_url=api)
+        if api.startswith("https"):
+            assert capture is not None
+            assert capture.archive_url == (
+                "https://web.archive.org/web/20200101000000/https://a.example/%1B[2J%07%E2%80%AE"
+            )
+        else:
+            assert capture is None
