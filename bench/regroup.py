@@ -318,13 +318,18 @@ def main() -> int:
     parser.add_argument("--prior", type=float, default=regroup.PRIOR_WEIGHT)
     parser.add_argument("--stays", type=float, default=regroup.RUN_STAYS)
     parser.add_argument("--orphan", type=float, default=regroup.INDEX_ORPHAN)
+    parser.add_argument("--only", choices=sorted(LISTS), help="one intact list")
     parser.add_argument("--misses", action="store_true", help="print the wrong and missed moves")
     args = parser.parse_args()
     regroup.NB_TEMPERATURE = args.temperature
     regroup.PRIOR_WEIGHT = args.prior
     regroup.RUN_STAYS = args.stays
     regroup.INDEX_ORPHAN = args.orphan
-    sources = [intact(name, path) for name, path in LISTS.items() if path.exists()]
+    sources = [
+        intact(name, path)
+        for name, path in LISTS.items()
+        if path.exists() and args.only in (None, name)
+    ]
     if not sources:
         print(f"no intact lists under {SHARED}", file=sys.stderr)
         return 3

