@@ -841,3 +841,25 @@ def test_queued_checks_ask_the_api_from_the_check_process_not_the_workers(
     assert got["https://docs.example.invalid/guide"] == "unchecked"
     client.flushdb()
     client.close()
+
+
+def test_a_missing_repository_is_dead_only_once_it_persists(
+    api: githubapi.GitHubAPI,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tests.checking import statuses
+    from tests.readmes import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("LISTKEEPER_NOW", "2026-12-05T08:00:00+00:00")
+    _checked(tmp_path, api.url, capsys)
+    gone = "https://github.com/acme/gone"
+    assert statuses(tmp_path)[gone][0] == "failing"
+    monkeypatch.setenv("LISTKEEPER_NOW", "2026-12-06T06:00:00+00:00")  # 22 h later
+    second = cli(capsys, "check")
+    assert second.code == 2, second.err  # dead: two NOT_FOUND answers 20+ hours apart
+    assert statuses(tmp_path)[gone][0] == "dead"
+    assert statuses(tmp_path)["https://github.com/acme/rocket"][0] == "ok"
