@@ -257,8 +257,23 @@ def run_listkeeper(shape: Shape, ow: WebProcess, urls: list[str], folder: Path) 
 
 def run_listkeeper_recheck(shape: Shape, ow: WebProcess, urls: list[str], folder: Path) -> Result:
     """`check --all` on the catalog the first run left: what a daily scheduled check costs
-    once every link has been seen (HEAD, or a conditional GET, and no metadata to extract)."""
+    once every link has been seen (a conditional GET whose page is compared with the link's
+    reference, issue 16; no metadata to extract)."""
     return _listkeeper_check(shape, ow, urls, folder, Result("lk-recheck"), ["--all"])
+
+
+def run_listkeeper_recheck_unchanged(
+    shape: Shape, ow: WebProcess, urls: list[str], folder: Path
+) -> Result:
+    """The same recheck with ``[check] changed = false``: HEAD or a conditional GET, no page
+    read (the recheck as it was before issue 16)."""
+    config = folder / "listkeeper.toml"
+    text = config.read_text()
+    config.write_text(text.replace("[check]\n", "[check]\nchanged = false\n", 1))
+    try:
+        return _listkeeper_check(shape, ow, urls, folder, Result("lk-recheck-off"), ["--all"])
+    finally:
+        config.write_text(text)
 
 
 def _listkeeper_check(
@@ -411,8 +426,10 @@ def run_shape(shape: Shape, tools: list[str], work: Path) -> list[Result]:
                 "lychee": run_lychee,
                 "scrapy-bare": run_bare_scrapy,
                 "lk-recheck": run_listkeeper_recheck,
+                "lk-recheck-off": run_listkeeper_recheck_unchanged,
             }[tool]
-            result = run(shape, ow, urls, folder / ("listkeeper" if tool == "lk-recheck" else tool))
+            same = tool.startswith("lk-recheck")  # the first check's catalog
+            result = run(shape, ow, urls, folder / ("listkeeper" if same else tool))
             server_figures(result, ow.control("stats?requests=1"), hot)
             results.append(result)
     finally:
@@ -423,7 +440,7 @@ def run_shape(shape: Shape, tools: list[str], work: Path) -> list[Result]:
 
 def print_table(shape: Shape, results: list[Result], limit: float, n: int, hot: bool) -> None:
     head = (
-        f"   {'tool':<11}{'wall s':>8}{'limit s':>8}{'x limit':>8}{'CPU s':>8}"
+        f"   {'tool':<15}{'wall s':>8}{'limit s':>8}{'x limit':>8}{'CPU s':>8}"
         f"{'ms/link':>8}{'RSS MiB':>8}{'links/s':>9}{'wrong':>6}{'wrongly broken':>15}"
         f"{'reqs':>7}{'429s':>6}{'hot max in flight' if hot else 'max in flight':>19}"
     )
@@ -431,7 +448,7 @@ def print_table(shape: Shape, results: list[Result], limit: float, n: int, hot: 
     for r in results:
         in_flight = r.hot_max_in_flight if hot else r.max_in_flight_any
         print(
-            f"   {r.tool:<11}{r.wall:>8.2f}{limit:>8.2f}{r.wall / limit:>8.2f}{r.cpu:>8.2f}"
+            f"   {r.tool:<15}{r.wall:>8.2f}{limit:>8.2f}{r.wall / limit:>8.2f}{r.cpu:>8.2f}"
             f"{1000 * r.cpu / n:>8.2f}{r.rss_mb:>8.0f}{n / r.wall:>9.0f}{r.wrong:>6}"
             f"{r.wrong_broken:>15}{r.requests:>7}{r.limited:>6}{in_flight:>19}"
         )
@@ -466,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", action="store_true", help="keep the work folder and print it")
     args = p.parse_args(argv)
     print("link-check benchmark (bench/linkcheck.py): figures only, no pass/fail on time")
-    tools = ["listkeeper", "lk-recheck"]
+    tools = ["listkeeper", "lk-recheck-off", "lk-recheck"]
     if args.no_lychee:
         print("lychee: skipped (--no-lychee)")
     elif (exe := lychee_exe()) is None:

@@ -24,13 +24,20 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from catalog.metadata.identity import PageIdentity, containment, page_identity, title_words, tokens
+from catalog.metadata.identity import (
+    MIN_TEXT_WORDS,
+    PageIdentity,
+    containment,
+    page_identity,
+    title_words,
+    tokens,
+)
 from catalog.verdicts import OutcomeKind
 from crawler.items import CheckItem
 from pipelines.landers import lander
 
 TEXT_UNRELATED = 0.1  # main-text containment below this: the texts share next to nothing
-MIN_SKETCH_WORDS = 30  # fewer words than this: too little text to compare
+MIN_SKETCH_WORDS = MIN_TEXT_WORDS  # fewer words than this: too little text to compare
 
 
 @dataclass(frozen=True)
@@ -65,10 +72,14 @@ def replaced(ref: PageIdentity, page: PageIdentity) -> Replacement | None:
     """Why ``page`` is not the page ``ref`` was, or None when it still is (edits included)."""
     if moved := _site_moved(ref, page):
         return Replacement(moved)
+    if _norm(ref.title) == _norm(page.title):
+        return None  # the same title: the same page, whatever its text became
     drop = (ref.site_name, page.site_name, ref.host, page.host)
     before, after = title_words(ref.title, *drop), title_words(page.title, *drop)
-    if not before or not after or before & after:
-        return None  # a title in common, or none to compare: not judged on the title
+    if before & after:
+        return None  # a word in common: an edited title, not another page
+    # Titles apart, or one without a telling word ("Home", a title that is the site's
+    # name): the text decides.
     if ref.words < MIN_SKETCH_WORDS:
         return None  # the reference had too little text to tell
     if page.words >= MIN_SKETCH_WORDS:

@@ -138,6 +138,7 @@ LANDERS = {
 EDITS = {
     "title-typo-fixed": (article(title="Understading consistent hasing"), article()),
     "title-edited": (article(), article(title="Consistent hashing, explained in ten minutes")),
+    "title-reworded": (article(), article(title="Rings, virtual nodes and replicas")),
     "comment-added": (article(), article(comments=(COMMENT, COMMENT.replace("zone", "region")))),
     "redesign": (article(), article(redesign=True)),
     "ad-moved": (article(), article(ad="bottom")),

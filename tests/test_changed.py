@@ -48,6 +48,18 @@ def test_another_site_and_another_post_are_replacements() -> None:
     assert other is not None and "no longer resemble" in other.reason
 
 
+def test_a_title_without_telling_words_leaves_the_text_to_decide() -> None:
+    home = pages.article(title="Home")
+    ref = ident(home)
+    other = replaced(ref, ident(pages.article(title="Welcome", text=pages.OTHER_SITE)))
+    assert other is not None and "shares 0%" in other.reason
+    # The same title over a text that changed whole (a front page's posts rotate): the same.
+    assert replaced(ref, ident(pages.article(title="Home", text=pages.OTHER_SITE))) is None
+    # A short main text is sketched from the whole visible text.
+    tiny = ident(pages.article(text="Two words."))
+    assert tiny.words > 12  # the main text has 2 words; the page around it more
+
+
 def test_a_long_article_about_parking_is_no_lander() -> None:
     assert lander(ident(pages.ABOUT_PARKING), URL) is None
 

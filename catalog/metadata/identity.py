@@ -32,6 +32,9 @@ from .text import CJK_CHARS, clean
 from .titles import page_title
 
 K = 64  # hashes a sketch keeps: containment estimates within about ±0.1
+# A main text shorter than this is too little to compare: the whole visible text is
+# sketched instead (a page built by scripts, a gallery).
+MIN_TEXT_WORDS = 30
 SHINGLE = 3  # words per shingle
 HASH_HEX = 8  # 32-bit shingle hashes, 8 hex digits each
 
@@ -113,7 +116,7 @@ class PageIdentity:
     lang: str | None = None
     host: str | None = None  # the canonical link's host, else the page's own
     sketch: str = ""
-    words: int = 0  # words of the main text
+    words: int = 0  # words sketched: the main text's, or the visible text's when it is short
     # Not stored: what the lander rules read on this one check.
     text: str = field(default="", compare=False, repr=False)  # the whole visible text
     headings: tuple[str, ...] = field(default=(), compare=False, repr=False)  # h1s
@@ -234,6 +237,8 @@ def page_identity(body: bytes | str, url: str) -> PageIdentity:
     etree.strip_elements(root, *_INVISIBLE, etree.Comment, with_tail=False)
     visible = _visible(root)
     hexes, words = sketch(_main_text(root))
+    if words < MIN_TEXT_WORDS:
+        hexes, words = sketch(visible)
     return PageIdentity(
         title=page_title(found, url),
         site_name=_first(found, "site_name"),
