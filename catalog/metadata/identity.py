@@ -17,8 +17,8 @@ and the URLs it loads are returned too, for the lander rules (``pipelines.lander
 
 from __future__ import annotations
 
-import hashlib
 import re
+import zlib
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -41,15 +41,8 @@ HASH_HEX = 8  # 32-bit shingle hashes, 8 hex digits each
 _TOKEN = re.compile(f"[{CJK_CHARS}]|[^\\W_{CJK_CHARS}]+")
 _INVISIBLE = ("script", "style", "noscript", "template", "svg")
 # Elements whose URL says what a page loads: a parking provider's script, a frame.
-_RESOURCES = (
-    ("script", "src"),
-    ("iframe", "src"),
-    ("frame", "src"),
-    ("link", "href"),
-    ("a", "href"),
-    ("img", "src"),
-    ("form", "action"),
-)
+_RESOURCES = (("script", "src"), ("iframe", "src"), ("frame", "src"), ("link", "href"))
+MAX_WORDS = 20_000  # words sketched at most: a hostile page's megabyte of text is cut
 MAX_RESOURCES = 400  # a hostile page's 100,000 links are not all read
 
 
@@ -153,12 +146,14 @@ def title_words(title: str | None, *also_drop: str | None) -> set[str]:
 
 
 def _hash(shingle: str) -> int:
-    return int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=4).digest(), "big")
+    # CRC-32: stable across processes (unlike hash()), and a tenth of blake2b's cost; the
+    # sketch needs spread, not resistance to an adversary.
+    return zlib.crc32(shingle.encode())
 
 
 def sketch(text: str) -> tuple[str, int]:
     """The bottom-``K`` sketch of ``text``'s word shingles (hex) and its word count."""
-    words = tokens(text)
+    words = tokens(text)[:MAX_WORDS]
     if len(words) >= SHINGLE:
         shingles = {" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
     else:
@@ -201,13 +196,13 @@ def _visible(root: lxml_html.HtmlElement) -> str:
     return " ".join(" ".join(node.itertext()).split())  # itertext: words of two cells stay apart
 
 
-def _resources(root: lxml_html.HtmlElement, base: str) -> tuple[tuple[str, str], ...]:
+def _resources(root: lxml_html.HtmlElement) -> tuple[tuple[str, str], ...]:
     out: list[tuple[str, str]] = []
     for tag, attr in _RESOURCES:
         for el in root.iter(tag):
             value = el.get(attr)
             if value:
-                out.append((tag, urljoin(base, value.strip()) if "://" not in value else value))
+                out.append((tag, value.strip()))  # as written: the rules read the path
                 if len(out) >= MAX_RESOURCES:
                     return tuple(out)
     for meta in root.iter("meta"):
@@ -228,12 +223,12 @@ def page_identity(body: bytes | str, url: str) -> PageIdentity:
     root = _parse(text) if text.strip() else None
     if root is None:
         return PageIdentity(host=_host(url))
-    found = collect(root)  # before scripts go: JSON-LD is a script
+    found = collect(root, authors=False)  # before scripts go: JSON-LD is a script
     canonical = next((c for _, c in found.get("canonical", ()) if c and c.strip()), None)
     host = _host(urljoin(url, canonical)) if canonical else None
     raw_title = next((clean(t) for s, t in found.get("title", ()) if s == "page-title"), None)
     headings = tuple(h for _, t in found.get("h1", ())[:5] if (h := clean(t)))
-    resources = _resources(root, url)
+    resources = _resources(root)
     etree.strip_elements(root, *_INVISIBLE, etree.Comment, with_tail=False)
     visible = _visible(root)
     hexes, words = sketch(_main_text(root))

@@ -92,13 +92,15 @@ MAX_TITLE_CHARS = 1000
 MAX_HEADINGS = 100  # of each level, <h1> and <h2>
 
 
-def collect(root: lxml_html.HtmlElement) -> Candidates:
+def collect(root: lxml_html.HtmlElement, *, authors: bool = True) -> Candidates:
+    """Every source's candidates; ``authors=False`` skips the page's bylines and author
+    links, the costly part, for a reader that wants no authors (``identity``)."""
     found: Candidates = defaultdict(list)
     _from_jsonld(root, found)
     _from_meta(root, found)
     _from_links(root, found)
     _from_microdata(root, found)
-    _from_page(root, found)
+    _from_page(root, found, authors=authors)
     for name in ("title", "h1", "h2"):
         # Title rules compare runs of a title's parts (quadratic in them): a real headline
         # is far shorter, and a hostile page's 100 KB <title> must not stall the crawl.
@@ -237,7 +239,7 @@ def _from_microdata(root: lxml_html.HtmlElement, found: Candidates) -> None:
             found[field].append(("microdata", value))
 
 
-def _from_page(root: lxml_html.HtmlElement, found: Candidates) -> None:
+def _from_page(root: lxml_html.HtmlElement, found: Candidates, *, authors: bool = True) -> None:
     title = root.find(".//title")
     if title is not None and title.text_content().strip():
         found["title"].append(("page-title", title.text_content()))
@@ -260,6 +262,8 @@ def _from_page(root: lxml_html.HtmlElement, found: Candidates) -> None:
         if value:
             marked = t.get("pubdate") is not None or "publish" in (t.get("class") or "").lower()
             found["published"].append(("page-time" if marked else "page-anytime", value))
+    if not authors:
+        return
     for a in root.xpath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"):
         text = a.text_content()
         if text.strip() and not _hidden(a) and not _in_comments(a):
