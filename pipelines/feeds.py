@@ -36,7 +36,9 @@ def to_poll(item: FeedItem, unmap: list[Rule] | None = None) -> tuple[Poll, list
         return Poll(**common), []
     if item.http_status != 200:
         return Poll(**common, error=f"HTTP {item.http_status}"), []
-    where = item.final_url or item.url
+    # Relative links are read against the URL as the list knows it ([check] unmap undone),
+    # so an article's address does not change with the port a test or a mirror serves on.
+    where = common["final_url"] or item.url
     try:
         parsed, became = read_followed(item.body, where, item.kind, item.content_type)
     except FeedError as exc:
