@@ -25,6 +25,7 @@ from typing import Any
 from catalog.errors import ListkeeperError
 from catalog.inflate import InflateError, read_capped
 from catalog.output import Redactor, add_secret, redact
+from catalog.urls import web_url
 
 __all__ = ["GitHub", "GitHubError", "Pull", "Redactor"]
 
@@ -69,7 +70,7 @@ class Pull:
         head = data.get("head")
         return cls(
             number=number,
-            html_url=_string(data.get("html_url")),
+            html_url=web_url(_string(data.get("html_url"))) or "",  # printed: the URL gate
             state=_string(data.get("state")),
             head_ref=_string(head.get("ref")) if isinstance(head, dict) else "",
             body=_string(data.get("body")),
