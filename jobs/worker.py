@@ -42,6 +42,7 @@ import click
 import redis
 
 from catalog.errors import ConfigError, ListkeeperError
+from catalog.output import filtered_streams
 from crawler.queue import Queue, QueueBusy
 from crawler.settings import SETTINGS
 from jobs.crawling import CrawlChild
@@ -305,6 +306,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", metavar="FILE", type=Path)
     parser.add_argument("--allow-private", action="store_true")
     args = parser.parse_args(argv)
+    with filtered_streams():  # the queue's and the catalog's passwords stay out of its output
+        return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         return worker(
             args.queue,

@@ -193,3 +193,10 @@ def test_a_queue_without_a_database_url_is_stored_where_the_worker_says(
     assert job is not None
     got = crawl_settings(redis_url, job.settings, Own(db_url="sqlite:////srv/mine.db"))
     assert got["STORE_DATABASE_URL"] == "sqlite:////srv/mine.db"
+
+
+def test_a_worker_never_prints_the_queues_password(tmp_path: Path) -> None:
+    done = _worker(tmp_path, "redis://:queue-pw-77aa31@127.0.0.1:1/0")
+    assert done.returncode == 1
+    assert "queue-pw-77aa31" not in done.stdout + done.stderr
+    assert "cannot reach the queue at redis://***@127.0.0.1:1/0" in done.stderr
