@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -42,6 +42,14 @@ _LIVE: set[CrawlChild] = set()  # children started and not yet waited for
 _LIVE_LOCK = threading.Lock()
 
 
+# A crawl never talks to GitHub's API: the token stays with the command that does.
+_SECRET_ENV = frozenset({"GITHUB_TOKEN"})
+
+
+def _without_secrets(environ: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in environ.items() if k not in _SECRET_ENV}
+
+
 class CrawlChild:
     """A ``crawler.crawl`` process started ahead of its job (``python -m crawler.crawl -``)."""
 
@@ -54,7 +62,7 @@ class CrawlChild:
             stdin=subprocess.PIPE,
             stderr=self.log,
             text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            env={**_without_secrets(os.environ), "PYTHONUNBUFFERED": "1", **(env or {})},
             start_new_session=True,  # its own process group: see the module's docstring
         )
         with _LIVE_LOCK:

@@ -318,3 +318,15 @@ def test_candidates_and_feeds_reach_the_terminal_without_escapes(
         assert not set("\x1b\x07\u202e") & set(out + err), command
         assert leaks(out + err) == []
         assert "Ti␛]0;owned␇tle" in out and "evil ***" in out, out  # visible, not acted on
+
+
+def test_the_crawl_process_does_not_get_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jobs.crawling import CrawlChild
+
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    child = CrawlChild()
+    try:
+        environ = Path(f"/proc/{child.proc.pid}/environ").read_bytes()
+    finally:
+        child.cancel()
+    assert TOKEN.encode() not in environ and b"PYTHONUNBUFFERED=1" in environ
