@@ -21,7 +21,8 @@ Keys (``PREFIX`` = ``{listkeeper}``; one job at a time per Redis database):
 - ``P:job``          hash: ``id`` (the catalog run the links belong to), ``settings``
                      (JSON: the Scrapy settings a local crawl of that run would get);
 - ``P:links``        hash: link id -> JSON payload ``{id, url, etag, last_modified,
-                     want_body}``, for every link not yet acknowledged nor given up;
+                     want_body, compare, reference}``, for every link not yet
+                     acknowledged nor given up;
 - ``P:host-of``      hash: link id -> its host (the URL's hostname: Scrapy's slot key);
 - ``P:pending:H``    list: the ids of host H waiting (LPUSH to enqueue; taken all at once);
 - ``P:ready``        list: hosts with links waiting and none leased, FIFO (LPUSH, RPOP);
