@@ -112,3 +112,107 @@ SETTINGS: dict[str, Any] = {
     "METADATA_ENABLED": True,  # page metadata from a link's first GET
     "STORE_BATCH_SIZE": 500,
 }
+
+
+# Settings listkeeper's own components read that SETTINGS above does not set: a close typo
+# of one in [check.settings] is refused like a typo of Scrapy's own.
+OWN_SETTINGS = frozenset(
+    [
+        "CHANGED_ENABLED",
+        "CLASSIFY_ACCEPT",
+        "CLASSIFY_HOST_STATUSES",
+        "DISCOVER_DOCUMENT_ID",
+        "FEEDS_PROBE_OUTPUT",
+        "LINKS_HOST_HEADERS",
+        "PRIVATEGUARD_ALLOW_NETWORKS",
+        "QUEUE_BATCH_SIZE",
+        "QUEUE_FLUSH_SECONDS",
+        "QUEUE_IDLE_MAX_SECONDS",
+        "QUEUE_LEASE_SECONDS",
+        "QUEUE_LOW_WATER",
+        "QUEUE_MAX_DELIVERIES",
+        "QUEUE_MAX_HOLD_SECONDS",
+        "QUEUE_URL",
+        "STORE_DATABASE_URL",
+        "STORE_RUN_ID",
+        "STORE_TTL_HOURS",
+        "STORE_UNMAP",
+        "STORE_VERDICTS",
+        "STUBDNS_HOSTS",
+        "TLS_EXTRA_CA",
+    ]
+)
+
+
+def scrapy_defaults() -> dict[str, Any]:
+    """Scrapy's default settings, read from its ``default_settings`` module's file without
+    importing Scrapy (a quarter of a second a check's start-up need not pay for this)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("scrapy")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    path = Path(next(iter(spec.submodule_search_locations))) / "settings" / "default_settings.py"
+    module_spec = importlib.util.spec_from_file_location("_listkeeper_scrapy_defaults", path)
+    if module_spec is None or module_spec.loader is None:
+        return {}
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return {k: v for k, v in vars(module).items() if k.isupper()}
+
+
+def _kind(value: Any) -> tuple[tuple[type, ...], str] | None:
+    """The types a setting whose default is *value* takes, and their name for a message."""
+    if isinstance(value, bool):
+        return (bool,), "true or false"
+    if isinstance(value, int | float):
+        return (int, float), "a number"
+    if isinstance(value, str):
+        return (str,), "a string"
+    if isinstance(value, dict):
+        return (dict,), "a table"
+    if isinstance(value, list | tuple):
+        return (list,), "an array"
+    return None  # None or an object: no type to hold the value to
+
+
+def settings_problem(settings: dict[str, Any]) -> str | None:
+    """What Scrapy could not use in ``[check.settings]``: a key that is no setting name, a
+    close typo of a known setting ("did you mean"), or a value of another type than the
+    setting's default. None when all is well. Unknown names far from every known one pass:
+    they may be an add-on's."""
+    if not settings:
+        return None
+    import difflib
+
+    known = {**scrapy_defaults(), **SETTINGS}
+    names = sorted(set(known) | OWN_SETTINGS)
+    for key, value in settings.items():
+        if not key.isupper() or not key.replace("_", "").isalnum():
+            return (
+                f"`{key}` is not a Scrapy setting name (they are UPPER_CASE, e.g. DOWNLOAD_TIMEOUT)"
+            )
+        if key not in known and key not in OWN_SETTINGS:
+            close = difflib.get_close_matches(key, names, n=1, cutoff=0.85)
+            if close:
+                return f"unknown setting `{key}`: did you mean `{close[0]}`?"
+            continue
+        kind = _kind(known.get(key))
+        ok = kind is None or (
+            isinstance(value, kind[0]) and not (isinstance(value, bool) and bool not in kind[0])
+        )
+        if not ok and kind is not None:
+            default = _shown(known[key])
+            said = f" (default: {default})" if len(default) <= 40 else ""
+            return f"{key} = {_shown(value)}: expected {kind[1]}{said}"
+    return None
+
+
+def _shown(value: Any) -> str:
+    import json
+
+    try:
+        return json.dumps(value)
+    except TypeError:
+        return repr(value)

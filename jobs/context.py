@@ -26,7 +26,14 @@ class Context:
     @property
     def config(self) -> config_mod.Config:
         if self._config is None:
-            self._config = config_mod.load(self.config_path)
+            config = config_mod.load(self.config_path)
+            # Raw Scrapy settings: checked against Scrapy's and listkeeper's own (crawler/).
+            from crawler.settings import settings_problem
+
+            problem = settings_problem(config.check.settings)
+            if problem:
+                raise ConfigError(f"{config.where}: [check.settings] {problem}")
+            self._config = config
         return self._config
 
     def require_config(self) -> config_mod.Config:

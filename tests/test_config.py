@@ -239,3 +239,72 @@ def test_replacements_keep_python_syntax() -> None:
 
     compiled = parse_rules(list(rules.check.remap), "remap")
     assert rewrite("http://old.example/p", compiled) == "https://old.test/p"
+
+
+# -- [check.settings]: what Scrapy cannot use ----------------------------------------------
+
+
+def _typed_settings() -> dict[str, Any]:
+    from crawler.settings import SETTINGS, scrapy_defaults
+
+    known = {**scrapy_defaults(), **SETTINGS}
+    return {k: v for k, v in known.items() if v is not None and isinstance(v, _SCALARS)}
+
+
+_SCALARS = (bool, int, float, str, dict, list, tuple)
+
+
+def _wrong(default: Any) -> Any:
+    if isinstance(default, bool):
+        return "yes"
+    if isinstance(default, int | float | dict | list | tuple):
+        return "x"
+    return 5  # a string setting
+
+
+def test_every_typed_scrapy_setting_with_a_wrong_type_is_refused() -> None:
+    from crawler.settings import settings_problem
+
+    typed = _typed_settings()
+    assert len(typed) > 100  # Scrapy's defaults were read
+    for key, default in typed.items():
+        problem = settings_problem({key: _wrong(default)})
+        assert problem is not None and problem.startswith(f"{key} = "), (key, problem)
+
+
+def test_every_setting_name_with_a_typo_says_did_you_mean() -> None:
+    from crawler.settings import OWN_SETTINGS, settings_problem
+
+    names = set(_typed_settings()) | OWN_SETTINGS
+    for name in names:
+        typo = name[:-1]
+        if typo in names or len(name) < 8:
+            continue
+        assert "did you mean" in (settings_problem({typo: 1}) or ""), name
+
+
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        ('DOWNLOAD_TIMEOUT = "x"', 'DOWNLOAD_TIMEOUT = "x": expected a number'),
+        ("DOWNLOAD_TIMOUT = 3", "unknown setting `DOWNLOAD_TIMOUT`: did you mean"),
+        ('ROBOTSTXT_OBEY = "no"', 'ROBOTSTXT_OBEY = "no": expected true or false'),
+        ("download_timeout = 3", "`download_timeout` is not a Scrapy setting name"),
+        ("RETRY_HTTP_CODES = 500", "RETRY_HTTP_CODES = 500: expected an array"),
+    ],
+)
+def test_check_settings_scrapy_cannot_use_stop_the_command(
+    settings: str,
+    said: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("lk.toml").write_text(f"[check.settings]\n{settings}\nMYADDON_LIMIT = 3\n")
+    Path("README.md").write_text("# L\n\n- [a](docs/a.md)\n")
+    result = cli(capsys, "--config", "lk.toml", "check")
+    assert result.code == 3, result
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and "lk.toml: [check.settings] " in lines[0] and said in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "lk.toml"]
