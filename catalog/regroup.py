@@ -26,12 +26,12 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections import ChainMap, Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from catalog.adopt import find_groups, group_extents, index_tables
+from catalog.adopt import group_extents
 from catalog.config import Region
 from catalog.lines import split_lines
 from catalog.parsed import Item, ParsedDocument
@@ -157,9 +157,16 @@ class Context:
             by_letter.setdefault(f.letter or "", []).append(f.title)
         self.generic = generic_words(by_letter.items(), at_least=GENERIC_AT_LEAST)
         self.furniture = furniture
+        self._names: dict[str, list[str]] = {}
 
     def names(self, title: str) -> list[str]:
         """The title's words that may name something, lower-cased, in title order."""
+        known = self._names.get(title)
+        if known is None:
+            known = self._names[title] = self._read_names(title)
+        return known
+
+    def _read_names(self, title: str) -> list[str]:
         out: list[str] = []
         for token in raw_tokens(title):
             word = token.lower()
@@ -173,7 +180,7 @@ class Context:
 # -- letter signals --------------------------------------------------------------------------
 
 Vote = tuple[str, str]  # (letter, evidence)
-Known = dict[str, Counter[str]]  # name -> letters of the family's groups whose titles hold it
+Known = Mapping[str, Counter[str]]  # name -> letters of the family's groups whose titles hold it
 
 
 def _initial(f: Filed, ctx: Context, known: Known) -> Vote | None:
@@ -221,8 +228,8 @@ LETTER_SIGNALS: dict[str, LetterSignal] = {
 }
 
 
-def _known(entries: Sequence[Filed], ctx: Context) -> Known:
-    known: Known = {}
+def _known(entries: Sequence[Filed], ctx: Context) -> dict[str, Counter[str]]:
+    known: dict[str, Counter[str]] = {}
     for f in entries:
         for name in ctx.names(f.title):
             if f.letter and _letter(name[0]) == f.letter:
@@ -230,15 +237,16 @@ def _known(entries: Sequence[Filed], ctx: Context) -> Known:
     return known
 
 
-def _without(known: Known, f: Filed, ctx: Context) -> Known:
-    """``known`` as if ``f`` were not filed (for measuring a signal on the family itself)."""
-    out = dict(known)
+def _without(known: dict[str, Counter[str]], f: Filed, ctx: Context) -> Known:
+    """``known`` as if ``f`` were not filed (for measuring a signal on the family itself):
+    its own names overlaid, the rest shared, so that this costs no more than the title."""
+    mine: dict[str, Counter[str]] = {}
     for name in ctx.names(f.title):
-        if f.letter and name in out and _letter(name[0]) == f.letter:
-            left = out[name].copy()
+        if f.letter and name in known and _letter(name[0]) == f.letter:
+            left = known[name].copy()
             left[f.letter] -= 1
-            out[name] = +left
-    return out
+            mine[name] = +left
+    return ChainMap(mine, known) if mine else known
 
 
 # -- families ----------------------------------------------------------------------------------
@@ -390,6 +398,13 @@ def placements(
             letter = letter_of(heading, region.group)
             if letter and movable(item, lines, kinds):
                 entries.append(Filed(item.title, item.links[0].url, shape(item), letter))
+    outside = [
+        index
+        for index, item in enumerate(parsed.items)
+        if index not in inside and movable(item, lines, kinds)
+    ]
+    if not outside:  # the usual case: nothing to learn the families for
+        return [], {i: len(filed.get(r.name, [])) for i, r in enumerate(groups)}
     furniture = _furniture([f for entries in filed.values() for f in entries])
     families = [
         _Family(r.group, r.name, filed[r.name], furniture)
@@ -399,11 +414,10 @@ def placements(
     vocabulary = len({w for fam in families for w in fam.words}) + 1
     headings = {h.text.casefold() for h in parsed.headings}
     calibration = Calibration(families, furniture, vocabulary)
-    index_cells = _index_cells(text, parsed, families)
+    index_cells = _index_cells(parsed, families)
     found: list[_Found] = []
-    for index, item in enumerate(parsed.items):
-        if index in inside or not movable(item, lines, kinds):
-            continue
+    for index in outside:
+        item = parsed.items[index]
         f = Filed(item.title, item.links[0].url, shape(item))
         words = features(f, furniture)
         refusals = {fam.name: no for fam in families if (no := fam.takes(f)) is not None}
@@ -435,9 +449,7 @@ class _Found:
     index_note: dict[str, str] = field(default_factory=dict)
 
 
-def _index_cells(
-    text: str, parsed: ParsedDocument, families: Sequence[_Family]
-) -> dict[tuple[str, str], str]:
+def _index_cells(parsed: ParsedDocument, families: Sequence[_Family]) -> dict[tuple[str, str], str]:
     """(family, letter) -> "orphan" when the family's A-Z index labels the letter but no
     heading has it (the group lost its heading: its entries are somewhere), "unlinked" when
     the index shows the letter without a label and no heading has it (no group expected)."""
@@ -449,18 +461,20 @@ def _index_cells(
         for h in parsed.headings
         if (letter := letter_of(h.text, fam.name)) is not None
     }
-    for group, start, end in index_tables(text, find_groups(parsed)):
-        family = names.get(group.slug)
-        if family is None:
+    # an index cell is a link to "#<letter>-<family>" labelled with that letter or nothing
+    # (read from the links the parse found: no second parse of a long list)
+    for ref in parsed.links:
+        if not ref.url.startswith("#") or len(ref.text.strip()) > 1:
             continue
-        for ref in parsed.links:
-            if not start < ref.line <= end + 1 or not ref.url.startswith("#"):
-                continue
-            head, _, rest = ref.url[1:].lower().partition("-")
-            letter = head.upper() or "#"
-            if rest != group.slug or letter not in LETTERS or (family, letter) in have:
-                continue
-            out[(family, letter)] = "orphan" if ref.text.strip() else "unlinked"
+        head, _, rest = ref.url[1:].lower().partition("-")
+        family, letter = names.get(rest), head.upper() or "#"
+        if family is None or letter not in LETTERS or (family, letter) in have:
+            continue
+        if ref.text.strip() and ref.text.strip().upper() != letter:
+            continue
+        labelled = "orphan" if ref.text.strip() else "unlinked"
+        if out.get((family, letter)) != "orphan":
+            out[(family, letter)] = labelled
     return out
 
 
