@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 import pytest
@@ -18,6 +19,7 @@ from catalog.relined import relined
 from catalog.reports import Report, ReportLink, Source, Summary
 from tests.catalogdb import select
 from tests.readmes import cli
+from tests.test_report_html import Opened, browser  # noqa: F401 (a fixture)
 
 LIST = """\
 # Links
@@ -231,3 +233,29 @@ def test_the_pull_request_body_counts_lines_in_the_proposed_readme() -> None:
     assert [(h.kind, h.line) for h in moved.hygiene] == [("mojibake", 6)]
     md = markdown.format_report(moved)
     assert "README.md:5" in md and "README.md:3" not in md
+
+
+def test_the_html_report_shows_hygiene_in_chromium(
+    folder: Path,
+    capsys: pytest.CaptureFixture[str],
+    browser: Any,  # noqa: F811 (the fixture imported above)
+) -> None:
+    """Hostile README text stays text; the table shows in a real browser, no error raised."""
+    Path("README.md").write_text(
+        LIST + "\n- [<img src=x onerror=window.__pwned=1>](evil.example.com/x)\n",
+        encoding="utf-8",
+    )
+    assert cli(capsys, "import", "README.md").code == 0
+    page_file = folder / "report.html"
+    page_file.write_text(cli(capsys, "report", "--format", "html").out, encoding="utf-8")
+    opened = Opened(browser, page_file)
+    try:
+        rows = opened.page.locator("#hygiene-table tbody tr")
+        assert rows.count() > len(EXPECTED)
+        misspelled = opened.page.locator('#hygiene-table tr[data-kind="misspelled-group-heading"]')
+        assert "README.md:26" in misspelled.inner_text() and misspelled.is_visible()
+        assert "evil.example.com/x" in opened.page.inner_text("#hygiene-table")
+        assert opened.page.evaluate("window.__pwned === undefined")
+        assert opened.errors == []
+    finally:
+        opened.close()
