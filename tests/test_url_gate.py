@@ -435,3 +435,35 @@ def test_an_archived_copy_is_a_web_url_whatever_the_archive_answers() -> None:
             )
         else:
             assert capture is None
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "data:text/html,<script>1</script>", "file:///etc/passwd"]
+)
+def test_no_report_makes_a_link_of_what_the_gate_refuses(fmt: str, url: str) -> None:
+    """A link an old catalog holds as a web link (a feed's entry before the gate)."""
+    from datetime import UTC, datetime
+
+    from catalog.formats import FORMATS
+    from catalog.models import LinkStatus
+    from catalog.reports import Report, ReportLink, Source, Summary
+
+    bad = ReportLink(
+        url=url,
+        kind=LinkKind.EXTERNAL,
+        status=LinkStatus.FAILING,
+        http_status=None,
+        final_url=url,
+        error="not a URL that can be requested",
+        checked_at=None,
+        first_failed_at=None,
+        consecutive_failures=1,
+        title="Click me",
+        sources=(Source("README.md", "Articles", 3),),
+    )
+    now = datetime(2024, 5, 1, tzinfo=UTC)
+    text = FORMATS[fmt](Report(now, Summary(total=1, failing=1), (bad,)))
+    assert "Click me" in text or "Click me" in html.unescape(text)
+    assert f"]({url}" not in text and f"](<{url}" not in text
+    assert f'href="{html.escape(url)}' not in text and f'href="{url}' not in text

@@ -34,6 +34,7 @@ from catalog.formats.json import change_dict
 from catalog.formats.markdown import HEADINGS, duration, when
 from catalog.models import LinkKind, LinkStatus
 from catalog.reports import STATUS_ORDER, Report, ReportLink, iso
+from catalog.urls import web_url
 
 WAYBACK = "https://web.archive.org/web/*/"
 # Statuses for which an archived copy is worth suggesting: the page may be gone.
@@ -122,14 +123,9 @@ def json_script(value: Any) -> Markup:
 
 
 def http_href(url: str | None) -> str | None:
-    """*url* when it may be a link (``http``/``https``), else None: never ``javascript:``."""
-    if not url:
-        return None
-    try:
-        scheme = urlsplit(url.strip()).scheme.lower()
-    except ValueError:
-        return None
-    return url.strip() if scheme in ("http", "https") else None
+    """*url* when it may be a link, through the one URL gate (catalog.urls.web_url):
+    ``http``/``https`` with a host, else None (never ``javascript:``)."""
+    return web_url(url)
 
 
 def wayback_url(url: str) -> str:

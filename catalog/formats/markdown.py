@@ -20,6 +20,7 @@ from catalog.escape import md_text, md_url
 from catalog.hygiene import Hygiene
 from catalog.models import LinkKind, LinkStatus
 from catalog.reports import STATUS_ORDER, Report, ReportLink, Source
+from catalog.urls import web_url
 
 MAX_CHARS = 60_000  # GitHub's limit for a PR or issue body is 65,536
 MAX_TEXT = 200  # a title or an error longer than this is cut
@@ -227,7 +228,7 @@ def _group_frame(status: LinkStatus, n: int) -> tuple[str, str]:
 
 def _label(link: ReportLink) -> str:
     label = text(link.title) if link.title else ""
-    if link.kind == LinkKind.EXTERNAL:
+    if link.kind == LinkKind.EXTERNAL and web_url(link.url):  # the one URL gate
         return f"[{label or text(link.url)}]({md_url(link.url)})"
     return f"{label} {code(link.url)}" if label else code(link.url)
 
