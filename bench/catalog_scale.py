@@ -416,7 +416,7 @@ def child(operation: str, url: str, readmes: Path, jobfile: Path) -> dict[str, A
         # The due links as the check takes them, rounds of ``round_links``, each round's
         # web links turned into the crawler's feed; nothing is recorded.
         biggest = 0
-        for due in due_rounds(factory, cfg.round_links):
+        for due in due_rounds(factory, cfg.table.round_links):
             rows += len(due)
             web = [link for link in due if link.kind in check.WEB_KINDS]  # local: decided
             links = check._crawl_links(cfg, web)
@@ -427,7 +427,7 @@ def child(operation: str, url: str, readmes: Path, jobfile: Path) -> dict[str, A
                 with jobfile.open("w") as fh:  # as jobs.crawling.run_crawl
                     json.dump(job, fh)
             del links, web, due
-        extra.update(round_links=cfg.round_links, largest_feed=biggest)
+        extra.update(round_links=cfg.table.round_links, largest_feed=biggest)
     elif operation == "crawl job load":
         base = _peak_kib()[1]
         start = time.perf_counter()

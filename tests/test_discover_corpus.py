@@ -358,8 +358,18 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
             urls = {name: ow.url(*where) for name, where in facts["paths"].items()}
             urls["moved_to"] = ow.expand(facts["moved_to"])
             by_url = {ow.url(host_for(f.rel), "/" + f.rel): f for f in corpus}
-            # the broken ones first: a run that stopped at a failure would poll nothing else
-            follow = [urls[k] for k in ("illformed", "html", "ampersands", "truncated")]
+            # the broken ones first: a run that stopped at a failure would poll nothing else.
+            # `feeds add` refuses what is neither a feed nor a listing page; a list's OPML
+            # still brings such URLs in (blogs move and die), and every poll reports them.
+            broken = [urls[k] for k in ("illformed", "html")]
+            for url in broken:
+                refused = run_cli("feeds", "add", url)
+                assert refused.code == 3 and url in refused.err and not refused.out, refused
+            opml = Path("broken.opml")
+            outlines = "".join(f'<outline type="rss" text="x" xmlUrl="{u}"/>' for u in broken)
+            opml.write_text(f'<opml version="2.0"><body>{outlines}</body></opml>')
+            assert run_cli("feeds", "import-opml", str(opml)).code == 0
+            follow = [urls[k] for k in ("ampersands", "truncated")]
             follow += [*by_url, urls["moved"], urls["for_now"]]
             follow += [urls[f"new:{rel}"] for rel in NEW_ARTICLES]
             for url in follow:
