@@ -137,6 +137,7 @@ def render_document(
     env = env or environment(config.templates)
     spans = markers.find(text, where)
     regions = {span.name: _region(config, span.name, where) for span in spans}
+    _known_groups(config, list(regions.values()), entries, where)
     ranges: Ranges = {s.name: [(s.begin + 1, s.end + 1)] for s in spans}
     ranges.update(owned_lines or {})
     mine = {name: _owned(entries, ranges[name]) for name in regions}
@@ -179,6 +180,36 @@ def render_document(
         rows = [cells[i : i + r.columns] for i in range(0, len(cells), r.columns)]
         second[name] = _template(env, r).render(region=r, rows=rows)
     return _replace(text, spans, second)
+
+
+def _known_groups(
+    config: Config, regions: Sequence[Region], entries: Sequence[RenderEntry], where: str
+) -> None:
+    """A region's ``group`` must be one the README's letter headings ("A companies") or a
+    letter-groups region know: a typo (``companys``) would empty an index or drop a region's
+    entries without a word. A README with no letter headings at all is not judged (a new
+    list)."""
+    suffixes = {
+        rest.strip()
+        for e in entries
+        for head, _, rest in [e.section.strip().partition(" ")]
+        if len(head.removeprefix("\\")) == 1 and head.removeprefix("\\").upper() in LETTERS
+    }
+    managed = {r.group.casefold() for r in regions if r.kind == "letter-groups"}
+    for r in regions:
+        if r.kind not in ("az-index", "letter-groups") or not suffixes:
+            continue
+        if any(s.casefold() == r.group.casefold() for s in suffixes):
+            continue
+        if r.kind == "az-index" and r.group.casefold() in managed:
+            continue
+        choices = sorted(suffixes)
+        close = difflib.get_close_matches(r.group, choices, n=1, cutoff=0.6)
+        hint = f'did you mean group = "{close[0]}"?' if close else f"known: {', '.join(choices)}"
+        raise ConfigError(
+            f"{config.path or 'listkeeper.toml'}: [[render.regions]] {r.name}: group = "
+            f'"{r.group}" names no letter heading of {where} ("A {r.group}"): {hint}'
+        )
 
 
 def _region(config: Config, name: str, where: str) -> Region:

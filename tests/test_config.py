@@ -308,3 +308,38 @@ def test_check_settings_scrapy_cannot_use_stop_the_command(
     lines = result.err.strip().splitlines()
     assert len(lines) == 1 and "lk.toml: [check.settings] " in lines[0] and said in lines[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "lk.toml"]
+
+
+# -- a group no heading knows ---------------------------------------------------------------
+
+GROUPED = (
+    "# L\n\n<!-- listkeeper:begin idx -->\n<!-- listkeeper:end idx -->\n\n"
+    "<!-- listkeeper:begin companies -->\n#### A companies\n\n- [Acme](https://acme.test/)\n\n"
+    "#### B companies\n\n- [Bolt](https://bolt.test/)\n<!-- listkeeper:end companies -->\n"
+)
+
+
+@pytest.mark.parametrize("kind", ["az-index", "letter-groups"])
+@pytest.mark.parametrize("group", ["companys", "Companie", "people"])
+def test_a_group_no_heading_or_region_knows_stops_render(
+    kind: str,
+    group: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    index_group = group if kind == "az-index" else "companies"
+    letters_group = group if kind == "letter-groups" else "companies"
+    index = f'name = "idx"\nkind = "az-index"\ngroup = "{index_group}"\n'
+    groups = f'name = "companies"\nkind = "letter-groups"\ngroup = "{letters_group}"\n'
+    Path("listkeeper.toml").write_text(f"[[render.regions]]\n{index}\n[[render.regions]]\n{groups}")
+    Path("README.md").write_text(GROUPED)
+    assert cli(capsys, "import", "README.md").code == 0
+    result = cli(capsys, "render", "README.md")
+    assert result.code == 3, result
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and f'group = "{group}" names no letter heading' in lines[0], lines
+    assert Path("README.md").read_text() == GROUPED
+    if group != "people":
+        assert 'did you mean group = "companies"?' in lines[0]
