@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import Document, Entry, EntryLink, EntryState, Link, LinkStatus, Section
+from catalog.models import (
+    Document,
+    Entry,
+    EntryLink,
+    EntryState,
+    Link,
+    LinkStatus,
+    PageMetadata,
+    Section,
+)
 from catalog.repos import Facts, latest_facts
 
 
@@ -103,3 +113,19 @@ def render_entries(session: Session, document_id: int) -> list[RenderEntry]:
         )
         for id_, title, description, heading, position, line, added_at in rows
     ]
+
+
+def page_texts(session: Session, keys: Iterable[str], batch: int = 500) -> dict[str, str]:
+    """Link key -> what its page said about itself at its last check (site name, title,
+    description), for the links that have stored metadata."""
+    wanted = sorted(set(keys))
+    out: dict[str, str] = {}
+    for start in range(0, len(wanted), batch):
+        rows = session.execute(
+            select(Link.key, PageMetadata.site_name, PageMetadata.title, PageMetadata.description)
+            .join(PageMetadata, PageMetadata.link_id == Link.id)
+            .where(Link.key.in_(wanted[start : start + batch]))
+        )
+        for key, *parts in rows:
+            out[key] = " ".join(part for part in parts if part)
+    return out

@@ -70,6 +70,7 @@ class Filed:
     url: str
     shape: str
     letter: str | None = None  # its group's letter; None outside any group
+    page: str = ""  # what the page says about itself (stored metadata), when known
 
 
 @dataclass(frozen=True)
@@ -132,11 +133,22 @@ def site_of(url: str) -> str:
     return ".".join(labels[-keep:])
 
 
-def _furniture(filed: Sequence[Filed]) -> set[str]:
+def _furniture(families: Sequence[Sequence[Filed]]) -> set[str]:
+    """URL words that many entries share, and page words (``page:``) that many entries of
+    every family share: they name the site, not the entry ("newsletter", "engineering")."""
+    filed = [f for entries in families for f in entries]
     counts: Counter[str] = Counter()
     for f in filed:
         counts.update(set(url_words(f.url)))
-    return {w for w, n in counts.items() if n > FURNITURE_SHARE * len(filed)}
+    out = {w for w, n in counts.items() if n > FURNITURE_SHARE * len(filed)}
+    shared: set[str] | None = None
+    for entries in families:
+        pages: Counter[str] = Counter()
+        for f in entries:
+            pages.update({f"page:{w}" for w in terms(f.page)})
+        common = {w for w, n in pages.items() if n > FURNITURE_SHARE * len(entries)}
+        shared = common if shared is None else shared & common
+    return out | (shared or set())
 
 
 def _letter(char: str) -> str | None:
@@ -356,6 +368,7 @@ def features(f: Filed, furniture: set[str]) -> list[str]:
         f"depth:{min(depth, 3)}",
         f"tld:{host.rsplit('.', 1)[-1]}",
         f"site named after it:{named}",
+        *(page for w in terms(f.page) if (page := f"page:{w}") not in furniture),
     ]
 
 
@@ -375,14 +388,21 @@ def movable(item: Item, lines: Sequence[str], kinds: set[str]) -> bool:
 
 
 def placements(
-    text: str, parsed: ParsedDocument, regions: Sequence[Region]
+    text: str,
+    parsed: ParsedDocument,
+    regions: Sequence[Region],
+    pages: Mapping[str, str] | None = None,
 ) -> tuple[list[Placement], dict[int, int]]:
     """Where each movable entry outside the letter groups belongs.
+
+    ``pages``: link key -> what the catalog stored about the page (its title, site name and
+    description, from its last check), read as evidence beside the title and URL.
 
     Returns the placements (in README order) and, for the caller's report, the number of
     entries each family files (keyed by region index).
     """
     lines = split_lines(text)
+    pages = pages or {}
     groups = [r for r in regions if r.kind == "letter-groups" and r.group]
     kinds = {"external", "no_scheme"}
     inside: set[int] = set()
@@ -397,7 +417,9 @@ def placements(
             heading = parsed.headings[item.heading].text if item.heading is not None else ""
             letter = letter_of(heading, region.group)
             if letter and movable(item, lines, kinds):
-                entries.append(Filed(item.title, item.links[0].url, shape(item), letter))
+                url = item.links[0].url
+                page = pages.get(link_key(url), "")
+                entries.append(Filed(item.title, url, shape(item), letter, page))
     outside = [
         index
         for index, item in enumerate(parsed.items)
@@ -405,7 +427,7 @@ def placements(
     ]
     if not outside:  # the usual case: nothing to learn the families for
         return [], {i: len(filed.get(r.name, [])) for i, r in enumerate(groups)}
-    furniture = _furniture([f for entries in filed.values() for f in entries])
+    furniture = _furniture([entries for entries in filed.values() if entries])
     families = [
         _Family(r.group, r.name, filed[r.name], furniture)
         for r in groups
@@ -418,7 +440,8 @@ def placements(
     found: list[_Found] = []
     for index in outside:
         item = parsed.items[index]
-        f = Filed(item.title, item.links[0].url, shape(item))
+        url = item.links[0].url
+        f = Filed(item.title, url, shape(item), page=pages.get(link_key(url), ""))
         words = features(f, furniture)
         refusals = {fam.name: no for fam in families if (no := fam.takes(f)) is not None}
         open_ = [fam for fam in families if fam.name not in refusals]
@@ -694,9 +717,7 @@ def _family_evidence(
             if fam.words[w]
         }
     )
-    decisive = [
-        w.removeprefix("url:").removeprefix("shape:") for w, v in lift.most_common(3) if v > 0
-    ]
+    decisive = [w.removeprefix("url:") for w, v in lift.most_common(3) if v > 0]
     if decisive:
         text += f", not {rival.name} ({posterior[rival.name]:.2f}): {', '.join(decisive)}"
     return text

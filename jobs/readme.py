@@ -20,8 +20,9 @@ from catalog.importer import ImportResult, document_key, import_readme, read_rea
 from catalog.lines import split_lines
 from catalog.markdown import MarkdownError, parse_markdown
 from catalog.parsed import ParsedDocument
-from catalog.queries import RenderEntry, document_by_path, render_entries
+from catalog.queries import RenderEntry, document_by_path, page_texts, render_entries
 from catalog.render import Ranges, render_document, unified_diff
+from catalog.urls import link_key
 from jobs.context import Context
 from jobs.files import atomic_write
 
@@ -93,12 +94,18 @@ def print_import(result: ImportResult) -> None:
 def import_(ctx: Context, readme: Path) -> int:
     with db.session_scope(ctx.engine()) as session:
         result = import_readme(session, readme)
-    print_import(result)
-    text = read_readme(readme)
-    parsed = _parse(text, readme)
-    regions = list(ctx.config.regions) or adopt_mod.detect(text, parsed)
-    print_placements(document_key(readme), regroup_mod.placements(text, parsed, regions)[0])
+        print_import(result)
+        text = read_readme(readme)
+        parsed = _parse(text, readme)
+        regions = list(ctx.config.regions) or adopt_mod.detect(text, parsed)
+        found = regroup_mod.placements(text, parsed, regions, _pages(session, parsed))[0]
+    print_placements(document_key(readme), found)
     return 0
+
+
+def _pages(session: Session, parsed: ParsedDocument) -> dict[str, str]:
+    """What the catalog stored about each entry's page (evidence for regrouping)."""
+    return page_texts(session, (link_key(item.links[0].url) for item in parsed.items))
 
 
 def print_placements(
@@ -140,7 +147,9 @@ def render(
         import_readme(session, readme)
         text, owned, sections = old, None, {}
         if adopt:
-            config, text, owned, placements = _adopt(config, readme, old, regroup=regroup)
+            config, text, owned, placements = _adopt(
+                config, readme, old, regroup=regroup, session=session
+            )
             sections = {p.line: p.section for p in placements if regroup and p.confident}
         new, entries = _render(session, config, readme, text, owned, sections)
         if new != old:
@@ -208,7 +217,12 @@ def rerenderer(
 
 
 def _adopt(
-    config: config_mod.Config, readme: Path, text: str, *, regroup: bool = False
+    config: config_mod.Config,
+    readme: Path,
+    text: str,
+    *,
+    regroup: bool = False,
+    session: Session | None = None,
 ) -> tuple[config_mod.Config, str, Ranges, list[regroup_mod.Placement]]:
     parsed = _parse(text, readme)
     regions = list(config.regions) or adopt_mod.detect(text, parsed)
@@ -219,7 +233,8 @@ def _adopt(
         )
     if not config.regions:
         config = dataclasses.replace(config, regions=tuple(regions))
-    placements = regroup_mod.placements(text, parsed, regions)[0]
+    pages = _pages(session, parsed) if session is not None else {}
+    placements = regroup_mod.placements(text, parsed, regions, pages)[0]
     moves = [
         (p.line, p.end_line, p.region)
         for p in placements

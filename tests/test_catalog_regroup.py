@@ -12,6 +12,7 @@ import pytest
 from catalog import adopt, regroup
 from catalog.markdown import parse_markdown
 from catalog.regroup import LETTER_SIGNALS, Context, Filed, placements
+from catalog.urls import link_key
 from tests.conftest import needs_shared, shared_path
 from tests.readmes import cli, write
 
@@ -355,3 +356,39 @@ def test_an_index_cell_without_a_label_makes_its_letter_less_likely() -> None:
     assert "the companies index shows no V companies group" in unlabelled.evidence
     assert unlabelled.section == "V companies"
     assert unlabelled.confidence <= labelled.confidence
+
+
+def test_regroup_keeps_crlf_line_endings(field_notes: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    field_notes.write_bytes(FIELD_NOTES.replace("\n", "\r\n").encode())
+    result = cli(capsys, "render", "--adopt", "--regroup", "README.md")
+    assert result.code == 0, result.err
+    assert "moved to V companies" in result.out
+    data = field_notes.read_bytes()
+    assert data.count(b"\r\n") == data.count(b"\n") and b"\r\r" not in data
+    assert _links(data.decode()) == _links(FIELD_NOTES)
+    assert cli(capsys, "render", "--check", "README.md").code == 0
+
+
+def test_what_the_catalog_stored_about_the_page_is_evidence() -> None:
+    text = FIELD_NOTES.replace(
+        "- Read [How Kafka Works](https://notes.example.org/p/kafka) first.\n",
+        "- Read [How Kafka Works](https://notes.example.org/p/kafka) first.\n"
+        "- [Notes From the Road](https://notes.example.org/p/road)\n",
+    )
+    parsed = parse_markdown(text)
+    regions = adopt.detect(text, parsed)
+    technique = "Explainer: one technique, step by step, with diagrams"
+    pages = {}
+    for item in parsed.items:
+        url = item.links[0].url
+        if "/p/" in url and item.title.startswith("How ") and "Million" in item.title:
+            pages[link_key(url)] = "Engineering at a company: how we built it"
+        elif "/p/" in url:
+            pages[link_key(url)] = technique
+    pages[link_key("https://notes.example.org/p/road")] = technique
+    blind = {p.title: p for p in placements(text, parsed, regions)[0]}["Notes From the Road"]
+    seen = {p.title: p for p in placements(text, parsed, regions, pages)[0]}
+    road = seen["Notes From the Road"]
+    assert road.region == "technologies"
+    assert any("page:" in e for e in road.evidence)
+    assert road.confidence > blind.confidence or blind.region != "technologies"
