@@ -34,6 +34,13 @@ class PageSide:
     host: str | None
     lang: str | None
 
+    def parts(self) -> list[str]:
+        """Title (or "(no title)"), then whichever of site, host and language are known."""
+        return [
+            self.title or "(no title)",
+            *(v for v in (self.site_name, self.host, self.lang) if v),
+        ]
+
 
 @dataclass(frozen=True)
 class PageChange:

@@ -165,6 +165,11 @@ def _reports_show_before_and_after(folder: Path, capsys, urls: dict[str, str]) -
     assert page.count('class="change-sides"') == len(set(urls) - EDIT_PATHS)
     assert "Worth a look (1)" in page
 
+    assert cli(capsys, "report", "--format", "junit", "--output", "r.xml").code == 0
+    junit = (folder / "r.xml").read_text()
+    assert "replaced since 2026-03-02 08:00 UTC (confirmed)" in junit
+    assert "before: Understanding consistent hashing · Ring Notes · ringnotes.example · en" in junit
+
 
 def test_changed_off_reads_no_page_on_rechecks(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     before, after = Web(), Web()

@@ -26,6 +26,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable
 
+from catalog.changes import PageChange
 from catalog.formats.markdown import duration, when
 from catalog.models import LinkStatus
 from catalog.reports import Report, ReportLink, Source
@@ -154,6 +155,18 @@ def _details(link: ReportLink) -> Iterable[str]:
             http = f" HTTP {check.http_status}" if check.http_status is not None else ""
             error = f" {check.error}" if check.error else ""
             yield f"check {when(check.checked_at)}: {check.outcome}{http}{error}"
+    yield from _change_details(link.change)
     for source in link.sources:
         section = f" ({source.section})" if source.section else ""
         yield f"in {source.document}:{source.line}{section}"
+
+
+def _change_details(change: PageChange | None) -> Iterable[str]:
+    """A parked or replaced page (issue 16): since when, confirmed or not, before and after."""
+    if change is None:
+        return
+    state = "confirmed" if change.confirmed else "not confirmed yet"
+    since = f" since {when(change.changed_at)}" if change.changed_at else ""
+    yield f"{change.kind}{since} ({state}): {change.reason}"
+    yield "before: " + (" · ".join(change.before.parts()) if change.before else "nothing good read")
+    yield "after: " + " · ".join(change.after.parts())

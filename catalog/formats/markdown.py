@@ -172,9 +172,7 @@ def look_section(looks: Sequence[Look], limit: int) -> str:
 def _side(side: PageSide | None) -> str:
     if side is None:
         return "nothing good read before"
-    parts = [text(side.title or "(no title)", 100)]
-    parts += [text(v, 60) for v in (side.site_name, side.host, side.lang) if v]
-    return " · ".join(parts)
+    return " · ".join(text(part, 100) for part in side.parts())
 
 
 def change_lines(change: PageChange | None) -> list[str]:
