@@ -45,6 +45,22 @@ def pass_list(command: Callable[..., Any]) -> Callable[..., Any]:
     return with_list
 
 
+def pass_catalog(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``pass_list`` for the commands that only read a catalog (``report``): a catalog named
+    with --db or LISTKEEPER_DB stands in for the list's folder."""
+
+    @click.pass_obj
+    @functools.wraps(command)
+    def with_catalog(obj: Context, *args: Any, **kwargs: Any) -> Any:
+        from catalog.db import ENV_VAR
+
+        if not (obj.db_url or os.environ.get(ENV_VAR)):
+            obj.require_config()
+        return command(obj, *args, **kwargs)
+
+    return with_catalog
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
@@ -360,7 +376,7 @@ def demo_(workdir: Path) -> int:
     help="Write to FILE (atomically) instead of stdout.",
 )
 @click.option("--document", metavar="README.md", help="Only the links of this document.")
-@pass_list
+@pass_catalog
 def report_(obj: Context, fmt: str, output: Path | None, document: str | None) -> int:
     """The dead-link report: every link, worst first, with where it is written and why."""
     from jobs import report as report_job
