@@ -165,3 +165,54 @@ def test_signature_phrases_on_a_small_page_are_caught() -> None:
         caught += lander(ident(page), URL) is not None
     print(f"signature phrases caught: {caught}/{len(phrases)}")
     assert caught / len(phrases) >= 0.8
+
+
+# Our own wording of each phrase rule (the signature corpus test reads others' strings).
+PHRASE_PAGES = [
+    ("Welcome", "This site is parked free of charge."),
+    ("example.org", "The sponsored listings displayed above are provided by others."),
+    ("example.org", "Please contact the domain owner for details."),
+    ("Registered & Protected by Example Brand Services", ""),
+    ("IIS Windows Server", ""),
+    ("Control Panel Default Page", ""),
+    ("Under Construction", ""),
+    ("Oops", "This hosting account has been suspended."),
+    ("Ups", "Cuenta suspendida."),
+    ("example.de", "Diese Domain steht zum Verkauf."),
+    ("example.es", "Este dominio está en venta."),
+    ("example.fr", "Ce domaine est à vendre."),
+    ("example.es", "Página de parking de example.es"),
+    ("example.org", "The owner currently does not have an active website here."),
+    ("Soon", "Future home of something quite cool."),
+    ("example.org", "Buy or lease this domain name today."),
+    ("example.org", "You have successfully registered your domain example.org."),
+]
+
+
+@pytest.mark.parametrize(("title", "body"), PHRASE_PAGES)
+def test_each_phrase_rule_in_our_own_words(title: str, body: str) -> None:
+    page = f"<html><head><title>{title}</title></head><body><p>{body}</p></body></html>"
+    assert lander(ident(page), URL) is not None
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<iframe src="/park/frame.html"></iframe>',
+        '<meta http-equiv="refresh" content="0;url=/lander">',
+        '<script src="/js/domain-sale.js"></script>',
+    ],
+)
+def test_a_tiny_page_loading_a_parking_resource(head: str) -> None:
+    page = f"<html><head><title>x</title>{head}</head><body>Loading</body></html>"
+    assert lander(ident(page), URL) is not None
+    long = "<p>" + "An ordinary paragraph of an article about queues. " * 60 + "</p>"
+    assert lander(ident(page.replace("Loading", long)), URL) is None
+
+
+def test_a_hostile_page_is_read_in_bounded_time() -> None:
+    words = " ".join(f"domain{i % 97} parked{i % 13}" for i in range(120_000))
+    page = f"<html><head><title>{'park ' * 5000}</title></head><body><p>{words}</p></body></html>"
+    found = ident(page)
+    assert found.words == 20_000  # sketched words are capped
+    assert lander(found, URL) is None  # long: no phrase rule applies to its text
