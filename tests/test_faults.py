@@ -184,10 +184,11 @@ def test_a_run_killed_hard_takes_its_crawl_along_and_is_marked_abandoned(
     crawls = children_of(proc.pid)
     os.kill(proc.pid, signal.SIGKILL)  # only the command: its crawl is not signalled
     proc.communicate(timeout=10)
-    assert wait_for(lambda: not any(alive(pid) for pid in crawls), timeout=10)
+    gone = wait_for(lambda: not any(alive(pid) for pid in crawls), timeout=30)
+    assert gone, f"crawls {crawls} outlived the killed run"
     monkeypatch.chdir(workspace)
     again = cli(capsys, "check", "--timeout", "1")
-    assert again.code == 0, again.err
+    assert again.code == 0, (again.err, runs(workspace))
     assert runs(workspace) == [("run", "abandoned"), ("check", "abandoned"), ("check", "done")]
 
 
