@@ -64,7 +64,10 @@ def children_of(pid: int) -> list[int]:
 
 def runs(folder: Path) -> list[tuple[str, str]]:
     with contextlib.suppress(DBAPIError):
-        return [(job, status) for job, status in select(folder, "select job, status from runs")]
+        return [
+            (job, status)
+            for job, status in select(folder, "select job, status from runs order by id")
+        ]
     return []
 
 
@@ -238,6 +241,7 @@ def test_links_that_fail_are_not_errors_on_stderr(
     assert verbose.code == 0 and "Gave up retrying" in verbose.err
 
 
+@pytest.mark.sqlite_only("holds SQLite's file lock; PostgreSQL waits on rows instead")
 def test_a_locked_catalog_is_one_line(
     workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -257,6 +261,7 @@ def test_a_locked_catalog_is_one_line(
     ]
 
 
+@pytest.mark.sqlite_only("opens the SQLite file read-only")
 def test_a_read_only_catalog_is_one_line(
     workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
