@@ -166,6 +166,14 @@ def _moved(
     return found
 
 
+def loses_text(source: str, form: str) -> bool:
+    """Whether writing an entry as *form* instead of *source* (both without the list
+    marker) would drop, move or flatten what its contributor wrote."""
+    if _subsequence(_words(source, {}), _words(form, {})):
+        return bool(_tags(source, inline=True) - _tags(form, inline=True))
+    return True
+
+
 def _tags(text: str, *, inline: bool = False) -> Counter[str]:
     rendered = _HTML.renderInline(text) if inline else _HTML.render(text)
     return Counter(t.lower() for t in _TAG.findall(rendered) if t.lower() not in _STRUCTURE)
@@ -186,14 +194,50 @@ def _lines_of(found: list[_Found]) -> str:
     return f"line{'s' if len(lines) > 1 else ''} {shown}"
 
 
-def _regions(text: str, where: str) -> tuple[list[str], list[str]]:
-    """The lines outside the managed regions (markers included) and inside them."""
+_DELIMITER = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}")
+
+
+def _regions(
+    text: str, where: str, kinds: Mapping[str, str]
+) -> tuple[list[str], list[str], list[tuple[int, str]]]:
+    """The lines outside the managed regions (markers included), the lines inside them,
+    and (0-based index, line) of the lines inside that hold text written by hand: not
+    an A–Z index, a heading, nor a table's header (those the region writes itself)."""
     lines = split_lines(text)
     inside: set[int] = set()
+    written: list[tuple[int, str]] = []
     for span in markers.find(text, where):
         inside.update(range(span.begin + 1, span.end))
+        if kinds.get(span.name) == "az-index":
+            continue
+        header: set[int] = set()
+        for i in range(span.begin + 1, span.end):
+            if _DELIMITER.match(lines[i]):
+                header.update((i - 1, i))
+        for i in range(span.begin + 1, span.end):
+            if i not in header and not lines[i].lstrip().startswith("#") and lines[i].strip():
+                written.append((i, lines[i]))
     outside = [line for i, line in enumerate(lines) if i not in inside]
-    return outside, [line for i, line in enumerate(lines) if i in inside]
+    return outside, [line for i, line in enumerate(lines) if i in inside], written
+
+
+def _dropped_text(
+    old: list[tuple[int, str]], new: list[tuple[int, str]], renames: Mapping[str, str]
+) -> list[_Found]:
+    """Words written inside a region that the new text no longer has (prose a region
+    cannot render, say): compared over the lines that changed only."""
+    a, b = Counter(line for _, line in old), Counter(line for _, line in new)
+    gone = [(i, line) for i, line in old if a[line] > b[line]]
+    came = [_MARKER.sub("", line, count=1) for _, line in new if b[line] > a[line]]
+    have = Counter(w for line in came for w in _words(line, renames))
+    lost = []
+    for i, line in gone:
+        words = _words(_MARKER.sub("", line, count=1), renames)
+        missing = Counter(words) - have
+        if missing:
+            lost.append(_Found("", i + 1, next(iter(missing)).lstrip("\x00")))
+        have -= Counter(words)
+    return lost
 
 
 def verify(
@@ -206,12 +250,14 @@ def verify(
     outside_kept: bool = False,
     renames: Mapping[str, str] | None = None,
     text_kept: bool = True,
+    kinds: Mapping[str, str] | None = None,
 ) -> None:
     """Raise GuardError when writing *new* over *old* would lose something (see above).
 
     *rerender* renders a text (given parsed) again: the second render must change nothing;
     *outside_kept*: every line outside the regions must be byte for byte the same;
     *renames*: URLs *action* replaces on purpose, old → new;
+    *kinds*: region name → kind (an A–Z index is the region's own text, not compared);
     *text_kept*: False when *action* edits entries' text on purpose (``pr`` repairs and
     marks): then only entries, links and the second render are checked.
     """
@@ -248,8 +294,8 @@ def verify(
             f"{_lines_of(gone)} ({gone[0].shown}); move that text out of the managed region"
         )
     if outside_kept:
-        old_out, old_in = _regions(old, where)
-        new_out, new_in = _regions(new, where)
+        old_out, old_in, old_written = _regions(old, where, kinds or {})
+        new_out, new_in, new_written = _regions(new, where, kinds or {})
         if old_out != new_out:
             at = next(
                 (i for i, (a, b) in enumerate(zip(old_out, new_out, strict=False)) if a != b),
@@ -258,6 +304,13 @@ def verify(
             raise GuardError(
                 f"{refuse} change text outside the managed regions (around line {at + 1}); "
                 "please report this as a listkeeper bug"
+            )
+        dropped = _dropped_text(old_written, new_written, names) if text_kept else []
+        if dropped:
+            raise GuardError(
+                f"{refuse} drop text written by hand inside a managed region on "
+                f"{_lines_of(dropped)} ({dropped[0].shown!r}); only entries under the "
+                "region's headings are kept there: move that text out of the region"
             )
         old_tags, new_tags = _changed_tags(old_in, new_in)
     else:

@@ -44,6 +44,9 @@ class RenderEntry:
     line: int | None  # where the README has it; None for accepted candidates not yet rendered
     added_at: datetime
     links: tuple[RenderLink, ...]
+    # The entry as its contributor wrote it (list marker "- ", continuation lines kept),
+    # when the template's form would lose or move some of it: templates write it instead.
+    source: str = ""
 
     @property
     def url(self) -> str:

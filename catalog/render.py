@@ -8,7 +8,9 @@ pass actually wrote (so no cell ever points at a missing anchor).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import re
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from catalog import markers
 from catalog.config import Config, Region
 from catalog.errors import ConfigError
 from catalog.escape import md_heading, md_text, md_url
+from catalog.guard import loses_text
 from catalog.lines import ending, split_lines
 from catalog.markdown import block_tokens, headings_of
 from catalog.queries import RenderEntry, RenderLink
@@ -141,6 +144,11 @@ def render_document(
     ranges: Ranges = {s.name: [(s.begin + 1, s.end + 1)] for s in spans}
     ranges.update(owned_lines or {})
     mine = {name: _owned(entries, ranges[name]) for name in regions}
+    if owned_lines is None:  # entries' lines are this text's (not so while adopting)
+        lines = split_lines(text)
+        for name, r in regions.items():
+            if r.kind == "letter-groups":
+                mine[name] = [_as_written(env, e, lines) for e in mine[name]]
     first = {
         name: _template(env, r).render(
             region=r, groups=letter_groups(mine[name], r), rows=table_rows(mine[name], r)
@@ -210,6 +218,32 @@ def _known_groups(
             f"{config.path or 'listkeeper.toml'}: [[render.regions]] {r.name}: group = "
             f'"{r.group}" names no letter heading of {where} ("A {r.group}"): {hint}'
         )
+
+
+_BULLET = re.compile(r"^ {0,3}[-*+][ \t]+")
+_CONTINUATION = re.compile(r"^[ \t]+(?![-*+][ \t]|\d{1,9}[.)][ \t])\S")
+
+
+def _as_written(env: jinja2.Environment, entry: RenderEntry, lines: list[str]) -> RenderEntry:
+    """*entry*, carrying its source when the template's form would lose or move some of
+    what its contributor wrote (``**bold**``, `` `code` ``, a link inside the description):
+    kept as written rather than flattened. Plain entries are left to the template."""
+    if entry.line is None or not 0 < entry.line <= len(lines):
+        return entry
+    first = lines[entry.line - 1].rstrip("\r\n")
+    marker = _BULLET.match(first)
+    if marker is None:
+        return entry
+    body = [first[marker.end() :]]
+    for line in lines[entry.line :]:
+        if not _CONTINUATION.match(line):
+            break
+        body.append("  " + line.strip())
+    form = str(env.get_template("_macros.md.j2").module.entry_item(entry))  # type: ignore[attr-defined]
+    mine = _BULLET.sub("", form, count=1)
+    if "\n".join(body) == mine or not loses_text("\n".join(body), mine):
+        return entry
+    return dataclasses.replace(entry, source="- " + "\n".join(body))
 
 
 def _region(config: Config, name: str, where: str) -> Region:

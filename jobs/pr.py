@@ -261,7 +261,14 @@ def _plan(
         refused = prlogic.refused_rewrites(last, open_pr=open_pr, base_text=base_text)
         # The render part first, as ``render`` checks it: nothing outside the regions
         # changes, no entry, link or hand-written text inside them is lost or moved.
-        verify(base_text, rendered, where=f"{path} on {base}", action="pr", outside_kept=True)
+        verify(
+            base_text,
+            rendered,
+            where=f"{path} on {base}",
+            action="pr",
+            outside_kept=True,
+            kinds={r.name: r.kind for r in ctx.config.regions},
+        )
         managed = {
             n + 1 for span in markers.find(rendered, path) for n in range(span.begin + 1, span.end)
         }

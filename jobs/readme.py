@@ -162,6 +162,7 @@ def render(
                 action="render --adopt" if adopt else "render",
                 rerender=rerenderer(config, entries, str(readme)),
                 outside_kept=not adopt,
+                kinds={r.name: r.kind for r in config.regions},
             )
         if check or diff:
             session.rollback()  # --check and --diff change nothing, the catalog included

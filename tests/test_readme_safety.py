@@ -225,19 +225,50 @@ def test_entries_before_the_first_heading_of_a_region_are_never_dropped(
         "- [Alf](https://a.test/) - ~~old~~ new",
         "- [Alf](https://a.test/) - see <kbd>Ctrl</kbd>",
         "- [Alf](https://a.test/) - by ![logo](https://a.test/logo.png) Alf",
+        "- [Alf](https://a.test/) - read [part two](https://a.test/2) first",
+        "* [**Alf**](https://a.test/) and more\n  on a second line with `code`",
     ],
 )
-def test_markup_in_a_description_is_never_flattened(
+def test_markup_and_inline_links_in_an_entry_are_kept_as_written(
     folder: Path, capsys: pytest.CaptureFixture[str], entry: str
 ) -> None:
-    _refused(capsys, _readme("Prose", entry), "line 10", "Alf")
+    # They were flattened (bold, code, images dropped) or moved (an inline link pulled
+    # to the front of the entry): now the entry is written as its contributor wrote it,
+    # in its place in the sorted group, and plain entries keep the template's form.
+    original = _readme("Prose", f"- [Zed](https://z.test/)\n{entry}\n* [Bob](https://b.test/)")
+    once, twice = _render_twice(capsys, original)
+    kept = "- " + entry[2:]
+    assert f"{kept}\n- [Bob](https://b.test/)\n- [Zed](https://z.test/)" in once, once
+    assert twice == once and _outside(once) == _outside(original)
 
 
-def test_an_inline_link_in_a_description_is_never_moved(
+def test_a_template_that_cannot_keep_an_entry_is_refused(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # A template of one's own that ignores entry.source: the guard refuses, naming the line.
+    Path("templates").mkdir()
+    Path("templates/_macros.md.j2").write_text(
+        "{% macro entry_item(entry) -%}\n- [{{ entry.title|md }}]({{ entry.url|md_url }})"
+        "{% if entry.description %} - {{ entry.description|md }}{% endif %}\n{%- endmacro %}\n"
+    )
+    Path("listkeeper.toml").write_text('[render]\ntemplates = "templates"\n\n' + CONFIG)
     entry = "- [Alf](https://a.test/) - read [part two](https://a.test/2) first"
     _refused(capsys, _readme("Prose", entry), "line 10", "Alf")
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "A note a contributor wrote, with no link.",
+        "> a quote",
+        "1. an ordered step without a link",
+        "<details>more</details>",
+    ],
+)
+def test_prose_inside_a_region_is_never_dropped(
+    folder: Path, capsys: pytest.CaptureFixture[str], prose: str
+) -> None:
+    _refused(capsys, _readme("Prose", f"- [Alf](https://a.test/)\n\n{prose}"), "line 12")
 
 
 def test_plain_entries_still_render_and_sort(
@@ -449,7 +480,15 @@ def _outside_lines(text: str) -> list[str]:
 def test_any_readme_a_render_damages_nothing_or_says_why(text: str) -> None:
     try:
         new = _render(text)
-        verify(text, new, where="README", action="render", rerender=_render, outside_kept=True)
+        verify(
+            text,
+            new,
+            where="README",
+            action="render",
+            rerender=_render,
+            outside_kept=True,
+            kinds={r.name: r.kind for r in PROPERTY_CONFIG.regions},
+        )
     except (InputError, ConfigError, GuardError) as exc:
         message = str(exc)  # reported: one line, and the file is left as it is
         assert message.strip() and "\n" not in message and "\r" not in message
