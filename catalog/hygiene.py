@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.adopt import GroupInfo, find_groups, index_tables
+from catalog.adopt import GroupInfo, find_groups
 from catalog.adopt import split_heading as _split
 from catalog.markdown import MarkdownError, parse_markdown
 from catalog.models import Document
@@ -31,6 +31,7 @@ from catalog.parsed import ParsedDocument, Problem
 from catalog.urls import split_fragment
 
 _INDEX_ANCHOR = re.compile(r"^(?P<letter>[a-z]?)-(?P<slug>.+)$")
+INDEX_LINKS = 5  # as many letter links as make a table an A–Z index (catalog.adopt)
 SIMILAR = 0.8  # difflib ratio from which a heading's group word is a misspelling
 
 
@@ -49,7 +50,7 @@ class Hygiene:
 def problems(text: str, parsed: ParsedDocument) -> list[Problem]:
     """The parser's problems with index and group problems added, in line order."""
     every = find_groups(parsed)
-    with_index = {g.slug for g, _, _ in index_tables(text, every)}
+    with_index = _indexed_groups(parsed, every)
     several = find_groups(parsed, min_letters=2)
     groups = [g for g in every if g in several or g.slug in with_index]
     if not groups:
@@ -78,6 +79,19 @@ def problems(text: str, parsed: ParsedDocument) -> list[Problem]:
     found += _misspelled(parsed, groups)
     found.sort(key=lambda p: p.line)
     return found
+
+
+def _indexed_groups(parsed: ParsedDocument, groups: list[GroupInfo]) -> set[str]:
+    """Slugs of the groups that an A–Z index links to: at least INDEX_LINKS links to
+    ``#<letter>-<slug>`` anchors (read from the links found, not by parsing again: this
+    runs at every import, on lists of 100,000 entries too)."""
+    by_slug = {g.slug: g for g in groups}
+    counts: dict[str, int] = {}
+    for ref in parsed.links:
+        target = _index_target(ref.url, by_slug)
+        if target is not None:
+            counts[target[1].slug] = counts.get(target[1].slug, 0) + 1
+    return {slug for slug, n in counts.items() if n >= INDEX_LINKS}
 
 
 def _fragment(url: str) -> str:
