@@ -40,9 +40,9 @@ from catalog.slugs import slugify
 from catalog.suggest import STOP_WORDS, generic_words, raw_tokens, stem, terms
 from catalog.urls import classify, host_of, link_key
 
-# Tuned on the tuning half of bench/regroup.py (precision first: a wrong move is worse than
-# none); the other half is reported beside it.
-MOVE_CONFIDENCE = 0.95
+# The lowest confidence whose moves were right 95% of the time on the tuning half of
+# bench/regroup.py (a wrong move is worse than none); the other half is reported beside it.
+MOVE_CONFIDENCE = 0.85
 NB_SMOOTHING = 0.5  # additive smoothing of the family word model
 # naive Bayes counts correlated features (a one-word title is also a short, one-capital one)
 # as independent evidence: its log-odds are divided by this before they become a confidence
@@ -272,7 +272,8 @@ class _Family:
         self.words: Counter[str] = Counter()
         for f in entries:
             self.words.update(features(f, furniture))
-        self.total = sum(self.words.values())
+        self.total = sum(n for w, n in self.words.items() if _kind(w) is None)
+        self.values: Mapping[str, int] = {}  # kind -> how many values it takes in the list
         self.shapes = Counter(f.shape for f in entries)
         hosts = Counter(site_of(f.url) for f in entries)
         top = hosts.most_common(1)[0][1] if hosts else 0
@@ -302,15 +303,23 @@ class _Family:
     def log_likelihood(
         self, words: Sequence[str], vocabulary: int, filed: int, without: Counter[str] | None
     ) -> float:
-        """log P(family) + sum of log P(word | family), as if the entry whose features are
-        ``without`` were not filed here (for calibrating on the family's own entries)."""
+        """log P(family) + sum of log P(feature | family), as if the entry whose features
+        are ``without`` were not filed here (for calibrating on the family's own entries).
+        Words are drawn from the family's bag of words; a kind of its own (the entry's
+        shape, length, ...) is one value per entry, smoothed over the values it takes."""
         minus = without or Counter()
         entries = len(self.entries) - (1 if without else 0)
-        denominator = self.total - minus.total() + NB_SMOOTHING * vocabulary
+        bag = self.total - sum(n for w, n in minus.items() if _kind(w) is None)
         prior = PRIOR_WEIGHT * math.log(max(entries, 1) / filed)
-        return prior + sum(
-            math.log((self.words[w] - minus[w] + NB_SMOOTHING) / denominator) for w in words
-        )
+        out = prior
+        for w in words:
+            kind = _kind(w)
+            if kind is None:
+                denominator = bag + NB_SMOOTHING * vocabulary
+            else:
+                denominator = entries + NB_SMOOTHING * (self.values.get(kind, 0) + 1)
+            out += math.log((self.words[w] - minus[w] + NB_SMOOTHING) / denominator)
+        return out
 
     def letter(self, f: Filed) -> tuple[str, float, list[str]] | None:
         """The letter, its probability, and the evidence for it."""
@@ -344,6 +353,15 @@ def _caps(token: str) -> str:
     if token.isupper() and len(token) > 1:
         return "A"
     return "U" if token[0].isupper() else "l"
+
+
+# features that take one value per entry (the rest are words of a bag)
+KINDS = ("shape", "length", "caps", "depth", "tld", "site named after it")
+
+
+def _kind(feature: str) -> str | None:
+    head, sep, _ = feature.partition(":")
+    return head if sep and head in KINDS else None
 
 
 def features(f: Filed, furniture: set[str]) -> list[str]:
@@ -433,7 +451,10 @@ def placements(
         for r in groups
         if len(filed.get(r.name, [])) >= MIN_FAMILY
     ]
-    vocabulary = len({w for fam in families for w in fam.words}) + 1
+    vocabulary = len({w for fam in families for w in fam.words if _kind(w) is None}) + 1
+    values = Counter(kind for w in {w for fam in families for w in fam.words} if (kind := _kind(w)))
+    for fam in families:
+        fam.values = values
     headings = {h.text.casefold() for h in parsed.headings}
     calibration = Calibration(families, furniture, vocabulary)
     index_cells = _index_cells(parsed, families)
