@@ -109,18 +109,26 @@ def reference_of(fields: dict[str, Any] | None) -> PageIdentity | None:
     )
 
 
-def judge(item: CheckItem, page: PageIdentity) -> tuple[OutcomeKind, str] | None:
-    """The changed outcome of a check whose page reads as ``page``, or None."""
+def judge(
+    item: CheckItem, page: PageIdentity, *, compare: bool = True
+) -> tuple[OutcomeKind, str] | None:
+    """The changed outcome of a check whose page reads as ``page``, or None; ``compare``
+    False looks for landers only."""
     ref = reference_of(item.reference)
     url = item.effective_url
     if found := lander(page, url, reference=ref):
         return OutcomeKind.PARKED, found.reason
-    if ref is not None and (gone := replaced(ref, page)):
+    if compare and ref is not None and (gone := replaced(ref, page)):
         return OutcomeKind.REPLACED, gone.reason
     return None
 
 
 GOOD = frozenset({OutcomeKind.OK.value, OutcomeKind.REDIRECT.value})
+# A parked domain answers every path with its lander, so its host's random-path probe
+# matches and classify calls the page a soft 404 (or a redirect to the lander's root, a
+# redirect to the home page): a lander is the more telling verdict, and it is confirmed
+# over checks. Such a page is not compared with the reference: it is not the article.
+LANDER_OVER = frozenset({OutcomeKind.SUSPECT.value})
 
 
 class ChangedPipeline:
@@ -135,12 +143,13 @@ class ChangedPipeline:
     def process_item(self, item: CheckItem) -> CheckItem:
         page_html = item.page
         item.page = None  # read once, here
-        if page_html is None or item.outcome not in GOOD:
+        if page_html is None or (item.outcome not in GOOD and item.outcome not in LANDER_OVER):
             return item
+        good = item.outcome in GOOD
         page = page_identity(page_html, item.effective_url)
-        verdict = judge(item, page)
+        verdict = judge(item, page, compare=good)
         if verdict is None:
-            item.identity = page.fields()
+            item.identity = page.fields() if good else None  # a good read may be the reference
             return item
         kind, reason = verdict
         item.outcome, item.reason, item.rewrite_to = kind.value, reason, None

@@ -16,6 +16,7 @@ from tests.conftest import needs_shared, shared_path
 from tests.readmes import cli
 
 HOST = "127.0.16.1"
+PARKED_HOST = "127.0.16.2"
 NET = ["127.0.16.0/24"]
 PARKED_DIR = ("corpora", "responses", "parked")
 EDIT_PATHS = {*(f"/p/{name}" for name in pages.EDITS), "/look/mismatch"}
@@ -40,6 +41,11 @@ def _webs() -> tuple[Web, Web, dict[str, str]]:
         before.host(HOST).page(f"/p/{name}", Page(body=pages.article()))
         after.host(HOST).page(f"/p/{name}", Page(body=markup))
         expected[f"/p/{name}"] = "replaced"
+    # A whole domain parked: every path, the random one of the soft-404 probe too, answers
+    # the lander (classify alone would call it a soft 404).
+    before.host(PARKED_HOST).page("/2020/05/post", Page(body=pages.article()))
+    after.host(PARKED_HOST, catch_all=Page(body=pages.PARKED_LISTINGS))
+    expected["/2020/05/post"] = "parked"
     # Parked from the very first check: no reference is needed for a lander.
     for web in (before, after):
         web.host(HOST).page("/first/for-sale", Page(body=pages.FOR_SALE))
@@ -71,7 +77,10 @@ def _check_twice(tmp_path, monkeypatch, capsys, before, after, expected) -> dict
     monkeypatch.setenv("LISTKEEPER_NOW", "2026-03-01T08:00:00+00:00")
     with OfflineWeb(before) as ow:
         port = ow.port
-        urls = {path: ow.url(HOST, path) for path in expected}
+        urls = {
+            path: ow.url(PARKED_HOST if path.startswith("/2020") else HOST, path)
+            for path in expected
+        }
         write_workspace(
             tmp_path,
             ow,
@@ -158,7 +167,8 @@ def _reports_show_before_and_after(folder: Path, capsys, urls: dict[str, str]) -
     assert other["kind"] == "replaced" and other["after"]["site_name"] == "Seeblick Reisen"
     assert by_url[urls["/first/for-sale"]]["change"]["before"] is None
     assert by_url[urls["/p/redesign"]]["change"] is None
-    assert data["summary"]["parked"] == len(pages.LANDERS) + 1  # and the first-check one
+    # and the first-check one, and the parked domain
+    assert data["summary"]["parked"] == len(pages.LANDERS) + 2
     assert data["summary"]["replaced"] == 2
     assert [k["url"] for k in data["look"]] == [urls["/look/mismatch"]]
 
