@@ -27,7 +27,6 @@ import msgspec
 from msgspec import Meta
 
 from catalog.errors import ConfigError
-from catalog.patterns import PatternError, compile_pattern, split_rule
 
 T = TypeVar("T")
 DEFAULT_PATH = Path("listkeeper.toml")
@@ -137,10 +136,7 @@ class CheckTable(Table):
             _pattern(pattern, "exclude")
         for key in ("remap", "unmap"):
             for rule in getattr(self, key):
-                try:
-                    _pattern(split_rule(rule)[0], key)
-                except PatternError as exc:
-                    raise ValueError(f"{key}: {exc}") from None
+                _pattern(rule, key, rule=True)
 
 
 DEFAULT_BRANCH = "listkeeper/update"
@@ -329,10 +325,13 @@ def convert(data: Any, schema: type[T], where: str) -> T:
 # --- regular expressions ----------------------------------------------------------------
 
 
-def _pattern(pattern: str, key: str) -> None:
-    """A regex of the config must compile, with the engine the check uses."""
+def _pattern(pattern: str, key: str, *, rule: bool = False) -> None:
+    """A regex of the config (or a rule's, ``PATTERN REPLACEMENT``) must compile, with the
+    engine the check uses (imported here: only a config with patterns pays for RE2)."""
+    from catalog.patterns import PatternError, compile_pattern, split_rule
+
     try:
-        compile_pattern(pattern)
+        compile_pattern(split_rule(pattern)[0] if rule else pattern)
     except PatternError as exc:
         raise ValueError(f"{key}: {exc}") from None
 

@@ -21,7 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from catalog.config import Verdicts
 from catalog.models import LinkStatus
+
+_DEFAULTS = Verdicts()  # the config schema holds the defaults
 
 
 class OutcomeKind(enum.StrEnum):
@@ -146,9 +149,9 @@ def status_from_history(
     checks: Sequence[CheckFacts],
     *,
     now: datetime,
-    dead_after_checks: int = 2,
-    dead_after_hours: float = 20.0,
-    transient_dead_after_days: float = 7.0,
+    dead_after_checks: int = _DEFAULTS.dead_after_checks,
+    dead_after_hours: float = _DEFAULTS.dead_after_hours,
+    transient_dead_after_days: float = _DEFAULTS.transient_dead_after_days,
 ) -> StatusDecision:
     """The status of a link given its checks (oldest first), as of ``now``.
 

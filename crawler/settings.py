@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog.config import DEFAULT_BATCH_SIZE
+
 USER_AGENT = "listkeeper/0.1 (+https://github.com/listkeeper/listkeeper; link checker)"
 
 SETTINGS: dict[str, Any] = {
@@ -110,7 +112,7 @@ SETTINGS: dict[str, Any] = {
         "pipelines.store.StorePipeline": 800,
     },
     "METADATA_ENABLED": True,  # page metadata from a link's first GET
-    "STORE_BATCH_SIZE": 500,
+    "STORE_BATCH_SIZE": DEFAULT_BATCH_SIZE,  # [check] batch_size sets it
 }
 
 

@@ -13,7 +13,7 @@ from scrapy.crawler import Crawler
 from twisted.internet.threads import deferToThread
 
 from catalog import db
-from catalog.config import Verdicts
+from catalog.config import DEFAULT_TTL_HOURS, Verdicts
 from catalog.store import Result, record
 from catalog.urls import Rule, parse_rules, rewrite
 from crawler.items import CheckItem
@@ -45,7 +45,7 @@ class StorePipeline:
             s.get("STORE_DATABASE_URL"),
             s.getint("STORE_BATCH_SIZE"),
             Verdicts(**s.getdict("STORE_VERDICTS")),
-            timedelta(hours=s.getfloat("STORE_TTL_HOURS", 20.0)),
+            timedelta(hours=s.getfloat("STORE_TTL_HOURS", DEFAULT_TTL_HOURS)),
             s.getint("STORE_RUN_ID") or None,
             parse_rules(s.getlist("STORE_UNMAP"), "[check] unmap"),
         )
