@@ -64,9 +64,10 @@ no bottleneck: a worker does one script call per batch of links, not per request
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from importlib import resources
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import redis
 import redis.asyncio as aioredis
@@ -93,198 +94,116 @@ def connect(url: str) -> redis.Redis | redis.RedisCluster:
     return redis.Redis.from_url(plain, decode_responses=True)
 
 
-# Every script gets the same KEYS (``_keys()``) and, as ARGV[1], the prefix of the per-host
-# pending lists; its own arguments follow.
-_PRELUDE = """
-local job, links, host_of, ready, ready_set, held, leased, deliveries, given_up = unpack(KEYS)
-local function pending(h) return ARGV[1] .. h end
--- Offer host h to the takers (once); at the front when its links came back.
-local function make_ready(h, front)
-  if redis.call('SADD', ready_set, h) == 1 then
-    if front then redis.call('RPUSH', ready, h) else redis.call('LPUSH', ready, h) end
-  end
-end
--- Take id out of leased. Returns its host (nil when it was not leased) and whether that
--- was the host's last leased link (its ownership ends).
-local function unlease(id)
-  if redis.call('ZREM', leased, id) == 0 then return nil, false end
-  local h = redis.call('HGET', host_of, id)
-  if redis.call('HINCRBY', held, h, -1) > 0 then return h, false end
-  redis.call('HDEL', held, h)
-  return h, true
-end
-"""
-
-_NOW = "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
-
-# Expired leases back to the front of their host's pending list (the worker holding them
-# is gone); a host with none leased left goes back to the front of ready.
-_RECLAIM = """
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', leased, '-inf', now)) do
-  local h, free = unlease(id)
-  redis.call('RPUSH', pending(h), id)
-  if free then make_ready(h, true) end
-end
-"""
-
-# ARGV: prefix, then id, host, payload for each link.
-ENQUEUE = (
-    _PRELUDE
-    + """
-for i = 2, #ARGV, 3 do
-  local id, h = ARGV[i], ARGV[i + 1]
-  redis.call('HSET', links, id, ARGV[i + 2])
-  redis.call('HSET', host_of, id, h)
-  redis.call('LPUSH', pending(h), id)
-  if not redis.call('HGET', held, h) then make_ready(h, false) end
-end
-return (#ARGV - 1) / 3
-"""
-)
-
-# ARGV: prefix, n, lease_ms, job id, max deliveries.  Returns {'job-changed'} or payloads:
-# whole hosts, until at least n links or no host is ready.
-TAKE = (
-    _PRELUDE
-    + _NOW
-    + _RECLAIM
-    + """
-if redis.call('HGET', job, 'id') ~= ARGV[4] then return {'job-changed'} end
-local n, max_deliveries = tonumber(ARGV[2]), tonumber(ARGV[5])
-local lease_until = now + tonumber(ARGV[3])
-local out = {}
-while #out < n do
-  local h = redis.call('RPOP', ready)
-  if not h then break end
-  redis.call('SREM', ready_set, h)
-  if not redis.call('HGET', held, h) then  -- free (a ready host always is)
-    local ids = redis.call('LRANGE', pending(h), 0, -1)
-    redis.call('DEL', pending(h))
-    local count = 0
-    for i = #ids, 1, -1 do  -- oldest first
-      local id = ids[i]
-      local payload = redis.call('HGET', links, id)
-      if payload then  -- (an id acknowledged while pending has none)
-        if redis.call('HINCRBY', deliveries, id, 1) > max_deliveries then
-          redis.call('HDEL', links, id)
-          redis.call('HDEL', deliveries, id)
-          redis.call('HDEL', host_of, id)
-          redis.call('SADD', given_up, id)
-        else
-          redis.call('ZADD', leased, lease_until, id)
-          table.insert(out, payload)
-          count = count + 1
-        end
-      end
-    end
-    if count > 0 then redis.call('HSET', held, h, count) end
-  end
-end
-return out
-"""
-)
-
-# Returns {pending, leased} after reclaiming expired leases.
-STATUS = (
-    _PRELUDE
-    + _NOW
-    + _RECLAIM
-    + """
-local n = redis.call('ZCARD', leased)
-return {redis.call('HLEN', links) - n, n}
-"""
-)
-
-# ARGV: prefix, lease_ms, ids...  Extends leases still held (XX: never re-adds), and with
-# them the ownership of their hosts.
-RENEW = (
-    _PRELUDE
-    + _NOW
-    + """
-local n = 0
-for i = 3, #ARGV do
-  n = n + redis.call('ZADD', leased, 'XX', 'CH', now + tonumber(ARGV[2]), ARGV[i])
-end
-return n
-"""
-)
-
-# ARGV: prefix, ids.  Done: the result is in the catalog. A host whose last leased link
-# this was is no longer owned; ready again if links of it came back meanwhile.
-ACK = (
-    _PRELUDE
-    + """
-for i = 2, #ARGV do
-  local id = ARGV[i]
-  local h, free = unlease(id)
-  if free and redis.call('LLEN', pending(h)) > 0 then make_ready(h, false) end
-  redis.call('HDEL', links, id)
-  redis.call('HDEL', deliveries, id)
-  redis.call('HDEL', host_of, id)
-end
-return #ARGV - 1
-"""
-)
-
-# ARGV: prefix, ids.  Give back links taken but not checked (shutdown); their hosts are
-# ready again once none of their links is leased.
-RELEASE = (
-    _PRELUDE
-    + """
-local n = 0
-for i = 2, #ARGV do
-  local h, free = unlease(ARGV[i])
-  if h then
-    redis.call('RPUSH', pending(h), ARGV[i])
-    if free then make_ready(h, true) end
-    n = n + 1
-  end
-end
-return n
-"""
-)
-
-# ARGV: prefix, job id, settings JSON.  Starts a job unless links of another are still
-# queued; returns how many are. (Idle, only ids acknowledged while pending may be left in
-# the pending lists, all of ready hosts: cleared.)
-BEGIN = (
-    _PRELUDE
-    + _NOW
-    + _RECLAIM
-    + """
-local busy = redis.call('HLEN', links)
-if busy > 0 then return busy end
-for _, h in ipairs(redis.call('LRANGE', ready, 0, -1)) do redis.call('DEL', pending(h)) end
-redis.call('DEL', links, host_of, ready, ready_set, held, leased, deliveries, given_up)
-redis.call('HSET', job, 'id', ARGV[2], 'settings', ARGV[3])
-return 0
-"""
-)
+# The scripts are Lua files shipped with the package (crawler/queue_lua/): each runs with
+# library.lua before it, which names the keys and holds the functions they share. They are
+# registered once per client and run by SHA (EVALSHA; redis-py loads a script the server
+# does not know yet).
+SCRIPT_NAMES = ("enqueue", "take", "status", "renew", "ack", "release", "begin")
 
 
-@dataclass(frozen=True)
-class Keys:
-    prefix: str = PREFIX
+def script_source(name: str) -> str:
+    """The Lua that runs for script ``name``: the shared library, then the script."""
+    folder = resources.files("crawler") / "queue_lua"
+    library = (folder / "library.lua").read_text(encoding="utf-8")
+    return library + "\n" + (folder / f"{name}.lua").read_text(encoding="utf-8")
 
-    def __getattr__(self, name: str) -> str:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return f"{self.prefix}:{name.replace('_', '-')}"
+
+class Keys(NamedTuple):
+    """The queue's Redis keys, every one under one prefix (a Redis Cluster hash tag). The
+    first nine, in this order, are the KEYS of every script (library.lua names them)."""
+
+    job: str
+    links: str
+    host_of: str
+    ready: str
+    ready_set: str
+    held: str
+    leased: str
+    deliveries: str
+    given_up: str
+    pending_prefix: str  # + a host: that host's list of links waiting
+
+    @classmethod
+    def under(cls, prefix: str) -> Keys:
+        names = "job links host-of ready ready-set held leased deliveries given-up pending:"
+        return cls(*(f"{prefix}:{name}" for name in names.split()))
 
     def pending(self, host: str) -> str:
         """The list of host ``host``'s links waiting."""
         return f"{self.pending_prefix}{host}"
 
-    @property
-    def pending_prefix(self) -> str:
-        return f"{self.prefix}:pending:"
+
+K = Keys.under(PREFIX)
+KEYS = list(K[:9])
+
+T = TypeVar("T")
 
 
-K = Keys()
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """One step of the queue's protocol: the script, its arguments, how to read its answer.
+
+    ``Queue`` runs a call on a blocking client and ``AsyncQueue`` on an asyncio one: the
+    protocol is written once, here and in the Lua files.
+    """
+
+    script: str
+    args: list[str]
+    read: Callable[[Any], T]
 
 
-# The KEYS of every script, in the order ``_PRELUDE`` names them.
-KEYS = [K.job, K.links, K.host_of, K.ready, K.ready_set, K.held, K.leased, K.deliveries, K.given_up]
+def _count(answer: Any) -> int:
+    return int(answer)
+
+
+def _pair(answer: Any) -> tuple[int, int]:
+    first, second = answer
+    return int(first), int(second)
+
+
+def _payloads(answer: Any) -> list[dict[str, Any]] | None:
+    if answer == ["job-changed"]:
+        return None
+    return [json.loads(payload) for payload in answer]
+
+
+def _ids(ids: Iterable[int]) -> list[str]:
+    return [str(i) for i in ids]
+
+
+def begin_call(job_id: str, settings: dict[str, Any]) -> Call[int]:
+    """Start job ``job_id`` unless links of another are queued (their number is returned)."""
+    return Call("begin", [job_id, json.dumps(settings)], _count)
+
+
+def enqueue_call(chunk: list[dict[str, Any]]) -> Call[int]:
+    args: list[str] = []
+    for link in chunk:
+        args += [str(link["id"]), slot_host(link["url"]), json.dumps(link)]
+    return Call("enqueue", args, _count)
+
+
+def take_call(
+    n: int, lease: float, job_id: str, max_deliveries: int
+) -> Call[list[dict[str, Any]] | None]:
+    args = [str(n), str(int(lease * 1000)), job_id, str(max_deliveries)]
+    return Call("take", args, _payloads)
+
+
+def status_call() -> Call[tuple[int, int]]:
+    return Call("status", [], _pair)
+
+
+def renew_call(ids: Iterable[int], lease: float) -> Call[int]:
+    return Call("renew", [str(int(lease * 1000)), *_ids(ids)], _count)
+
+
+def ack_call(ids: Iterable[int]) -> Call[int]:
+    return Call("ack", _ids(ids), _count)
+
+
+def release_call(ids: Iterable[int]) -> Call[int]:
+    return Call("release", _ids(ids), _count)
 
 
 @dataclass(frozen=True)
@@ -307,6 +226,7 @@ class Queue:
     def __init__(self, url: str) -> None:
         self.url = url
         self.r = connect(url)
+        self.scripts = {name: self.r.register_script(script_source(name)) for name in SCRIPT_NAMES}
 
     def close(self) -> None:
         self.r.close()
@@ -314,14 +234,15 @@ class Queue:
     def ping(self) -> None:
         self.r.ping()
 
-    def _eval(self, script: str, *args: str) -> Any:
-        return self.r.eval(script, len(KEYS), *KEYS, K.pending_prefix, *args)
+    def run(self, call: Call[T]) -> T:
+        answer = self.scripts[call.script](keys=KEYS, args=[K.pending_prefix, *call.args])
+        return call.read(answer)
 
     def enqueue(
         self, job_id: str, settings: dict[str, Any], links: Iterable[dict[str, Any]]
     ) -> int:
         """Start job ``job_id`` with these links; ``QueueBusy`` while another is queued."""
-        busy = int(self._eval(BEGIN, job_id, json.dumps(settings)))
+        busy = self.run(begin_call(job_id, settings))
         if busy:
             raise QueueBusy(busy, self.job_id())
         count = 0
@@ -329,15 +250,9 @@ class Queue:
         for link in links:  # an iterable: the caller may stream a catalog's worth
             chunk.append(link)
             if len(chunk) == 1000:
-                count += self._push(chunk)
+                count += self.run(enqueue_call(chunk))
                 chunk = []
-        return count + (self._push(chunk) if chunk else 0)
-
-    def _push(self, chunk: list[dict[str, Any]]) -> int:
-        args: list[str] = []
-        for link in chunk:
-            args += [str(link["id"]), slot_host(link["url"]), json.dumps(link)]
-        return int(self._eval(ENQUEUE, *args))
+        return count + (self.run(enqueue_call(chunk)) if chunk else 0)
 
     def job_id(self) -> str | None:
         value = self.r.hget(K.job, "id")
@@ -351,16 +266,15 @@ class Queue:
 
     def status(self) -> tuple[int, int]:
         """(pending, leased), expired leases counted as pending."""
-        pending, leased = self._eval(STATUS)
-        return int(pending), int(leased)
+        return self.run(status_call())
 
     def given_up(self) -> set[str]:
         return set(self.r.smembers(K.given_up))  # type: ignore[arg-type]
 
     def ack(self, ids: Iterable[int]) -> None:
-        args = [str(i) for i in ids]
-        if args:
-            self._eval(ACK, *args)
+        call = ack_call(ids)
+        if call.args:
+            self.run(call)
 
 
 class AsyncQueue:
@@ -373,39 +287,35 @@ class AsyncQueue:
             self.r = aioredis.RedisCluster.from_url(plain, decode_responses=True)
         else:
             self.r = aioredis.Redis.from_url(plain, decode_responses=True)
+        self.scripts = {name: self.r.register_script(script_source(name)) for name in SCRIPT_NAMES}
 
     async def close(self) -> None:
         await self.r.aclose()
 
-    async def _eval(self, script: str, *args: str) -> Any:
-        return await self.r.eval(script, len(KEYS), *KEYS, K.pending_prefix, *args)
+    async def run(self, call: Call[T]) -> T:
+        answer = await self.scripts[call.script](keys=KEYS, args=[K.pending_prefix, *call.args])
+        return call.read(answer)
 
     async def take(
         self, n: int, lease: float, job_id: str, max_deliveries: int
     ) -> list[dict[str, Any]] | None:
         """The links of whole hosts (at least ``n`` while hosts are ready, more when a host
         has more) under a lease; None when the queue now serves another job."""
-        out = await self._eval(TAKE, str(n), str(int(lease * 1000)), job_id, str(max_deliveries))
-        if out == ["job-changed"]:
-            return None
-        return [json.loads(payload) for payload in out]
+        return await self.run(take_call(n, lease, job_id, max_deliveries))
 
     async def renew(self, ids: Iterable[int], lease: float) -> None:
-        args = [str(i) for i in ids]
-        if args:
-            await self._eval(RENEW, str(int(lease * 1000)), *args)
+        call = renew_call(ids, lease)
+        if len(call.args) > 1:
+            await self.run(call)
 
     async def release(self, ids: Iterable[int]) -> int:
-        args = [str(i) for i in ids]
-        if not args:
-            return 0
-        return int(await self._eval(RELEASE, *args))
+        call = release_call(ids)
+        return await self.run(call) if call.args else 0
 
     async def ack(self, ids: Iterable[int]) -> None:
-        args = [str(i) for i in ids]
-        if args:
-            await self._eval(ACK, *args)
+        call = ack_call(ids)
+        if call.args:
+            await self.run(call)
 
     async def status(self) -> tuple[int, int]:
-        pending, leased = await self._eval(STATUS)
-        return int(pending), int(leased)
+        return await self.run(status_call())

@@ -80,12 +80,17 @@ def test_db_upgrade_from_installed_wheel(tmp_path: Path, catalog_url: str) -> No
         [sys.executable, "-m", "zipfile", "-e", str(wheel), str(site)], check=True, timeout=60
     )
     assert (site / "migrations" / "versions").is_dir()
+    # The queue's Lua scripts are package data, read from the installed package.
+    assert {p.stem for p in (site / "crawler" / "queue_lua").glob("*.lua")} >= {"library", "take"}
     assert not (site / "alembic.ini").exists()
     work = tmp_path / "elsewhere"
     work.mkdir()
     code = (
         "import migrations, sys; from jobs.cli import run;"
         f"assert migrations.__file__.startswith({str(site)!r}), migrations.__file__;"
+        "from crawler import queue;"
+        f"assert queue.__file__.startswith({str(site)!r}), queue.__file__;"
+        "assert all('unlease' in queue.script_source(n) for n in queue.SCRIPT_NAMES);"
         f"sys.exit(run(['--db', {catalog_url!r}, 'db', 'upgrade']))"
     )
     done = subprocess.run(

@@ -16,7 +16,17 @@ from typing import Any
 
 import pytest
 
-from crawler.queue import AsyncQueue, K, Queue, QueueBusy, cluster_url, connect
+from crawler.queue import (
+    SCRIPT_NAMES,
+    AsyncQueue,
+    K,
+    Queue,
+    QueueBusy,
+    cluster_url,
+    connect,
+    enqueue_call,
+    script_source,
+)
 
 JOB = "7"
 LEASE = 30.0
@@ -144,7 +154,7 @@ def test_links_enqueued_for_an_owned_host_wait_for_its_owner_to_finish(
     queue.enqueue(JOB, {}, [link(1, "a.test"), link(2, "a.test")])
     a, b, _ = takers
     assert sorted(a.take(10)) == [1, 2]
-    queue._push([link(3, "a.test"), link(4, "b.test")])  # enqueue still streaming
+    queue.run(enqueue_call([link(3, "a.test"), link(4, "b.test")]))  # enqueue still streaming
     assert b.take(10) == [4]  # b.test is free; a.test is a's
     a.ack([1])
     assert b.take(10) == []
@@ -291,3 +301,13 @@ def test_cluster_urls_name_a_cluster_client() -> None:
     assert cluster_url("rediss+cluster://q:7000") == ("rediss://q:7000", True)
     assert cluster_url("redis://q:6379/0") == ("redis://q:6379/0", False)
     assert K.pending("a.example").startswith("{listkeeper}:")  # one slot for every key
+
+
+def test_the_scripts_run_by_sha_from_the_package_files(queue: Queue) -> None:
+    """Each script is sent once (SCRIPT LOAD through EVALSHA's fallback), then run by SHA."""
+    queue.enqueue(JOB, {}, [link(1, "a.test")])
+    assert queue.status() == (1, 0)
+    used = [queue.scripts[name] for name in ("begin", "enqueue", "status")]
+    assert all(queue.r.script_exists(script.sha)[0] for script in used)
+    for name in SCRIPT_NAMES:
+        assert script_source(name).startswith(script_source("status").split("\n-- ARGV")[0])
