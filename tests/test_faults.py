@@ -112,7 +112,8 @@ def start(folder: Path, *args: str) -> subprocess.Popen[str]:
         text=True,
     )
     crawling = lambda: ("check", "running") in runs(folder) and children_of(proc.pid)  # noqa: E731
-    assert wait_for(crawling), "the check never started crawling"
+    # Bounded, and generous: a loaded machine (CI, other suites) may take long to get there.
+    assert wait_for(crawling, timeout=90), "the check never started crawling"
     return proc
 
 
