@@ -222,6 +222,11 @@ def _known_groups(
 
 _BULLET = re.compile(r"^ {0,3}[-*+][ \t]+")
 _CONTINUATION = re.compile(r"^[ \t]+(?![-*+][ \t]|\d{1,9}[.)][ \t])\S")
+# "[title](url) - plain words": nothing a template could flatten or move (most entries;
+# the template is not asked about them, which keeps long lists fast to render).
+_PLAIN = re.compile(
+    r"\[(?:[^\]\\`*_<>!\[]|\\.)*\]\([^()\s<>]*\)(?:[ \t]+[-–—:][ \t]+[^*_`~<>!&\\\[\]]*)?[ \t]*"
+)
 
 
 def _as_written(env: jinja2.Environment, entry: RenderEntry, lines: list[str]) -> RenderEntry:
@@ -235,10 +240,12 @@ def _as_written(env: jinja2.Environment, entry: RenderEntry, lines: list[str]) -
     if marker is None:
         return entry
     body = [first[marker.end() :]]
-    for line in lines[entry.line :]:
-        if not _CONTINUATION.match(line):
-            break
-        body.append("  " + line.strip())
+    at = entry.line
+    while at < len(lines) and _CONTINUATION.match(lines[at]):
+        body.append("  " + lines[at].strip())
+        at += 1
+    if len(body) == 1 and _PLAIN.fullmatch(body[0]):
+        return entry
     form = str(env.get_template("_macros.md.j2").module.entry_item(entry))  # type: ignore[attr-defined]
     mine = _BULLET.sub("", form, count=1)
     if "\n".join(body) == mine or not loses_text("\n".join(body), mine):
