@@ -170,9 +170,9 @@ def _archived_added(session: Any, ctx: Context, readme: Path, ids: list[int]) ->
     default) says a list takes none; one kept on purpose (an ignore comment) is welcome."""
     from catalog.models import Occurrence
     from catalog.pullrequest import ignores
-    from catalog.repos import github_settings, latest_facts
+    from catalog.repos import latest_facts
 
-    if not github_settings(ctx.config.raw, str(ctx.config.path or "config")).reject_archived:
+    if not ctx.config.tables.github.reject_archived:
         return {}
     facts = {i: f for i, f in latest_facts(session, ids).items() if f.archived}
     if not facts:

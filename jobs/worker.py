@@ -285,14 +285,12 @@ def _own(config_path: Path | None, db_url: str | None, allow_private: bool) -> O
     from jobs.context import Context
 
     ctx = Context(config_path=config_path, db_url=db_url)
-    check = ctx.config.raw.get("check", {})
-    check = check if isinstance(check, dict) else {}
-    networks, settings = check.get("allow_networks", []), check.get("settings", {})
+    check = ctx.config.check  # typed and checked by the config schema
     return Own(
         db_url=ctx.url,
         allow_private=allow_private,
-        allow_networks=[str(n) for n in networks] if isinstance(networks, list) else [],
-        settings=dict(settings) if isinstance(settings, dict) else {},
+        allow_networks=list(check.allow_networks),
+        settings=dict(check.settings),
     )
 
 
