@@ -392,3 +392,18 @@ def test_what_the_catalog_stored_about_the_page_is_evidence() -> None:
     assert road.region == "technologies"
     assert any("page:" in e for e in road.evidence)
     assert road.confidence > blind.confidence or blind.region != "technologies"
+
+
+def test_regroup_after_an_earlier_adopt(field_notes: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    # a maintainer adopts first, reads the suggestions, then regroups: the regions already
+    # have markers and the moved entry joins the one that holds its family
+    assert cli(capsys, "render", "--adopt", "README.md").code == 0
+    adopted = field_notes.read_text()
+    assert "#### V companies" not in adopted
+    result = cli(capsys, "render", "--adopt", "--regroup", "README.md")
+    assert result.code == 0, result.err
+    assert "moved to V companies" in result.out
+    new = field_notes.read_text()
+    assert _links(new) == _links(adopted)
+    assert "#### V companies" in new and "[V](#v-companies)" in new
+    assert cli(capsys, "render", "--check", "README.md").code == 0
