@@ -259,3 +259,25 @@ def test_the_html_report_shows_hygiene_in_chromium(
         assert opened.errors == []
     finally:
         opened.close()
+
+
+def test_after_render_the_report_counts_lines_in_the_rendered_readme(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("listkeeper.toml").write_text(
+        '[[render.regions]]\nname = "idx"\nkind = "az-index"\ngroup = "companies"\n\n'
+        '[[render.regions]]\nname = "companies"\nkind = "letter-groups"\ngroup = "companies"\n'
+    )
+    Path("README.md").write_text(
+        "# L\n\n<!-- listkeeper:begin idx -->\n<!-- listkeeper:end idx -->\n\n"
+        "<!-- listkeeper:begin companies -->\n#### A companies\n\n"
+        "- [Acme](https://acme.example/)\n<!-- listkeeper:end companies -->\n"
+    )
+    assert cli(capsys, "import", "README.md").code == 0
+    assert cli(capsys, "render", "README.md").code == 0  # the index table adds lines above
+    lines = Path("README.md").read_text().splitlines()
+    data = json.loads(cli(capsys, "report", "--format", "json").out)
+    (acme,) = [link for link in data["links"] if link["url"] == "https://acme.example/"]
+    (source,) = acme["sources"]
+    assert source["line"] > 9 and "https://acme.example/" in lines[source["line"] - 1]
