@@ -116,6 +116,7 @@ class Plan:
     outcome: prlogic.Outcome
     body: str
     refused: list[tuple[str, str]]
+    bom: bool = False  # the base README starts with a UTF-8 byte order mark: kept
 
 
 def pr(ctx: Context, *, dry_run: bool, api_url: str | None) -> int:
@@ -312,6 +313,7 @@ def _plan(
         outcome=outcome,
         body=body,
         refused=refused,
+        bom=raw.startswith(b"\xef\xbb\xbf"),
     )
 
 
@@ -461,7 +463,7 @@ def _commit(git: Git, plan: Plan) -> str:
     s = plan.settings
     listing = git.run("ls-tree", plan.base_sha, "--", plan.path).split()
     mode = listing[0] if listing else "100644"
-    blob = git.run("hash-object", "-w", "--stdin", input=plan.new_text.encode()).strip()
+    blob = git.run("hash-object", "-w", "--stdin", input=_encoded(plan)).strip()
     with tempfile.TemporaryDirectory(prefix="listkeeper-index-") as tmp:
         env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
         git.run("read-tree", plan.base_sha, env=env)
@@ -480,6 +482,11 @@ def _commit(git: Git, plan: Plan) -> str:
     commit = commit.strip()
     git.run("update-ref", PRIVATE_HEAD, commit)
     return commit
+
+
+def _encoded(plan: Plan) -> bytes:
+    """The proposed README's bytes: UTF-8, with the base's byte order mark if it had one."""
+    return (b"\xef\xbb\xbf" if plan.bom else b"") + plan.new_text.encode()
 
 
 def _same_content(git: Git, base_sha: str, head_sha: str, commit: str) -> bool:

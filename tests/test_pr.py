@@ -437,3 +437,27 @@ def test_a_dead_link_note_is_not_added_inside_a_managed_region() -> None:
     out = prlogic.apply_changes(text, marks, today=TODAY, managed={3})
     assert out.text == text.replace("(https://g.example/)", "(https://g.example/) *(dead link)*")
     assert [(s.change.old, s.line) for s in out.skipped] == [("https://h.example/", 3)]
+
+
+@needs_shared()
+def test_a_pull_request_keeps_the_byte_order_mark_and_line_endings(
+    ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    original = b"\xef\xbb\xbf" + README.replace("\n", "\r\n").encode()
+    (ws.clone / "README.md").write_bytes(original)
+    git(ws.clone, "commit", "--quiet", "-am", "a README saved on Windows")
+    git(ws.clone, "push", "--quiet", "origin", "HEAD:refs/heads/main")
+    code, _, err = run_pr(ws, capsys, api.url)
+    assert code == 0, err
+    proposed = subprocess.run(
+        ["git", "show", "listkeeper/update:README.md"],
+        cwd=ws.remote,
+        capture_output=True,
+        check=True,
+    ).stdout
+    assert proposed.startswith(b"\xef\xbb\xbf")
+    assert b"[Moved](https://moved.example/new)" in proposed
+    # Every line keeps its CRLF; only the changed lines differ.
+    assert proposed.count(b"\r\n") == original.count(b"\r\n") and b"\n" not in proposed.replace(
+        b"\r\n", b""
+    )
