@@ -343,3 +343,18 @@ def test_a_group_no_heading_or_region_knows_stops_render(
     assert Path("README.md").read_text() == GROUPED
     if group != "people":
         assert 'did you mean group = "companies"?' in lines[0]
+
+
+def test_every_toml_example_of_the_readme_passes_the_schema() -> None:
+    """The README documents the file: each of its ```toml blocks must load as written."""
+    import re
+    import tomllib
+
+    from crawler.settings import settings_problem
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", readme, flags=re.S)
+    assert len(blocks) >= 3
+    for block in blocks:
+        loaded = config.parse(tomllib.loads(block), Path("README.md"))
+        assert settings_problem(loaded.check.settings) is None, block
