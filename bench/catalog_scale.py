@@ -132,7 +132,8 @@ def build(url: str, readmes: Path, lists: int, per_list: int) -> Built:
 
     from catalog import db
     from catalog.importer import document_key
-    from catalog.models import Base, EntryState, LinkKind, LinkStatus
+    from catalog.models import Base
+    from catalog.vocabulary import EntryState, LinkKind, LinkStatus
 
     start = time.perf_counter()
     db.upgrade(url)

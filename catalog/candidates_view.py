@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from catalog.models import Document, Entry, EntryState, Section
+from catalog.models import Document, Entry, Section
+from catalog.vocabulary import EntryState
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.metadata.identity import title_words
-from catalog.models import Document, Entry, Link, LinkStatus, Occurrence, PageReference
+from catalog.models import Document, Entry, Link, Occurrence, PageReference
+from catalog.vocabulary import LinkStatus
 
 LOOK_MIN_WORDS = 2  # link texts with fewer telling words are not compared
 STEM = 5  # words compared by their first letters: "hashing" meets "hash", "caches" "cache"

@@ -19,21 +19,11 @@ from sqlalchemy.orm import Session
 
 from catalog.errors import InputError
 from catalog.feeds.model import FeedEntry
-from catalog.models import (
-    Entry,
-    EntryLink,
-    EntryState,
-    Feed,
-    FeedArticle,
-    Link,
-    LinkKind,
-    PageMetadata,
-    Section,
-    utcnow,
-)
+from catalog.models import Entry, EntryLink, Feed, FeedArticle, Link, PageMetadata, Section
 from catalog.slugs import slugify
 from catalog.suggest import letter_group, suggest_section, with_missing_letters
 from catalog.urls import host_of, link_key, web_url
+from catalog.vocabulary import EntryState, LinkKind, utcnow
 from catalog.webtext import clean_web_value, needs_cleaning
 
 RELAID_CARDS = 3  # cards on a listing page that, all unknown at once, mean a new layout

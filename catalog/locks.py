@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError
 
 from catalog import db, runs
 from catalog.errors import ListkeeperError
-from catalog.models import Lock, utcnow
+from catalog.models import Lock
+from catalog.vocabulary import utcnow
 
 
 class LockHeld(ListkeeperError):

@@ -22,10 +22,10 @@ from markdown_it.rules_inline import backtick, html_inline, image, link
 from markdown_it.rules_inline.state_inline import StateInline
 from markdown_it.token import Token
 
-from catalog.models import LinkKind
 from catalog.parsed import Heading, Item, LinkRef, ParsedDocument, Problem, Syntax
 from catalog.slugs import Slugger
 from catalog.urls import classify, link_key, resolve_relative, split_fragment
+from catalog.vocabulary import LinkKind
 
 __all__ = [
     "BARE_URL",

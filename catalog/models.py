@@ -10,7 +10,6 @@ them.
 from __future__ import annotations
 
 import enum
-import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +28,8 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from catalog.vocabulary import EntryState, LinkKind, LinkStatus, utcnow
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -36,22 +37,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-CLOCK_ENV = "LISTKEEPER_NOW"
-
-
-def utcnow() -> datetime:
-    """Now, in UTC: the one clock of the catalog, the crawl and the reports.
-
-    ``LISTKEEPER_NOW`` (ISO 8601) replaces it, in this process and the crawls it starts:
-    an injectable clock for tests and for replaying a day, never a sleep.
-    """
-    fixed = os.environ.get(CLOCK_ENV)
-    if fixed:
-        moment = datetime.fromisoformat(fixed)
-        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -77,37 +62,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
-
-
-class LinkStatus(enum.StrEnum):
-    """A link's verdict, shared by the database, the reports and the CLI."""
-
-    UNCHECKED = "unchecked"
-    OK = "ok"
-    REDIRECTED = "redirected"
-    FAILING = "failing"
-    DEAD = "dead"
-    BLOCKED = "blocked"
-    SUSPECT = "suspect"
-    EXCLUDED = "excluded"
-
-
-class LinkKind(enum.StrEnum):
-    """What a link points at, decided from how it is written."""
-
-    EXTERNAL = "external"  # http(s) URL
-    NO_SCHEME = "no_scheme"  # "example.com/page": checked as https, reported as hygiene
-    RELATIVE = "relative"  # a file beside the README
-    ANCHOR = "anchor"  # "#heading" in the same document
-    MAILTO = "mailto"
-    OTHER = "other"  # tel:, ftp:, javascript:, ...
-
-
-class EntryState(enum.StrEnum):
-    LISTED = "listed"
-    CANDIDATE = "candidate"
-    REJECTED = "rejected"
-    REMOVED = "removed"
 
 
 def _enum(cls: type[enum.Enum]) -> SAEnum:

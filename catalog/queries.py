@@ -10,17 +10,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import (
-    Document,
-    Entry,
-    EntryLink,
-    EntryState,
-    Link,
-    LinkStatus,
-    PageMetadata,
-    Section,
-)
+from catalog.models import Document, Entry, EntryLink, Link, PageMetadata, Section
 from catalog.repos import Facts, latest_facts
+from catalog.vocabulary import EntryState, LinkStatus
 
 
 @dataclass(frozen=True)

@@ -18,33 +18,13 @@ from sqlalchemy.orm import Session
 
 from catalog.changes import Look, PageChange, changes, looks
 from catalog.hygiene import Hygiene, for_documents
-from catalog.models import (
-    Check,
-    Document,
-    Entry,
-    Link,
-    LinkKind,
-    LinkStatus,
-    Occurrence,
-    PageMetadata,
-    Section,
-    utcnow,
-)
+from catalog.models import Check, Document, Entry, Link, Occurrence, PageMetadata, Section
 from catalog.repos import Facts, checked_as_pages, latest_facts
+from catalog.vocabulary import URGENCY, LinkKind, LinkStatus, utcnow
 
 EVIDENCE_CHECKS = 5  # the last N checks shown for a link that is not ok
 
-# The order of the report: what needs a maintainer first.
-STATUS_ORDER: tuple[LinkStatus, ...] = (
-    LinkStatus.DEAD,
-    LinkStatus.FAILING,
-    LinkStatus.SUSPECT,
-    LinkStatus.BLOCKED,
-    LinkStatus.REDIRECTED,
-    LinkStatus.UNCHECKED,
-    LinkStatus.EXCLUDED,
-    LinkStatus.OK,
-)
+STATUS_ORDER = URGENCY  # the order of the report: what needs a maintainer first
 _RANK = {status: i for i, status in enumerate(STATUS_ORDER)}
 # Statuses that come with evidence (checks, redirect chain, how long it has been failing).
 _NO_EVIDENCE = frozenset({LinkStatus.OK, LinkStatus.UNCHECKED, LinkStatus.EXCLUDED})

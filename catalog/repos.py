@@ -24,7 +24,8 @@ from catalog.config import (
     graphql_url,
     parse,
 )
-from catalog.models import Check, Link, LinkStatus, Occurrence, RepositoryFacts
+from catalog.models import Check, Link, Occurrence, RepositoryFacts
+from catalog.vocabulary import LinkStatus
 
 DEFAULT_API_URL = DEFAULT_GITHUB_API_URL
 __all__ = ["DEFAULT_WEB_HOSTS", "GitHubSettings", "graphql_url"]

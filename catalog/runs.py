@@ -14,7 +14,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from catalog import db
-from catalog.models import Run, utcnow
+from catalog.models import Run
+from catalog.vocabulary import utcnow
 
 RUNNING = "running"
 ENDED = ("done", "failed", "interrupted", "abandoned")

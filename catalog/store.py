@@ -18,20 +18,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from catalog.config import Verdicts
-from catalog.models import (
-    Check,
-    Entry,
-    EntryLink,
-    EntryState,
-    Link,
-    LinkKind,
-    LinkStatus,
-    Occurrence,
-    PageMetadata,
-    PageReference,
-    utcnow,
-)
-from catalog.verdicts import CHANGED, CheckRecord, OutcomeKind, StatusDecision, status_from_history
+from catalog.models import Check, Entry, EntryLink, Link, Occurrence, PageMetadata, PageReference
+from catalog.verdicts import CHANGED, CheckRecord, StatusDecision, status_from_history
+from catalog.vocabulary import EntryState, LinkKind, LinkStatus, OutcomeKind, utcnow
 from catalog.webtext import clean_web_value, needs_cleaning
 
 HISTORY_WINDOW = 20  # the checks a verdict looks back on

@@ -10,7 +10,7 @@ from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 import tldextract
 from w3lib.url import safe_url_string
 
-from catalog.models import LinkKind
+from catalog.vocabulary import LinkKind
 
 __all__ = [
     "classify",

@@ -15,31 +15,15 @@ Pure functions over plain values: no database session, no Scrapy.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from catalog.config import Verdicts
-from catalog.models import LinkStatus
+from catalog.vocabulary import LinkStatus, OutcomeKind
 
 _DEFAULTS = Verdicts()  # the config schema holds the defaults
-
-
-class OutcomeKind(enum.StrEnum):
-    """The outcome of one check, as stored in ``checks.outcome``."""
-
-    OK = "ok"
-    REDIRECT = "redirect"  # a permanent redirect to a working page
-    PERMANENT = "permanent"  # 404, 410, no such host
-    TRANSIENT = "transient"  # timeout, 5xx, 429, reset, TLS error, ambiguous 403
-    BLOCKED = "blocked"  # bot wall: no evidence either way
-    SUSPECT = "suspect"  # answered, but probably not the article any more
-    EXCLUDED = "excluded"  # not checked, by rule
-    # Answered, but no longer what was listed (issue 16): suspect, confirmed over checks.
-    PARKED = "parked"  # a parking or for-sale lander, a suspended or default server page
-    REPLACED = "replaced"  # another page: another site, or nothing left of the reference
 
 
 FAILURES = frozenset({OutcomeKind.PERMANENT, OutcomeKind.TRANSIENT})

@@ -7,13 +7,12 @@ outcome and the catalog turns the history of outcomes into a link's status.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from catalog.models import utcnow
+from catalog.vocabulary import ErrorKind, utcnow
 
 BODY_SAMPLE_CHARS = 4096  # how much of a body a check keeps for classification
 
@@ -38,20 +37,6 @@ KEPT_HEADERS = frozenset(
     }
 )
 KEPT_HEADER_PREFIXES = ("x-amz-", "x-amzn-", "x-px")
-
-
-class ErrorKind(enum.StrEnum):
-    """What kind of failure ``CheckItem.error`` describes (a check without a response)."""
-
-    EXCLUDED = "excluded"  # private-address guard, excluded scheme, ignore rules
-    DNS = "dns"  # NXDOMAIN: no such host
-    DNS_TEMPORARY = "dns_temporary"  # resolver timeout or SERVFAIL
-    TIMEOUT = "timeout"
-    CONNECTION = "connection"  # refused, reset, lost
-    TLS = "tls"  # handshake failure
-    CERTIFICATE = "certificate"  # expired, wrong host, untrusted
-    REDIRECT = "redirect"  # not followed: a loop, a chain too long, a target not http(s)
-    OTHER = "other"
 
 
 @dataclass

@@ -29,15 +29,7 @@ from sqlalchemy import func, select
 from catalog import db, locks, runs
 from catalog.config import CheckTable, Config, Verdicts
 from catalog.errors import ConfigError
-from catalog.models import (
-    Document,
-    Link,
-    LinkKind,
-    LinkStatus,
-    PageReference,
-    Section,
-    utcnow,
-)
+from catalog.models import Document, Link, PageReference, Section
 from catalog.patterns import Pattern, PatternError, compile_pattern
 from catalog.store import (
     DueLink,
@@ -50,7 +42,7 @@ from catalog.store import (
     record,
 )
 from catalog.urls import Rule, parse_rules, resolve_relative, rewrite, slot_host
-from catalog.verdicts import OutcomeKind
+from catalog.vocabulary import LinkKind, LinkStatus, OutcomeKind, utcnow
 from crawler.settings import SETTINGS
 from jobs.context import Context
 from jobs.crawling import CrawlChild, run_crawl, stop_all
@@ -642,8 +634,7 @@ def summary(engine: Any) -> Counter[str]:
 def _finish(engine: Any, run_id: int, due: int, options: CheckOptions) -> int:
     counts = summary(engine)
     runs.finish(engine, run_id, "done", dict(counts))
-    order = ["ok", "redirected", "failing", "dead", "blocked", "suspect", "excluded"]
-    parts = ", ".join(f"{k} {counts.get(k, 0)}" for k in [*order, "unchecked"])
+    parts = ", ".join(f"{s.value} {counts.get(s.value, 0)}" for s in LinkStatus)
     click.echo(f"checked {due} due links; {parts}")
     if counts.get(LinkStatus.DEAD.value, 0) and options.fail_on == "dead":
         return 2

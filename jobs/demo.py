@@ -21,7 +21,7 @@ from pathlib import Path
 
 import click
 
-from catalog.models import CLOCK_ENV, utcnow
+from catalog.vocabulary import CLOCK_ENV, utcnow
 from crawler.offlineweb.githubgraphql import Endpoint, Repo, serving
 from crawler.offlineweb.sample import article_html, rss_feed
 from crawler.offlineweb.server import OfflineWeb

@@ -17,9 +17,10 @@ from catalog.errors import InputError
 from catalog.feeds import parse_opml
 from catalog.importer import document_key, import_readme
 from catalog.metadata import extract
-from catalog.models import Entry, EntryState, Feed, Link, PageMetadata, Section
+from catalog.models import Entry, Feed, Link, PageMetadata, Section
 from catalog.queries import document_by_path
 from catalog.urls import parse_rules, rewrite
+from catalog.vocabulary import EntryState
 from jobs.context import Context
 from jobs.crawling import run_crawl
 

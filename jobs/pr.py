@@ -40,13 +40,14 @@ from catalog.errors import ConfigError, InputError, ListkeeperError
 from catalog.guard import verify
 from catalog.importer import apply, document_key
 from catalog.markdown import MarkdownError, parse_markdown
-from catalog.models import Link, LinkStatus, Occurrence, PageReference, Run, utcnow
+from catalog.models import Link, Occurrence, PageReference, Run
 from catalog.output import add_secret, redact
 from catalog.queries import document_by_path, render_entries
 from catalog.relined import relined
 from catalog.render import render_document, unified_diff
 from catalog.reports import build_report
 from catalog.repos import archived_rows
+from catalog.vocabulary import LinkStatus, utcnow
 from catalog.wayback import nearest_capture
 from jobs.context import Context
 from jobs.github import TOKEN_ENV, GitHub, Redactor

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 
 from catalog.repos import Facts, GitHubSettings, RepoRef, is_stale, repo_url
 from catalog.store import Result
-from catalog.verdicts import OutcomeKind
+from catalog.vocabulary import OutcomeKind
 from jobs.github import TOKEN_ENV, GitHubError
 from jobs.graphql import Answer, GraphQL
 

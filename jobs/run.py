@@ -18,7 +18,7 @@ import click
 
 from catalog import db, locks, runs
 from catalog.errors import ListkeeperError
-from catalog.models import LinkStatus
+from catalog.vocabulary import LinkStatus
 from jobs import check as check_job
 from jobs import discover as discover_job
 from jobs import readme as readme_job

@@ -33,7 +33,8 @@ from sqlalchemy import select
 from catalog import config as config_mod
 from catalog import db
 from catalog.errors import ConfigError
-from catalog.models import Run, utcnow
+from catalog.models import Run
+from catalog.vocabulary import utcnow
 from jobs.context import Context
 
 

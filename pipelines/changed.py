@@ -32,7 +32,7 @@ from catalog.metadata.identity import (
     title_words,
     tokens,
 )
-from catalog.verdicts import OutcomeKind
+from catalog.vocabulary import OutcomeKind
 from crawler.items import CheckItem
 from pipelines.landers import lander
 

@@ -27,8 +27,8 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from catalog.urls import slot_host
-from catalog.verdicts import OutcomeKind
-from crawler.items import CheckItem, ErrorKind
+from catalog.vocabulary import ErrorKind, OutcomeKind
+from crawler.items import CheckItem
 from pipelines.fingerprint import similarity
 from pipelines.walls import (
     S3_ERROR,
@@ -398,7 +398,7 @@ class ClassifyPipeline:
         return cls(s.getdict("CLASSIFY_HOST_STATUSES"), s.getdict("CLASSIFY_ACCEPT"))
 
     def process_item(self, item: CheckItem) -> CheckItem:
-        if item.error_kind == "deferred":
+        if item.error_kind == ErrorKind.DEFERRED:
             return item  # not a check: the store skips it and the link stays due
         host = slot_host(item.url)  # "" for a URL that cannot be split (http://[::1)
         history = self.hosts.get(host)

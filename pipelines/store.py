@@ -16,6 +16,7 @@ from catalog import db
 from catalog.config import DEFAULT_TTL_HOURS, Verdicts
 from catalog.store import Result, record
 from catalog.urls import Rule, parse_rules, rewrite
+from catalog.vocabulary import ErrorKind
 from crawler.items import CheckItem
 
 
@@ -54,7 +55,7 @@ class StorePipeline:
         self.engine = db.make_engine(self.url)
 
     async def process_item(self, item: CheckItem) -> CheckItem:
-        if item.error_kind == "deferred" or item.link_id is None or item.outcome is None:
+        if item.error_kind == ErrorKind.DEFERRED or item.link_id is None or item.outcome is None:
             return item
         self.buffer.append(
             Result(

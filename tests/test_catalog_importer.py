@@ -9,7 +9,8 @@ from sqlalchemy import Engine, func, select
 
 from catalog import db
 from catalog.importer import import_readme
-from catalog.models import Check, Entry, EntryState, Link, LinkKind, Occurrence, Section
+from catalog.models import Check, Entry, Link, Occurrence, Section
+from catalog.vocabulary import EntryState, LinkKind
 from tests.conftest import needs_shared, shared_path
 
 LIST = """\

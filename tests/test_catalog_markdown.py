@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalog.markdown import MarkdownError, parse_markdown
-from catalog.models import LinkKind
 from catalog.parsed import LinkRef, ParsedDocument
 from catalog.urls import classify, link_key
+from catalog.vocabulary import LinkKind
 from tests.conftest import SHARED, needs_shared, require, shared_path
 
 SEED = SHARED / "seeds" / "README.md"

@@ -17,8 +17,9 @@ from catalog import db
 from catalog.formats import json as json_format
 from catalog.formats import markdown
 from catalog.importer import import_readme
-from catalog.models import Check, Link, LinkKind, LinkStatus, PageMetadata
+from catalog.models import Check, Link, PageMetadata
 from catalog.reports import Report, ReportLink, Source, Summary, build_report
+from catalog.vocabulary import LinkKind, LinkStatus
 from tests.readmes import cli, write
 
 NOW = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)

@@ -10,9 +10,9 @@ from sqlalchemy import Engine, select
 from catalog import db
 from catalog.config import Verdicts
 from catalog.importer import import_readme
-from catalog.models import Check, Link, PageMetadata, utcnow
+from catalog.models import Check, Link, PageMetadata
 from catalog.store import Result, due_count, due_links, host_answers, record
-from catalog.verdicts import OutcomeKind
+from catalog.vocabulary import OutcomeKind, utcnow
 from jobs import check as check_job
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.models import LinkKind
 from catalog.urls import classify, host_of, link_key, resolve_relative, slot_host
+from catalog.vocabulary import LinkKind
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalog.models import Check, LinkStatus
-from catalog.verdicts import CheckRecord, OutcomeKind, status_from_history
+from catalog.models import Check
+from catalog.verdicts import CheckRecord, status_from_history
+from catalog.vocabulary import LinkStatus, OutcomeKind
 
 T0 = datetime(2024, 3, 1, 2, 0, tzinfo=UTC)
 NOW = T0 + timedelta(days=60)

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from catalog.metadata.identity import K, containment, page_identity, sketch
-from catalog.models import LinkStatus
 from catalog.verdicts import CheckRecord, status_from_history
+from catalog.vocabulary import LinkStatus
 from crawler.items import CheckItem
 from pipelines.changed import judge, replaced
 from pipelines.landers import LISTING, lander

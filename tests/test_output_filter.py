@@ -289,7 +289,8 @@ def test_candidates_and_feeds_reach_the_terminal_without_escapes(
     from catalog.feeds.model import FeedEntry
     from catalog.importer import apply
     from catalog.markdown import parse_markdown
-    from catalog.models import Entry, EntryState, Feed
+    from catalog.models import Entry, Feed
+    from catalog.vocabulary import EntryState
 
     db.upgrade(catalog_url)
     engine = db.make_engine(catalog_url)

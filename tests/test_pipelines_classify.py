@@ -8,8 +8,8 @@ from urllib.parse import urljoin
 
 import pytest
 
-from catalog.verdicts import OutcomeKind
-from crawler.items import BODY_SAMPLE_CHARS, CheckItem, ErrorKind, select_headers
+from catalog.vocabulary import ErrorKind, OutcomeKind
+from crawler.items import BODY_SAMPLE_CHARS, CheckItem, select_headers
 from pipelines.classify import HostStats, Outcome, classify, infer_error_kind
 from pipelines.fingerprint import content_fingerprint, similarity, visible_text
 from tests.conftest import SHARED, needs_shared, require

@@ -15,7 +15,8 @@ from catalog import db
 from catalog import pullrequest as prlogic
 from catalog.errors import ConfigError, ListkeeperError
 from catalog.importer import import_readme
-from catalog.models import Link, LinkStatus, PageMetadata, Run
+from catalog.models import Link, PageMetadata, Run
+from catalog.vocabulary import LinkStatus
 from jobs import pr as pr_job
 from jobs.context import Context
 from jobs.github import Redactor

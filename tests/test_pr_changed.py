@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 import catalog.pullrequest as prlogic
 from catalog import db
-from catalog.models import Link, LinkStatus, PageReference
+from catalog.models import Link, PageReference
+from catalog.vocabulary import LinkStatus
 from catalog.wayback import choose, nearest_capture, parse_cdx
 from jobs.pr import _wayback
 from tests import githubapi

@@ -22,20 +22,10 @@ from catalog.candidates_view import Candidate, candidates_for_report
 from catalog.formats import FORMATS
 from catalog.formats import html as html_format
 from catalog.importer import import_readme
-from catalog.models import (
-    Check,
-    Document,
-    Entry,
-    EntryLink,
-    EntryState,
-    Link,
-    LinkKind,
-    LinkStatus,
-    PageMetadata,
-    Section,
-)
+from catalog.models import Check, Document, Entry, EntryLink, Link, PageMetadata, Section
 from catalog.reports import Report, build_report
 from catalog.urls import host_of, link_key
+from catalog.vocabulary import EntryState, LinkKind, LinkStatus
 
 NOW = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

@@ -14,9 +14,9 @@ from catalog import pullrequest as prlogic
 from catalog.errors import ConfigError
 from catalog.formats import markdown
 from catalog.hygiene import Hygiene
-from catalog.models import LinkKind, LinkStatus
 from catalog.relined import relined
 from catalog.reports import Report, ReportLink, Source, Summary
+from catalog.vocabulary import LinkKind, LinkStatus
 from tests.catalogdb import select
 from tests.readmes import cli
 from tests.test_report_html import Opened, browser  # noqa: F401 (a fixture)

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import insert
 
 from catalog import db
-from catalog.models import Lock, utcnow
+from catalog.models import Lock
+from catalog.vocabulary import utcnow
 from crawler.offlineweb.server import OfflineWeb
 from crawler.offlineweb.spec import Page, Web
 from tests.catalogdb import default_url

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from catalog.markdown import parse_markdown
-from catalog.models import LinkKind
 from catalog.urls import classify
+from catalog.vocabulary import LinkKind
 from crawler.offlineweb.sample import article_html, rss_feed
 from crawler.offlineweb.server import OfflineWeb
 from crawler.offlineweb.spec import Page, Web

@@ -21,9 +21,10 @@ from catalog.discovery import add_feed
 from catalog.errors import InputError
 from catalog.feeds import discover_feeds, parse_feed
 from catalog.feeds.listing import parse_listing
-from catalog.models import Entry, EntryLink, EntryState, Link, LinkKind
+from catalog.models import Entry, EntryLink, Link
 from catalog.queries import document_by_path
 from catalog.urls import web_url
+from catalog.vocabulary import EntryState, LinkKind
 from crawler.offlineweb.server import OfflineWeb
 from crawler.offlineweb.spec import Page, Web
 from crawler.offlineweb.wiring import check_toml
@@ -259,7 +260,8 @@ def test_stored_articles_are_gated_and_cleaned_on_every_backend(engine: Engine) 
     from catalog.feeds.model import FeedEntry
     from catalog.importer import apply
     from catalog.markdown import parse_markdown
-    from catalog.models import Entry, EntryState, Feed, FeedArticle
+    from catalog.models import Entry, Feed, FeedArticle
+    from catalog.vocabulary import EntryState
 
     readme = "# List\n\n## Articles\n\n- [Listed](https://listed.example/)\n"
     hostile = "Ti\x00tle \x1b]0;owned\x07\x1b[2J \u202eevil\u202c \u2067iso\u2069 \u200fRLM"
@@ -446,8 +448,8 @@ def test_no_report_makes_a_link_of_what_the_gate_refuses(fmt: str, url: str) -> 
     from datetime import UTC, datetime
 
     from catalog.formats import FORMATS
-    from catalog.models import LinkStatus
     from catalog.reports import Report, ReportLink, Source, Summary
+    from catalog.vocabulary import LinkStatus
 
     bad = ReportLink(
         url=url,

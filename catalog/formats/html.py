@@ -32,9 +32,9 @@ from catalog.candidates_view import Candidate
 from catalog.changes import PageChange
 from catalog.formats.json import change_dict
 from catalog.formats.markdown import HEADINGS, duration, when
-from catalog.models import LinkKind, LinkStatus
 from catalog.reports import STATUS_ORDER, Report, ReportLink, iso
 from catalog.urls import web_url
+from catalog.vocabulary import LinkKind, LinkStatus
 
 WAYBACK = "https://web.archive.org/web/*/"
 # Statuses for which an archived copy is worth suggesting: the page may be gone.

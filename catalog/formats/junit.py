@@ -28,8 +28,8 @@ from collections.abc import Iterable
 
 from catalog.changes import PageChange
 from catalog.formats.markdown import duration, when
-from catalog.models import LinkStatus
 from catalog.reports import Report, ReportLink, Source
+from catalog.vocabulary import LinkStatus
 
 FAILURES = frozenset({LinkStatus.DEAD, LinkStatus.FAILING})
 SKIPPED = frozenset(

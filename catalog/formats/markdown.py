@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from catalog.changes import Look, PageChange, PageSide
 from catalog.escape import md_text, md_url
 from catalog.hygiene import Hygiene
-from catalog.models import LinkKind, LinkStatus
 from catalog.reports import STATUS_ORDER, Report, ReportLink, Source
 from catalog.urls import web_url
+from catalog.vocabulary import LinkKind, LinkStatus
 
 MAX_CHARS = 60_000  # GitHub's limit for a PR or issue body is 65,536
 MAX_TEXT = 200  # a title or an error longer than this is cut
@@ -43,6 +43,7 @@ HEADINGS = {
     LinkStatus.EXCLUDED: "Excluded",
     LinkStatus.OK: "OK",
 }
+_SAID = {LinkStatus.UNCHECKED: "not checked"}  # the summary sentence's words
 _FOLDED = frozenset({LinkStatus.OK, LinkStatus.EXCLUDED})  # inside <details>
 
 
@@ -194,15 +195,15 @@ _RANK = {status: i for i, status in enumerate(STATUS_ORDER)}
 def _header(report: Report) -> str:
     s = report.summary
     where = f" in {text(report.document)}" if report.document else ""
+    counts = s.as_dict()
+    said = [f"{counts[status.value]} {_SAID.get(status, status.value)}" for status in STATUS_ORDER]
+    said[0] = f"**{said[0]}**"  # the first, dead, is what the report is for
     lines = [
         "## Link report\n\n",
-        f"**{s.total} links**{where}: **{s.dead} dead**, {s.failing} failing, "
-        f"{s.suspect} suspect, {s.blocked} blocked, {s.redirected} redirected, "
-        f"{s.unchecked} not checked, {s.excluded} excluded, {s.ok} ok.\n\n",
-        "| dead | failing | suspect | blocked | redirected | unchecked | excluded | ok | total |\n",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
-        f"| {s.dead} | {s.failing} | {s.suspect} | {s.blocked} | {s.redirected} "
-        f"| {s.unchecked} | {s.excluded} | {s.ok} | {s.total} |\n\n",
+        f"**{s.total} links**{where}: {', '.join(said)}.\n\n",
+        "| " + " | ".join([*(status.value for status in STATUS_ORDER), "total"]) + " |\n",
+        "|" + " ---: |" * (len(STATUS_ORDER) + 1) + "\n",
+        "| " + " | ".join(str(counts[k]) for k in [*STATUS_ORDER, "total"]) + " |\n\n",
     ]
     if report.history_starts_now:
         lines.append(

@@ -24,7 +24,8 @@ from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
 from catalog.urls import slot_host, web_url
-from crawler.items import BODY_SAMPLE_CHARS, CheckItem, ErrorKind, select_headers
+from catalog.vocabulary import ErrorKind
+from crawler.items import BODY_SAMPLE_CHARS, CheckItem, select_headers
 from crawler.middlewares.privateguard import PrivateAddressError
 from crawler.middlewares.redirectgate import REDIRECTS
 from pipelines.fingerprint import content_fingerprint, visible_text
@@ -249,7 +250,7 @@ class LinksSpider(scrapy.Spider):
             last_modified=_header(response, b"Last-Modified"),
         )
         if "retry_after_exceeded" in response.flags:
-            item.error_kind = "deferred"  # asked to wait longer than the cap: stays due
+            item.error_kind = ErrorKind.DEFERRED  # asked to wait longer than the cap: stays due
         if isinstance(response, TextResponse) and method == "GET":
             text = response.text
             item.body_sample = text[:BODY_SAMPLE_CHARS]
