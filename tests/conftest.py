@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+import throwaway
 from catalog import db
-from tests import services
 
 # The corpora and seeds beside the repository (others' pages: never copied into it). CI
 # always has them; a lone clone does not. LISTKEEPER_SHARED points elsewhere (an empty
@@ -87,7 +87,7 @@ def pytest_configure(config: pytest.Config) -> None:
     backend = config.getoption("--db-backend") or os.environ.get(BACKEND_ENV) or "sqlite"
     if backend not in BACKENDS:
         raise pytest.UsageError(f"{BACKEND_ENV}={backend!r}: expected one of {BACKENDS}")
-    if backend == "postgresql" and services.pg_bindir() is None:
+    if backend == "postgresql" and throwaway.pg_bindir() is None:
         raise pytest.UsageError(
             "the postgresql backend needs Debian's postgresql (initdb, pg_ctl) installed"
         )
@@ -140,9 +140,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    if services.pg_bindir() is None:
+    if throwaway.pg_bindir() is None:
         pytest.skip("PostgreSQL is not installed here (.ci/run installs Debian's postgresql)")
-    with services.postgres() as url:
+    with throwaway.postgres() as url:
         yield url
 
 
@@ -186,7 +186,7 @@ def _default_catalog(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
 
 
 def _require_redis_server() -> None:
-    if not services.REDIS_SERVER.exists():
+    if not throwaway.REDIS_SERVER.exists():
         pytest.skip("redis-server is not installed here (.ci/run installs Debian's redis-server)")
 
 
@@ -194,7 +194,7 @@ def _require_redis_server() -> None:
 def redis_url() -> Iterator[str]:
     """A throwaway redis-server on a loopback port, for a module's tests."""
     _require_redis_server()
-    with services.redis_server() as url:
+    with throwaway.redis_server() as url:
         yield url
 
 
@@ -202,7 +202,7 @@ def redis_url() -> Iterator[str]:
 def redis_cluster_url() -> Iterator[str]:
     """A throwaway Redis Cluster of three primaries on loopback ports, for a module's tests."""
     _require_redis_server()
-    with services.redis_cluster() as url:
+    with throwaway.redis_cluster() as url:
         yield url
 
 

@@ -56,3 +56,20 @@ def test_the_postgres_extra_is_the_driver_the_database_urls_name() -> None:
         assert db.database_url(bare) == f"postgresql+{driver}://u:p@h/db"
     for kept in ("postgresql+psycopg://u@h/db", "sqlite:///x.db", "sqlite:///postgres://x"):
         assert db.database_url(kept) == kept
+
+
+def test_bench_never_imports_tests() -> None:
+    """One direction only: the tests may load a bench, a bench never imports the tests (the
+    throwaway servers both start live in ``throwaway.py``)."""
+    found = []
+    for path in sorted([*(ROOT / "bench").rglob("*.py"), ROOT / "throwaway.py"]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            modules = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and not node.level
+                else []
+            )
+            found += [f"{path.name}: {m}" for m in modules if m.split(".")[0] == "tests"]
+    assert found == [], f"bench imports tests: {found}"

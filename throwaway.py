@@ -1,4 +1,5 @@
-"""Real servers for the test session: a throwaway PostgreSQL cluster on a loopback port."""
+"""Throwaway servers on loopback ports for the tests and the benches (neither imports the
+other): a PostgreSQL cluster, a redis-server, a Redis Cluster."""
 
 from __future__ import annotations
 
