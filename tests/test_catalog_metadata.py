@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -300,26 +301,63 @@ def _bench() -> ModuleType:
     return module
 
 
-# Measured on the corpus (see bench/metadata.py); the issue's targets for title, date and
-# author are met for date and author, not yet for title: this asserts the measured floor and
-# marks a field below its target xfail.
-FLOORS = {"title": 0.93, "date": 0.91, "author": 0.80, "canonical": 0.98, "feeds": 0.98}
+# Measured on the corpus (see bench/metadata.py): the floors are the measured figures, a field
+# below its target xfails. Title's target is 0.93 (issue 17: the misses left are annotation
+# disagreements). Dates are scored per half by accuracy (below).
+FLOORS = {"title": 0.93, "author": 0.80, "canonical": 0.98, "feeds": 0.98}
 
 
 @pytest.fixture(scope="module")
-def corpus_scores() -> dict[str, tuple[float, float]]:
+def corpus_run() -> tuple[Any, list[Any], list[dict[str, Any]]]:
     require(CORPUS / "manifest.json")
     bench = _bench()
     cases = bench.load_cases(CORPUS)
     predictions, _ = bench.run_system(bench.listkeeper, cases)
+    return bench, cases, predictions
+
+
+@pytest.fixture(scope="module")
+def corpus_scores(
+    corpus_run: tuple[Any, list[Any], list[dict[str, Any]]],
+) -> dict[str, tuple[float, float]]:
+    bench, cases, predictions = corpus_run
     return {f: (s.precision, s.recall) for f, s in bench.score(cases, predictions).items()}
 
 
 @needs_shared()
-@pytest.mark.parametrize("field", ["title", "date", "author", "canonical", "feeds"])
+@pytest.mark.parametrize("field", ["title", "author", "canonical", "feeds"])
 def test_corpus_targets(field: str, corpus_scores: dict[str, tuple[float, float]]) -> None:
     precision, recall = corpus_scores[field]
     assert precision >= FLOORS[field] and recall >= FLOORS[field], (field, precision, recall)
     target = _bench().TARGETS[field]
     if min(precision, recall) < target:
         pytest.xfail(f"{field}: P {precision:.3f} R {recall:.3f} below the target {target}")
+
+
+@needs_shared()
+@pytest.mark.parametrize("half", ["A", "B"])
+def test_corpus_dates_never_worse_than_htmldate(
+    half: str, corpus_run: tuple[Any, list[Any], list[dict[str, Any]]]
+) -> None:
+    # Issue 17: on each half (split by site), date accuracy (pages without a date count:
+    # nothing returned is right there) at least htmldate's own, and the 0.90 target.
+    bench, cases, predictions = corpus_run
+    index = [i for i, c in enumerate(cases) if bench.half_of(c.url) == half]
+    part = [cases[i] for i in index]
+    ours, total = bench.accuracy(part, [predictions[i] for i in index])
+    theirs, _ = bench.accuracy(
+        part, bench.run_system(bench.available_systems()["htmldate"], part)[0]
+    )
+    assert ours >= theirs, (half, ours, theirs, total)
+    if ours / total < bench.TARGETS["date"]:
+        pytest.xfail(f"date accuracy on half {half}: {ours}/{total} below the target 0.90")
+
+
+@needs_shared()
+def test_corpus_halves_share_no_site() -> None:
+    bench = _bench()
+    cases = bench.load_cases(require(CORPUS / "manifest.json").parent)
+    halves: dict[str, set[str]] = {"A": set(), "B": set()}
+    for case in cases:
+        halves[bench.half_of(case.url)].add(bench.site_of(case.url))
+    assert halves["A"] and halves["B"] and not halves["A"] & halves["B"]

@@ -1,12 +1,15 @@
-"""catalog.metadata publication dates: one test per rule of the date vote, on small pages."""
+"""catalog.metadata publication dates: one small page per rule (htmldate's answer is the
+default; each rule of ``catalog.metadata.published`` overrides or drops it), and the notations."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
-from catalog.metadata import _parse, extract
-from catalog.metadata.dates import parse_date, written_at, written_in
+import pytest
+
+from catalog.metadata import _parse, extract, published
+from catalog.metadata.dates import parse_date, parse_dated, written_at, written_in
 from catalog.metadata.sources import collect, header_date
 
 URL = "https://blog.example.net/notes/a-walk-by-the-river"
@@ -229,3 +232,111 @@ def test_only_the_first_mentions_of_a_year_are_searched_for_a_day() -> None:
     assert written_at(early, day) == [0]
     assert written_at(late, day) == []
     assert written_at("2019 " * 10 + "12.05.2019", day) == [50]
+
+
+def test_dates_keep_the_page_offset_until_the_day_is_taken() -> None:
+    # 03:01 at +04:00 is 23:01 UTC the day before; the page's readers see June 3rd.
+    day, instant = parse_dated("2020-06-03T03:01+0400") or (None, None)
+    assert day == date(2020, 6, 3) and instant is not None and instant.date() == date(2020, 6, 3)
+    assert instant == datetime(2020, 6, 2, 23, 1, tzinfo=UTC)  # the same instant
+    ld = {"@type": "NewsArticle", "headline": "Dawn", "datePublished": "2020-06-03T03:01+0400"}
+    meta = extract(page(jsonld(ld), "<h1>Dawn</h1><p>Body</p>"), URL)
+    assert meta.published is not None and meta.published.date() == date(2020, 6, 3)
+    assert meta.to_json()["published"] == "2020-06-03T03:01:00+04:00"
+
+
+def test_htmldate_answer_is_the_default_and_the_evidence_says_so() -> None:
+    head = '<meta property="article:published_time" content="2021-03-04T09:30:00+02:00">'
+    meta = extract(page(head, "<h1>Spring</h1><p>Body</p>"), URL)
+    assert meta.published == datetime(2021, 3, 4, 9, 30, tzinfo=timezone(timedelta(hours=2)))
+    assert meta.evidence == {"published": "htmldate"}
+    assert meta.to_json()["evidence"] == {"published": "htmldate"}
+
+
+_ROWS = "".join(f"<p>Row {i} of beans goes here.</p>" for i in range(8))
+# One small page per rule of catalog.metadata.published: (page, URL, the day with the rule on).
+RULE_PAGES: dict[str, tuple[str, str, date | None]] = {
+    # a JSON-LD date in a notation htmldate does not read (it guesses the year's 1st)
+    "markup": (
+        page(
+            jsonld(
+                {
+                    "@type": "NewsArticle",
+                    "headline": "Rail fares",
+                    "datePublished": "Thu Mar 12 08:05:09 CET 2020",
+                }
+            ),
+            "<p>Fares rise again.</p>",
+        ),
+        URL,
+        date(2020, 3, 12),
+    ),
+    # a markup day within a day of the URL's beats htmldate's reading of the URL
+    "url-day": (
+        page(
+            '<meta name="date" content="2020-02-18T18:12:26+01:00">'
+            + jsonld(
+                {
+                    "@type": "NewsArticle",
+                    "headline": "Bikes",
+                    "datePublished": "2020-02-19T18:37:32+01:00",
+                }
+            ),
+            "<main><h1>Bikes</h1><p>A ride.</p></main>",
+        ),
+        "https://news.example.net/2020-02-18/bikes.html",
+        date(2020, 2, 19),
+    ),
+    "headline": (page("<title>Winter scarves</title>", _HEADLINE_PAGE), URL, date(2021, 3, 5)),
+    "unwritten": (page("<title>Rooms</title>", _IMAGE_ONLY), URL, None),
+    "webpage-node": (
+        page(_webpage_graph("2018-06-08T11:14:18+00:00"), "<h1>About us</h1><p>We knit.</p>"),
+        URL,
+        None,
+    ),
+    "comments": (
+        page(
+            "<title>Works</title>",
+            _NOTICE.format(extra='<p class="stamp"><b>Last updated:</b> 9 October 2019</p>'),
+        ),
+        URL,
+        None,
+    ),
+    "url-month": (
+        page(
+            "<title>Spring planting</title>",
+            f"<main><h1>Spring planting</h1>{_ROWS}<p>Escrito el 17 de abril de 2011.</p></main>",
+        ),
+        "https://blog.example.net/2011/04/spring-planting/",
+        date(2011, 4, 17),
+    ),
+    "dateline": (
+        page(
+            "<title>Otters return</title><meta name='description'"
+            " content='Otters return to the weir (news of 8 Febbraio 2021)'>",
+            "<main><h1>Otters return</h1><p>Otters were seen at the weir again.</p></main>",
+        ),
+        URL,
+        date(2021, 2, 8),
+    ),
+}
+
+
+def test_every_date_rule_has_a_page() -> None:
+    assert set(RULE_PAGES) == set(published.RULES)
+
+
+@pytest.mark.parametrize("rule", sorted(RULE_PAGES))
+def test_each_date_rule_decides_its_page(rule: str) -> None:
+    # The page's answer with the rule, a different one without it (the ablation, in small),
+    # and the override (or the drop) is written in the evidence.
+    html, url, want = RULE_PAGES[rule]
+    meta = extract(html, url)
+    assert (meta.published.date() if meta.published else None) == want
+    assert f"{rule}:" in meta.evidence["published"]
+    published.DISABLED.add(rule)
+    try:
+        without = extract(html, url).published
+    finally:
+        published.DISABLED.discard(rule)
+    assert (without.date() if without else None) != want

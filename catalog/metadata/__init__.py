@@ -15,16 +15,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml import html as lxml_html
 
-from .dates import PageText, parse_dated, stated_at, url_date, written_in
+from .dates import parse_dated
 from .decode import decode_html
-from .sources import Candidates, collect, header_date
+from .published import published as _published
+from .sources import Candidates, collect
 from .text import clean, clean_author, compact, is_site_name, norm, word_stats
 from .titles import page_title, site_names
 
@@ -43,6 +44,7 @@ JSON_KEYS = (
     "feeds",
     "word_count",
     "reading_minutes",
+    "evidence",
 )
 
 
@@ -60,6 +62,8 @@ class PageMeta:
     feeds: list[str] = field(default_factory=list)
     word_count: int = 0
     reading_minutes: int = 0
+    # Why a field took its value where a rule overrode a library's answer (``published``).
+    evidence: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict with exactly the keys of ``JSON_KEYS`` (dates in ISO 8601)."""
@@ -68,8 +72,8 @@ class PageMeta:
             value = getattr(self, key)
             if isinstance(value, datetime):
                 value = value.isoformat()
-            elif isinstance(value, list):
-                value = list(value)
+            elif isinstance(value, list | dict):
+                value = value.copy()
             out[key] = value
         return out
 
@@ -84,18 +88,6 @@ ORDER: dict[str, tuple[str, ...]] = {
     ),
     "lang": ("page", "og", "jsonld", "dc", "meta", "jsonld-page"),
     "image": ("og", "jsonld", "meta", "jsonld-page", "page"),
-}
-# Votes of each source for a publication day.
-DATE_WEIGHT = {
-    "jsonld": 4.0,
-    "og": 4.0,
-    "dc": 3.0,
-    "meta": 3.0,
-    "microdata": 3.0,
-    "jsonld-page": 2.0,
-    "page-time": 2.0,
-    "url": 2.5,
-    "page-anytime": 0.5,
 }
 
 
@@ -195,120 +187,6 @@ def _authors(found: Candidates, url: str) -> list[str]:
     return []
 
 
-HTMLDATE_EXTENSIVE = True
-
-
-def _htmldate(root: lxml_html.HtmlElement, url: str, text: PageText) -> datetime | None:
-    """htmldate's guess of the original publication date (it copies the tree)."""
-    try:
-        from htmldate import find_date
-    except ImportError:  # pragma: no cover - a declared dependency
-        return None
-    try:
-        found = find_date(
-            root, url=url or None, original_date=True, extensive_search=HTMLDATE_EXTENSIVE
-        )
-        parsed = parse_dated(found) if found else None
-        if HTMLDATE_EXTENSIVE and parsed and not written_in(text.visible, parsed[0]):
-            # The extensive search also reads image and link URLs (upload folders, file
-            # names): a day not written in the text is kept only if the markup gives it.
-            found = find_date(root, url=url or None, original_date=True, extensive_search=False)
-            parsed = parse_dated(found) if found else None
-    except Exception:  # a third-party heuristic must never break extraction
-        return None
-    if parsed is None or parsed[0].day == 1:
-        return None  # htmldate's 1st of a month is mostly a year or month-only guess
-    if written_in(text.visible, parsed[0]) and not stated_at(text.own, parsed[0]):
-        return None  # written only in comments or after "Last updated": not the publication
-    return parsed[1]
-
-
-def _published(found: Candidates, url: str, root: lxml_html.HtmlElement) -> datetime | None:
-    """Vote: each source adds its weight to the calendar day it gives; the day with most weight
-    wins, and its most trusted instant is returned. A full date in the URL path (which is
-    fixed when the article is created) overrides later metadata dates (which are often the
-    last modification). Without metadata, htmldate's guess (markup patterns, visible text)
-    is used."""
-    text = PageText(root)
-    votes: dict[date, float] = {}
-    best_value: dict[date, tuple[float, datetime]] = {}
-    seen_sources: set[tuple[str, date]] = set()
-    for source, value in found.get("published", ()):
-        weight = DATE_WEIGHT.get(source, 0.0)
-        parsed = parse_dated(value)
-        if parsed is None or weight == 0.0:
-            continue
-        day, instant = parsed
-        if (source, day) in seen_sources:
-            continue
-        seen_sources.add((source, day))
-        votes[day] = votes.get(day, 0.0) + weight
-        if day not in best_value or weight > best_value[day][0]:
-            best_value[day] = (weight, instant)
-    from_url, has_day = url_date(url)
-    if from_url is not None and has_day:
-        day = from_url.date()
-        close = [d for d in votes if abs((d - day).days) <= 1]
-        if close:
-            top = max(close, key=lambda d: votes[d])
-            return best_value[top][1]
-        return from_url
-    if from_url is not None:  # a /2017/07/ path: prefer days in that month
-        for day in votes:
-            if (day.year, day.month) == (from_url.year, from_url.month):
-                votes[day] += 1.0
-    if votes:
-        top = max(votes.items(), key=lambda kv: (kv[1], best_value[kv[0]][0]))[0]
-        if votes[top] >= 2.0:
-            if {s for s, d in seen_sources if d == top} <= {"jsonld-page", "page-anytime"}:
-                # A WebPage node's datePublished alone is the CMS record's (SEO plugins write
-                # one on every page, posts or not): kept only when the page shows that day.
-                return best_value[top][1] if written_in(text.visible, top) else None
-            return best_value[top][1]
-    # Without metadata, the date written with the headline is the page's own statement.
-    parsed = parse_dated(header_date(root))
-    if parsed is not None:
-        return parsed[1]
-    guess = _htmldate(root, url, text)
-    if from_url is not None and (
-        guess is None or guess.strftime("%Y%m") != from_url.strftime("%Y%m")
-    ):
-        # A /2010/05/ path fixes the month: the first day of it the page states is the day.
-        return _month_day(text, from_url) or guess
-    return guess or _dateline(found)
-
-
-# The last part of a title or description, set off by a bracket or a separator.
-_DATELINE = re.compile(r"[(\[|–—·•]([^(\[|–—·•]{4,60}?)[\s)\].]*$")
-
-
-def _dateline(found: Candidates) -> datetime | None:
-    """A date ending the title or description (``Berlin news | 19.01.2020``, ``Bears (news
-    of 14 January 2020)``): sites that show no date elsewhere often put it there."""
-    for name in ("title", "description"):
-        for source, text in found.get(name, ()):
-            m = _DATELINE.search(text) if source in {"og", "meta", "dc", "page-title"} else None
-            parsed = parse_dated(m.group(1)) if m else None
-            if parsed is not None:
-                return parsed[1]
-    return None
-
-
-def _month_day(text: PageText, month: datetime) -> datetime | None:
-    """The day of ``month`` written first in the page's own text (comments and "Updated"
-    dates left out), or None."""
-    first: tuple[int, datetime] | None = None
-    for number in range(1, 32):
-        try:
-            day = datetime(month.year, month.month, number, tzinfo=UTC)
-        except ValueError:
-            break
-        spots = stated_at(text.own, day.date())
-        if spots and (first is None or spots[0] < first[0]):
-            first = (spots[0], day)
-    return first[1] if first else None
-
-
 def _modified(found: Candidates) -> datetime | None:
     for source in ("jsonld", "og", "dc", "meta", "microdata", "jsonld-page"):
         for src, text in found.get("modified", ()):
@@ -385,14 +263,14 @@ def extract(body: bytes | str, url: str, *, content_type: str | None = None) -> 
     canonical = next(
         (c for _, href in found.get("canonical", ()) if (c := _absolute(base, href))), None
     )
-    published = _published(found, url, root)  # before _main_text, which prunes the tree
+    dated = _published(found, url, root)  # before _main_text, which prunes the tree
     words, minutes = word_stats(_main_text(root))
     return PageMeta(
         title=page_title(found, url),
         description=_first(found, "description"),
         site_name=site_name,
         authors=_authors(found, url),
-        published=published,
+        published=dated.value,
         modified=_modified(found),
         lang=_lang(found),
         canonical=canonical,
@@ -400,4 +278,5 @@ def extract(body: bytes | str, url: str, *, content_type: str | None = None) -> 
         feeds=feeds,
         word_count=words,
         reading_minutes=minutes,
+        evidence={"published": dated.evidence},
     )

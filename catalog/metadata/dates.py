@@ -1,7 +1,9 @@
-"""Dates as pages write them, normalised to UTC.
+"""Dates as pages write them, in the page's own offset.
 
-A date with a time and a zone becomes that instant in UTC; a date without a zone, or without
-a time, becomes its calendar day at midnight UTC (the day as written is kept, never shifted).
+A date with a time and a zone becomes that instant in the zone's offset, so that its
+``date()`` is the day the page shows (``2020-06-03T03:01+0400`` is June 3rd, though it is
+June 2nd in UTC); a date without a zone, or without a time, becomes its calendar day at
+midnight UTC (the day as written is kept, never shifted).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from lxml import etree
@@ -89,13 +91,14 @@ def _offset(tz: str) -> timedelta:
 
 
 def parse_date(text: str | None) -> datetime | None:
-    """A UTC datetime from the common machine and human date notations; None if none."""
+    """An aware datetime from the common machine and human date notations (in the offset
+    written, else UTC); None if none."""
     found = parse_dated(text)
     return found[1] if found else None
 
 
 def parse_dated(text: str | None) -> tuple[date, datetime] | None:
-    """(the calendar day as written, the UTC datetime) or None."""
+    """(the calendar day as written, the datetime in the offset written) or None."""
     found = _parse(text)
     if found is None:
         return None
@@ -116,8 +119,7 @@ def _parse(text: str | None) -> tuple[datetime, datetime] | None:
             hour, minute, second = int(m["H"]), int(m["M"]), int(m["S"] or 0)
             if hour > 23 or minute > 59 or second > 59:
                 return day, day
-            local = day.replace(hour=hour, minute=minute, second=second)
-            return day, local - _offset(m["tz"])
+            return day, _at(day, hour, minute, second, m["tz"])
         return day, day
     for pattern in (_COMPACT, _YMD_SLASH, _DMY):
         m = pattern.search(text)
@@ -142,13 +144,22 @@ def _parse(text: str | None) -> tuple[datetime, datetime] | None:
 
 
 def _with_time(day: datetime, m: re.Match[str] | None) -> datetime:
-    """The instant in UTC when a time with a zone follows the day, else the day itself."""
+    """The instant when a time with a zone follows the day, else the day itself."""
     if m is None:
         return day
     hour, minute, second = int(m["H"]), int(m["M"]), int(m["S"] or 0)
     if hour > 23 or minute > 59 or second > 59:
         return day
-    return day.replace(hour=hour, minute=minute, second=second) - _offset(m["tz"])
+    return _at(day, hour, minute, second, m["tz"])
+
+
+def _at(day: datetime, hour: int, minute: int, second: int, tz: str) -> datetime:
+    """``day`` at that time of day in the offset ``tz`` (kept: the day stays the page's)."""
+    offset = _offset(tz)
+    if abs(offset) >= timedelta(days=1):
+        return day  # not an offset: the day as written
+    zone = UTC if not offset else timezone(offset)
+    return day.replace(hour=hour, minute=minute, second=second, tzinfo=zone)
 
 
 def url_date(url: str) -> tuple[datetime | None, bool]:

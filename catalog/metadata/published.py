@@ -1,0 +1,229 @@
+"""The publication date: htmldate's answer, overridden by a rule only with evidence.
+
+htmldate's ``find_date(original_date=True)`` with its defaults is the default answer: it
+generalises to pages nobody tuned for better than rules fitted to an annotated corpus
+(issue 17). Each rule below overrides it only with evidence htmldate did not weigh, and
+says so in the returned evidence line. Each rule has a name in ``RULES``; the ablation bench
+(bench/metadata.py) switches them off one at a time (``DISABLED``) and counts the pages each
+one fixes and breaks. Rules were written against half A of the annotated corpus (see
+``bench/metadata.py``); half B is the check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from .dates import PageText, parse_dated, stated_at, url_date, written_in
+from .sources import Candidates, header_date
+
+# Votes of each source for a publication day.
+DATE_WEIGHT = {
+    "jsonld": 4.0,
+    "og": 4.0,
+    "dc": 3.0,
+    "meta": 3.0,
+    "microdata": 3.0,
+    "jsonld-page": 2.0,
+    "page-time": 2.0,
+    "page-anytime": 0.5,
+}
+
+RULES: dict[str, str] = {
+    "markup": "a markup date (JSON-LD, meta, <time>) htmldate did not read beats its guess",
+    "url-day": "a full date in the URL path, or the markup day within a day of it",
+    "headline": "without markup dates, the date written with the headline",
+    "unwritten": "htmldate's day in neither the markup nor the text: its fast search's",
+    "webpage-node": "htmldate's day that only a JSON-LD WebPage node gives, not shown: dropped",
+    "comments": "htmldate's day written only in comments or after 'Updated': dropped",
+    "url-month": "a /2010/05/ path: the first day of that month the page states",
+    "dateline": "with no other date, one ending the title or description",
+}
+# Rules switched off (the ablation bench sets this; extraction never does).
+DISABLED: set[str] = set()
+
+
+def _on(rule: str) -> bool:
+    return rule not in DISABLED
+
+
+@dataclass(frozen=True)
+class Dated:
+    """A publication instant (in the page's own offset) and why it was chosen."""
+
+    value: datetime | None
+    evidence: str
+
+
+def _htmldate(root: Any, url: str, *, extensive: bool = True) -> tuple[date, datetime] | None:
+    """htmldate's guess, with its defaults unless ``extensive`` is off (it copies the tree)."""
+    try:
+        from htmldate import find_date
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    try:
+        found = find_date(root, url=url or None, original_date=True, extensive_search=extensive)
+    except Exception:  # a third-party heuristic must never break extraction
+        return None
+    return parse_dated(found) if found else None
+
+
+def _markup_vote(
+    found: Candidates,
+) -> tuple[dict[date, float], dict[date, tuple[float, datetime]], dict[date, set[str]]]:
+    votes: dict[date, float] = {}
+    best: dict[date, tuple[float, datetime]] = {}
+    sources: dict[date, set[str]] = {}
+    for source, value in found.get("published", ()):
+        weight = DATE_WEIGHT.get(source, 0.0)
+        parsed = parse_dated(value)
+        if parsed is None or weight == 0.0:
+            continue
+        day, instant = parsed
+        if source in sources.get(day, set()):
+            continue
+        sources.setdefault(day, set()).add(source)
+        votes[day] = votes.get(day, 0.0) + weight
+        if day not in best or weight > best[day][0]:
+            best[day] = (weight, instant)
+    return votes, best, sources
+
+
+def published(found: Candidates, url: str, root: Any) -> Dated:
+    """The page's publication date and the evidence for it (see the module's docstring)."""
+    text = PageText(root)
+    guess = _htmldate(root, url)
+    said = f"htmldate: {guess[0].isoformat()}" if guess else "htmldate: none"
+    votes, best, sources = _markup_vote(found)
+    from_url, has_day = url_date(url)
+
+    if from_url is not None and has_day and _on("url-day"):
+        # The URL's day is fixed when the article is created; a markup day within a day of
+        # it is the same day in the page's own zone, and carries the time.
+        day = from_url.date()
+        close = [d for d in votes if abs((d - day).days) <= 1]
+        if close:
+            top = max(close, key=lambda d: votes[d])
+            if guess is None or guess[0] != top:
+                return Dated(best[top][1], f"url-day: URL {day}, markup {top} ({said})")
+        elif guess is None or guess[0] != day:
+            return Dated(from_url, f"url-day: URL {day} ({said})")
+        if guess is not None:
+            return Dated(
+                best[guess[0]][1] if guess[0] in best else guess[1], "htmldate (URL agrees)"
+            )
+
+    if votes and _on("markup"):
+        top = max(votes.items(), key=lambda kv: (kv[1], best[kv[0]][0]))[0]
+        # A WebPage node's datePublished alone is the CMS record's (SEO plugins write one
+        # on every page, posts or not): it counts only when the page shows that day.
+        shown = not sources[top] <= {"jsonld-page", "page-anytime"} or written_in(text.visible, top)
+        # htmldate weighs the markup too: a day it chose that some markup gives stands; a
+        # markup date it did not read (a notation it does not know) overrides its guess.
+        chosen = guess is not None and guess[0] in sources
+        if votes[top] >= 2.0 and shown and not chosen:
+            names = ", ".join(sorted(sources[top]))
+            return Dated(best[top][1], f"markup: {top} from {names} ({said})")
+
+    if not votes and _on("headline"):
+        parsed = parse_dated(header_date(root))
+        if parsed is not None and (guess is None or guess[0] != parsed[0]):
+            return Dated(parsed[1], f"headline: {parsed[0]} ({said})")
+
+    if (
+        guess is not None
+        and _on("unwritten")
+        and guess[0] not in sources
+        and not written_in(text.visible, guess[0])
+        and not _in_source(root, guess[0])
+    ):
+        # The extensive search also reads image and link URLs (upload folders, file names):
+        # a day neither the markup nor the text gives is taken from the fast search.
+        fast = _htmldate(root, url, extensive=False)
+        if fast is None or fast[0] != guess[0]:
+            instead = fast[0] if fast else "none"
+            said += f" (unwritten: in neither markup nor text; its fast search: {instead})"
+            guess = fast
+    if guess is not None:
+        day = guess[0]
+        if (
+            _on("webpage-node")
+            and sources.get(day, set()) == {"jsonld-page"}
+            and not written_in(text.visible, day)
+        ):
+            # SEO plugins write a WebPage node with a datePublished on every page, posts or
+            # not: the CMS record's date, kept only when the page shows it.
+            guess = None
+            said += " (webpage-node: only a JSON-LD WebPage node gives it, not shown: dropped)"
+        elif (
+            _on("comments")
+            and written_in(text.visible, day)
+            and not stated_at(text.own, day)
+            and not _in_markup(day, sources)
+        ):
+            guess = None
+            said += " (comments: written only in comments or after 'Updated': dropped)"
+
+    if (
+        from_url is not None
+        and _on("url-month")
+        and (guess is None or (guess[0].year, guess[0].month) != (from_url.year, from_url.month))
+    ):
+        found_day = _month_day(text, from_url)
+        if found_day is not None:
+            return Dated(found_day, f"url-month: {found_day.date()} ({said})")
+    if guess is not None:
+        # htmldate gives a day; a markup date of that day also carries its time and offset
+        return Dated(best[guess[0]][1] if guess[0] in best else guess[1], "htmldate")
+    if _on("dateline"):
+        line = _dateline(found)
+        if line is not None:
+            return Dated(line, f"dateline: {line.date()} ({said})")
+    return Dated(None, said)
+
+
+def _in_source(root: Any, day: date) -> bool:
+    """Whether the markup writes ``day`` in ISO form (scripts, ``content`` and ``datetime``
+    attributes): a date htmldate read there (a JSON-LD our parser refuses) is evidence;
+    upload folders and file names in URLs write it otherwise (``/2019/03/14/``)."""
+    iso = day.isoformat()
+    return any(iso in str(v) for v in root.xpath("//script/text() | //@content | //@datetime"))
+
+
+def _in_markup(day: date, sources: dict[date, set[str]]) -> bool:
+    """Whether a source other than an unmarked ``<time>`` gives ``day``."""
+    return bool(sources.get(day, set()) - {"page-anytime"})
+
+
+_DATELINE_SOURCES = {"og", "meta", "dc", "page-title"}
+
+
+def _dateline(found: Candidates) -> datetime | None:
+    """A date ending the title or description (``Berlin news | 19.01.2020``, ``Bears (news
+    of 14 January 2020)``): sites that show no date elsewhere often put it there."""
+    import re
+
+    tail = re.compile(r"[(\[|–—·•]([^(\[|–—·•]{4,60}?)[\s)\].]*$")
+    for name in ("title", "description"):
+        for source, value in found.get(name, ()):
+            m = tail.search(value) if source in _DATELINE_SOURCES else None
+            parsed = parse_dated(m.group(1)) if m else None
+            if parsed is not None:
+                return parsed[1]
+    return None
+
+
+def _month_day(text: PageText, month: datetime) -> datetime | None:
+    """The day of ``month`` written first in the page's own text (comments and "Updated"
+    dates left out), or None."""
+    first: tuple[int, datetime] | None = None
+    for number in range(1, 32):
+        try:
+            day = datetime(month.year, month.month, number, tzinfo=UTC)
+        except ValueError:
+            break
+        spots = stated_at(text.own, day.date())
+        if spots and (first is None or spots[0] < first[0]):
+            first = (spots[0], day)
+    return first[1] if first else None
