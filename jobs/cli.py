@@ -340,9 +340,9 @@ def candidates_reject(obj: Context, entry_id: int) -> int:
 @click.option("--url", help="The page's own URL, for relative links of a saved file.")
 def extract_(path_or_url: str, url: str | None) -> int:
     """Print one page's metadata as JSON."""
-    from jobs import discover as discover_job
+    from jobs import extract as extract_job
 
-    return discover_job.extract_page(path_or_url, url)
+    return extract_job.extract_page(path_or_url, url)
 
 
 @cli.command("demo")

@@ -1,10 +1,9 @@
-"""Feeds, discovery and candidates: ``feeds ...``, ``discover``, ``candidates ...``, ``extract``."""
+"""Feeds, discovery and candidates: ``feeds ...``, ``discover``, ``candidates ...``."""
 
 from __future__ import annotations
 
 import json
 import tempfile
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +11,10 @@ import click
 from sqlalchemy import select
 
 from catalog import db
-from catalog.discovery import add_feed, decide, valid_feed_url
+from catalog.candidates import add_feed, decide, valid_feed_url
 from catalog.errors import InputError
 from catalog.feeds import parse_opml
 from catalog.importer import document_key, import_readme
-from catalog.metadata import extract
 from catalog.models import Entry, Feed, Link, PageMetadata, Section
 from catalog.queries import document_by_path
 from catalog.urls import parse_rules, rewrite
@@ -195,31 +193,4 @@ def candidates_decide(ctx: Context, entry_id: int, *, accept: bool, section: str
         click.echo(f"{verb} {entry.id}: {entry.title}")
     if accept:
         click.echo("it appears in the README at the next `listkeeper render`")
-    return 0
-
-
-def extract_page(path_or_url: str, url: str | None) -> int:
-    """One page's metadata as JSON: why did its title come out like that?"""
-    content_type = None
-    if path_or_url.startswith(("http://", "https://")):
-        from catalog.inflate import ACCEPT_ENCODING, InflateError, read_capped
-        from crawler.settings import USER_AGENT
-
-        headers = {"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING}
-        request = urllib.request.Request(path_or_url, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=20) as response:
-                body, _cut = read_capped(response, 8 * 1024 * 1024)  # a bomb stops here
-                content_type = response.headers.get("Content-Type")
-                url = url or response.geturl()
-        except (OSError, InflateError) as exc:
-            raise InputError(f"{path_or_url}: cannot fetch: {exc}") from exc
-    else:
-        try:
-            body = Path(path_or_url).read_bytes()
-        except OSError as exc:
-            raise InputError(f"{path_or_url}: cannot read ({exc.strerror or exc})") from exc
-        url = url or Path(path_or_url).resolve().as_uri()
-    meta = extract(body, url or path_or_url, content_type=content_type)
-    click.echo(json.dumps(meta.to_json(), indent=2, ensure_ascii=False))
     return 0

@@ -1,6 +1,6 @@
 """Item pipeline for the feeds spider: parse each polled feed and store it.
 
-Parsing is ``catalog.feeds.parse_feed`` (pure); storing is ``catalog.discovery.record_poll``
+Parsing is ``catalog.feeds.parse_feed`` (pure); storing is ``catalog.candidates.record_poll``
 in one transaction per feed, in a thread so the reactor keeps polling. A malformed feed is
 parsed as far as it goes and its problem stored on the feed, never fatal.
 """
@@ -15,7 +15,7 @@ from scrapy.crawler import Crawler
 from twisted.internet.threads import deferToThread
 
 from catalog import db
-from catalog.discovery import Poll, record_poll
+from catalog.candidates import Poll, record_poll
 from catalog.feeds import FeedEntry, FeedError
 from catalog.feeds.followed import identify, read_followed
 from catalog.urls import Rule, parse_rules, rewrite

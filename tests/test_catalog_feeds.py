@@ -482,7 +482,7 @@ def test_identify_tells_feeds_listings_and_neither_apart() -> None:
 
 
 def test_a_listing_whose_every_card_is_new_is_a_new_layout() -> None:
-    from catalog.discovery import _relaid
+    from catalog.candidates import _relaid
 
     cards = [FeedEntry(guid=f"https://x.example/{n}", url="", title=None) for n in range(3)]
     assert _relaid({"https://x.example/old"}, cards)

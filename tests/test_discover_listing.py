@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from catalog import db
-from catalog.discovery import add_feed
+from catalog.candidates import add_feed
 from crawler.offlineweb.server import OfflineWeb
 from crawler.offlineweb.spec import Page, Web
 from crawler.offlineweb.wiring import check_toml

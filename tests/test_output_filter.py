@@ -285,7 +285,7 @@ def test_candidates_and_feeds_reach_the_terminal_without_escapes(
     from sqlalchemy import update
     from sqlalchemy.orm import Session
 
-    from catalog.discovery import Poll, add_feed, record_poll
+    from catalog.candidates import Poll, add_feed, record_poll
     from catalog.feeds.model import FeedEntry
     from catalog.importer import apply
     from catalog.markdown import parse_markdown

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from catalog import db
-from catalog.discovery import add_feed
+from catalog.candidates import add_feed
 from catalog.errors import InputError
 from catalog.feeds import discover_feeds, parse_feed
 from catalog.feeds.listing import parse_listing
@@ -256,7 +256,7 @@ def test_stored_articles_are_gated_and_cleaned_on_every_backend(engine: Engine) 
     """A feed entry that reached the catalog with a refused URL or NUL, controls and bidi
     overrides in its text (a parser that let them through): no article, no candidate for
     the first, clean text for the rest. PostgreSQL lost the whole poll to one NUL."""
-    from catalog.discovery import Poll, record_poll
+    from catalog.candidates import Poll, record_poll
     from catalog.feeds.model import FeedEntry
     from catalog.importer import apply
     from catalog.markdown import parse_markdown

@@ -4,7 +4,7 @@ Pure functions over bytes and strings: no network, no database, no Scrapy. The d
 spider fetches, these functions read what it fetched.
 """
 
-from catalog.feeds.discover import discover_feeds
+from catalog.feeds.advertised import discover_feeds
 from catalog.feeds.listing import parse_listing
 from catalog.feeds.model import FeedEntry, FeedError, FeedKind, OpmlFeed, ParsedFeed
 from catalog.feeds.opml import parse_opml

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from catalog.feeds.discover import discover_feeds
+from catalog.feeds.advertised import discover_feeds
 from catalog.feeds.listing import parse_listing
 from catalog.feeds.model import FeedEntry, FeedError, ParsedFeed
 from catalog.feeds.parse import parse_feed
