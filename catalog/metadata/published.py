@@ -158,9 +158,9 @@ def published(found: Candidates, url: str, root: Any) -> Dated:
             said += " (webpage-node: only a JSON-LD WebPage node gives it, not shown: dropped)"
         elif (
             _on("comments")
+            and not _in_markup(day, sources)  # first: the text walks cost on large pages
             and written_in(text.visible, day)
             and not stated_at(text.own, day)
-            and not _in_markup(day, sources)
         ):
             guess = None
             said += " (comments: written only in comments or after 'Updated': dropped)"
