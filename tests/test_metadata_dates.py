@@ -289,6 +289,16 @@ RULE_PAGES: dict[str, tuple[str, str, date | None]] = {
     ),
     "headline": (page("<title>Winter scarves</title>", _HEADLINE_PAGE), URL, date(2021, 3, 5)),
     "unwritten": (page("<title>Rooms</title>", _IMAGE_ONLY), URL, None),
+    # a version-control stamp in a comment is not the page's date
+    "html-comment": (
+        page(
+            "<title>West side</title>",
+            "<!-- $Id: analytics.tpl 21 2014-06-01 13:09:34Z volker $ -->"
+            "<main><h1>West side</h1><p>Shops, parks and the old market hall.</p></main>",
+        ),
+        URL,
+        None,
+    ),
     "webpage-node": (
         page(_webpage_graph("2018-06-08T11:14:18+00:00"), "<h1>About us</h1><p>We knit.</p>"),
         URL,

@@ -35,6 +35,7 @@ RULES: dict[str, str] = {
     "url-day": "a full date in the URL path, or the markup day within a day of it",
     "headline": "without markup dates, the date written with the headline",
     "unwritten": "htmldate's day in neither the markup nor the text: its fast search's",
+    "html-comment": "htmldate's day written only in an HTML comment (a $Id$ stamp): dropped",
     "webpage-node": "htmldate's day that only a JSON-LD WebPage node gives, not shown: dropped",
     "comments": "htmldate's day written only in comments or after 'Updated': dropped",
     "url-month": "a /2010/05/ path: the first day of that month the page states",
@@ -145,6 +146,18 @@ def published(found: Candidates, url: str, root: Any) -> Dated:
             instead = fast[0] if fast else "none"
             said += f" (unwritten: in neither markup nor text; its fast search: {instead})"
             guess = fast
+    if (
+        guess is not None
+        and _on("html-comment")
+        and guess[0] not in sources
+        and not written_in(text.visible, guess[0])
+        and _in_comments(root, guess[0])
+        and not _in_source(root, guess[0])
+    ):
+        # A version-control stamp (``<!-- $Id: x 21 2014-06-01 13:09:34Z -->``) or a build
+        # note: a date the page keeps in an HTML comment only is not its publication date.
+        guess = None
+        said += " (html-comment: written only in an HTML comment: dropped)"
     if guess is not None:
         day = guess[0]
         if (
@@ -189,6 +202,12 @@ def _in_source(root: Any, day: date) -> bool:
     upload folders and file names in URLs write it otherwise (``/2019/03/14/``)."""
     iso = day.isoformat()
     return any(iso in str(v) for v in root.xpath("//script/text() | //@content | //@datetime"))
+
+
+def _in_comments(root: Any, day: date) -> bool:
+    """Whether an HTML comment writes ``day`` in ISO form."""
+    iso = day.isoformat()
+    return any(iso in str(v) for v in root.xpath("//comment()"))
 
 
 def _in_markup(day: date, sources: dict[date, set[str]]) -> bool:
