@@ -84,4 +84,6 @@ def test_check_stores_page_metadata_and_extract_prints_it(
         "feeds",
         "word_count",
         "reading_minutes",
+        "evidence",
     }
+    assert meta["evidence"] == {"published": "htmldate: none"}  # why there is no date
