@@ -13,8 +13,8 @@ What may change (``[pr]`` in ``listkeeper.toml``):
   An ``https`` link is never rewritten to ``http``.
 - ``dead``: ``keep`` (only reported), ``mark`` (a ``*(dead link)*`` note after the link) or
   ``archive`` (the URL becomes the Wayback Machine's capture nearest the day the link
-  entered the list, as its CDX server at ``wayback_api`` lists it — ``jobs/pr.py`` asks,
-  ``catalog.wayback`` chooses; without an archived copy the link is marked instead, and
+  entered the list, as its CDX server at ``wayback_api`` lists it — ``jobs/wayback.py``
+  asks, ``catalog.cdx`` chooses; without an archived copy the link is marked instead, and
   the body says so).
 - ``archived``: a GitHub repository the API says is archived: ``keep`` (only reported),
   ``mark`` (the default: an ``*(archived)*`` note after the link) or ``remove`` (its list

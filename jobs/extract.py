@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import urllib.request
 from pathlib import Path
 
 import click
@@ -16,18 +15,22 @@ def extract_page(path_or_url: str, url: str | None) -> int:
     """One page's metadata as JSON: why did its title come out like that?"""
     content_type = None
     if path_or_url.startswith(("http://", "https://")):
-        from catalog.inflate import ACCEPT_ENCODING, InflateError, read_capped
+        from catalog.inflate import ACCEPT_ENCODING
         from crawler.settings import USER_AGENT
+        from jobs.http import FetchError, fetch
 
         headers = {"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING}
-        request = urllib.request.Request(path_or_url, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=20) as response:
-                body, _cut = read_capped(response, 8 * 1024 * 1024)  # a bomb stops here
-                content_type = response.headers.get("Content-Type")
-                url = url or response.geturl()
-        except (OSError, InflateError) as exc:
+            # a bomb stops at the cap
+            answer = fetch(path_or_url, limit=8 * 1024 * 1024, timeout=20, headers=headers)
+        except FetchError as exc:
             raise InputError(f"{path_or_url}: cannot fetch: {exc}") from exc
+        if answer.status >= 300:
+            error = f"HTTP Error {answer.status}: {answer.reason}"
+            raise InputError(f"{path_or_url}: cannot fetch: {error}")
+        body = answer.body
+        content_type = answer.header("Content-Type")
+        url = url or answer.url
     else:
         try:
             body = Path(path_or_url).read_bytes()

@@ -16,16 +16,14 @@ traceback.
 from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
 from catalog.errors import ListkeeperError
-from catalog.inflate import InflateError, read_capped
 from catalog.output import Redactor, add_secret, redact
 from catalog.urls import web_url
+from jobs.http import FetchError, fetch
 
 __all__ = ["GitHub", "GitHubError", "Pull", "Redactor"]
 
@@ -34,7 +32,6 @@ TOKEN_ENV = "GITHUB_TOKEN"  # read by pr and by check (repository links); never 
 MAX_ANSWER = 32 * 1024 * 1024  # bytes of an answer read, and decoded, at most
 USER_AGENT = "listkeeper (+https://github.com/listkeeper/listkeeper)"
 MESSAGE_CHARS = 300  # GitHub's message in an error line, cut after redaction
-BODY_CHARS = 64 * 1024  # of an error body that is not JSON, read for its message
 
 
 class GitHubError(ListkeeperError):
@@ -44,11 +41,6 @@ class GitHubError(ListkeeperError):
         super().__init__(message)
         self.status = status
         self.data = data
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
 
 
 @dataclass(frozen=True)
@@ -103,7 +95,6 @@ class GitHub:
         self.timeout = timeout
         add_secret(token)  # whatever prints or logs it, anywhere in the process
         self.redact = Redactor(token)
-        self._opener = urllib.request.build_opener(_NoRedirect())
 
     # --- the endpoints --------------------------------------------------------------
 
@@ -158,43 +149,38 @@ class GitHub:
         return f"/repos/{quote(self.owner, safe='')}/{quote(self.name, safe='')}"
 
     def _call(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
-        url = self.api_url + path
         data = json.dumps(payload).encode() if payload is not None else None
-        request = urllib.request.Request(url, data=data, method=method)
-        request.add_header("Accept", "application/vnd.github+json")
-        request.add_header("X-GitHub-Api-Version", API_VERSION)
-        request.add_header("User-Agent", USER_AGENT)
-        request.add_header("Authorization", f"Bearer {self.token}")
+        headers = {
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": API_VERSION,
+            "User-Agent": USER_AGENT,
+            "Authorization": f"Bearer {self.token}",
+        }
         if data is not None:
-            request.add_header("Content-Type", "application/json; charset=utf-8")
+            headers["Content-Type"] = "application/json; charset=utf-8"
         where = self.redact(f"{method} {self.api_url}{path.split('?')[0]}")
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                raw = read_capped(response, MAX_ANSWER)[0]
-        except urllib.error.HTTPError as exc:
-            raw = _error_body(exc)
-            parsed = _json(raw)
-            message = _message(exc.code, parsed, self.redact)
+            answer = fetch(
+                self.api_url + path,
+                limit=MAX_ANSWER,
+                timeout=self.timeout,
+                headers=headers,
+                method=method,
+                data=data,
+                follow_redirects=False,
+            )
+        except FetchError as exc:
+            raise GitHubError(self.redact(f"cannot reach GitHub ({where}): {exc.reason}")) from None
+        if answer.status >= 300:
+            parsed = _json(answer.body)
+            message = _message(answer.status, parsed, self.redact)
             raise GitHubError(
-                f"GitHub answered {exc.code} to {where}: {message}", exc.code, parsed
-            ) from None
-        except (urllib.error.URLError, OSError, TimeoutError, InflateError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise GitHubError(self.redact(f"cannot reach GitHub ({where}): {reason}")) from None
-        data = _json(raw)
+                f"GitHub answered {answer.status} to {where}: {message}", answer.status, parsed
+            )
+        data = _json(answer.body)
         if isinstance(data, str):
             raise GitHubError(f"{where}: GitHub's answer is not JSON: {_cut(self.redact(data))}")
         return data
-
-
-def _error_body(exc: urllib.error.HTTPError) -> bytes:
-    """An error answer's body, as far as it can be read: the status says the rest."""
-    if exc.fp is None:
-        return b""
-    try:
-        return read_capped(exc, BODY_CHARS)[0]
-    except (InflateError, OSError):
-        return b""
 
 
 def _json(raw: bytes) -> Any:

@@ -11,15 +11,13 @@ time: this client is never used from two threads.
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalog.inflate import InflateError, read_capped
 from catalog.output import Redactor, add_secret
-from jobs.github import USER_AGENT, GitHubError, _error_body, _NoRedirect
+from jobs.github import USER_AGENT, GitHubError
+from jobs.http import FetchError, fetch
 
 MAX_BODY = 8 * 1024 * 1024  # 100 repositories answer in ~60 KB; a larger body is not ours
 
@@ -51,30 +49,33 @@ class GraphQL:
         self.redact = Redactor(token)
         add_secret(token)  # and wherever else it might turn up (catalog.output)
         self.sent = 0  # queries sent, for the check's summary and the tests
-        self._opener = urllib.request.build_opener(_NoRedirect())
 
     def post(self, query: str, variables: Mapping[str, Any]) -> Answer:
         """The endpoint's answer; :class:`GitHubError` only when nothing came back."""
         payload = json.dumps({"query": query, "variables": dict(variables)}).encode()
-        request = urllib.request.Request(self.url, data=payload, method="POST")
-        request.add_header("Accept", "application/json")
-        request.add_header("Content-Type", "application/json; charset=utf-8")
-        request.add_header("User-Agent", USER_AGENT)
-        request.add_header("Authorization", f"Bearer {self.token}")
+        headers = {
+            "Accept": "application/json",
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": USER_AGENT,
+            "Authorization": f"Bearer {self.token}",
+        }
         self.sent += 1
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                status, headers = response.status, dict(response.headers)
-                raw, cut = read_capped(response, MAX_BODY)
-                raw = b"" if cut else raw  # a cut JSON body is no answer
-        except urllib.error.HTTPError as exc:
-            status, headers, raw = exc.code, dict(exc.headers or {}), _error_body(exc)
-        except (urllib.error.URLError, OSError, TimeoutError, InflateError) as exc:
-            reason = getattr(exc, "reason", exc)
+            answer = fetch(
+                self.url,
+                limit=MAX_BODY,
+                timeout=self.timeout,
+                headers=headers,
+                method="POST",
+                data=payload,
+                follow_redirects=False,
+            )
+        except FetchError as exc:
             where = self.redact(self.url)
-            message = f"cannot reach GitHub GraphQL ({where}): {reason}"
+            message = f"cannot reach GitHub GraphQL ({where}): {exc.reason}"
             raise GitHubError(self.redact(message)) from None
-        return _answer(status, headers, raw, self.redact)
+        raw = b"" if answer.cut else answer.body  # a cut JSON body is no answer
+        return _answer(answer.status, dict(answer.headers), raw, self.redact)
 
 
 def _answer(status: int, headers: dict[str, str], raw: bytes, redact: Redactor) -> Answer:

@@ -48,10 +48,10 @@ from catalog.render import render_document, unified_diff
 from catalog.reports import build_report
 from catalog.repos import archived_rows
 from catalog.vocabulary import LinkStatus, utcnow
-from catalog.wayback import nearest_capture
 from jobs.context import Context
 from jobs.github import TOKEN_ENV, GitHub, Redactor
 from jobs.readme import rerenderer
+from jobs.wayback import nearest_capture
 
 PRIVATE_BASE = "refs/listkeeper/base"
 PRIVATE_HEAD = "refs/listkeeper/head"

@@ -13,10 +13,11 @@ from sqlalchemy import select
 
 import catalog.pullrequest as prlogic
 from catalog import db
+from catalog.cdx import choose, parse_cdx
 from catalog.models import Link, PageReference
 from catalog.vocabulary import LinkStatus
-from catalog.wayback import choose, nearest_capture, parse_cdx
 from jobs.pr import _wayback
+from jobs.wayback import nearest_capture
 from tests import githubapi
 from tests.conftest import needs_shared
 from tests.test_pr import Workspace, api, run_pr, ws  # noqa: F401 (fixtures)

@@ -422,7 +422,7 @@ def test_no_url_rule_can_make_the_crawl_read_a_file_even_with_the_guard_off(
 def test_an_archived_copy_is_a_web_url_whatever_the_archive_answers() -> None:
     from datetime import date
 
-    from catalog.wayback import choose
+    from catalog.cdx import choose
 
     rows = [
         ["x", "20200101000000", "https://a.example/\x1b[2J\x07\u202e", "text/html", "200"],

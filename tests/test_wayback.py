@@ -1,4 +1,4 @@
-"""``catalog.wayback`` against a local CDX server replaying the recorded exchanges.
+"""``jobs.wayback`` and ``catalog.cdx`` against a local CDX server replaying recordings.
 
 The recordings (``shared/corpora/responses``, category ``wayback``) are real answers of
 ``https://web.archive.org/cdx/search/cdx``: plain text lines, gzip-encoded as recorded.
@@ -24,9 +24,10 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from catalog import pullrequest as prlogic
+from catalog.cdx import Capture, choose, parse_cdx
 from catalog.errors import ConfigError
-from catalog.wayback import CDX_PATH, Capture, choose, nearest_capture, parse_cdx
 from jobs.pr import _wayback
+from jobs.wayback import CDX_PATH, nearest_capture
 from tests.conftest import SHARED, needs_shared
 
 RESPONSES = SHARED / "corpora" / "responses"
