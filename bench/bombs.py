@@ -2,7 +2,7 @@
 
     python bench/bombs.py [--size-mb 1024]
 
-For each coding, a bomb of SIZE zero bytes is built (crawler.offlineweb.bomb) and decoded in
+For each coding, a bomb of SIZE zero bytes is built (jobs.offlineweb.bomb) and decoded in
 a fresh process by ``catalog.inflate`` and, as the reference, by the decoder it replaced
 (brotli fed 4 KB at a time, the cap checked after each call). Reported: the bomb's size,
 the process's peak RSS and CPU time of the decode.
@@ -35,7 +35,7 @@ def _old_brotli(body: bytes, limit: int) -> bytes:
 
 def child(encoding: str, size: int, which: str) -> None:
     from catalog.inflate import inflate
-    from crawler.offlineweb.bomb import bomb
+    from jobs.offlineweb.bomb import bomb
 
     body = bomb(size, encoding)
     before = resource.getrusage(resource.RUSAGE_SELF)

@@ -6,7 +6,7 @@ A list of N repository links (awesome-go's size by default): the GitHub links of
 awesome-python's README in ../shared/corpora/readmes (about 480, when present) and
 synthetic ones for the rest, some renamed, archived, stale or gone. ``listkeeper import``
 and ``listkeeper check`` run in a fresh process against the local GitHub GraphQL endpoint
-(crawler.offlineweb.githubgraphql, graphql-core executing every query, in this process);
+(jobs.offlineweb.githubgraphql, graphql-core executing every query, in this process);
 printed: queries and aliases per query, the check's wall and CPU time, and how many checks
 went to github.com as pages (the goal: none).
 """
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from catalog.repos import repo_ref  # noqa: E402
-from crawler.offlineweb.githubgraphql import Endpoint, Repo, serving  # noqa: E402
+from jobs.offlineweb.githubgraphql import Endpoint, Repo, serving  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpora" / "readmes" / "vinta__awesome-python__README.md"
 LINK = re.compile(r"\]\((https://github\.com/[^)\s]+)\)")

@@ -24,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.offlineweb.server import OfflineWeb  # noqa: E402
-from crawler.offlineweb.spec import Page, Web  # noqa: E402
-from crawler.offlineweb.wiring import check_toml  # noqa: E402
+from jobs.offlineweb.server import OfflineWeb  # noqa: E402
+from jobs.offlineweb.spec import Page, Web  # noqa: E402
+from jobs.offlineweb.wiring import check_toml  # noqa: E402
 
 RUN_TIMEOUT = 120.0  # seconds: one check of 10 links on loopback takes about one
 

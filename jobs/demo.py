@@ -22,11 +22,6 @@ from pathlib import Path
 import click
 
 from catalog.vocabulary import CLOCK_ENV, utcnow
-from crawler.offlineweb.githubgraphql import Endpoint, Repo, serving
-from crawler.offlineweb.sample import article_html, rss_feed
-from crawler.offlineweb.server import OfflineWeb
-from crawler.offlineweb.spec import Page, Web
-from crawler.offlineweb.wiring import check_toml, port_remap, port_unmap
 from jobs import check as check_job
 from jobs import discover as discover_job
 from jobs import pr as pr_job
@@ -34,6 +29,11 @@ from jobs import readme as readme_job
 from jobs import run as run_job
 from jobs.context import Context
 from jobs.github import TOKEN_ENV
+from jobs.offlineweb.githubgraphql import Endpoint, Repo, serving
+from jobs.offlineweb.sample import article_html, rss_feed
+from jobs.offlineweb.server import OfflineWeb
+from jobs.offlineweb.spec import Page, Web
+from jobs.offlineweb.wiring import check_toml, port_remap, port_unmap
 
 ARTICLES = {
     "engineering.acme.test": {

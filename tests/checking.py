@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from crawler.offlineweb.server import OfflineWeb
-from crawler.offlineweb.spec import Page, Web
-from crawler.offlineweb.wiring import check_toml
+from jobs.offlineweb.server import OfflineWeb
+from jobs.offlineweb.spec import Page, Web
+from jobs.offlineweb.wiring import check_toml
 from tests.catalogdb import select
 
 

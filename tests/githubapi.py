@@ -8,7 +8,7 @@ from the real API in ``../shared/corpora/responses/github_api/``:
   "A pull request already exists for owner:branch." when one is open for that head
 - ``PATCH /repos/{owner}/{repo}/pulls/{number}`` → 200 and the updated pull
 - ``POST /graphql`` (and GitHub Enterprise Server's ``/api/graphql``) → the GraphQL
-  endpoint of ``crawler.offlineweb.githubgraphql`` (``state.graphql``): repositories,
+  endpoint of ``jobs.offlineweb.githubgraphql`` (``state.graphql``): repositories,
   renames, NOT_FOUND, rate limits, secondary limits, 502s
 
 Every request is recorded (method, path, query, headers, JSON body). ``fail`` queues
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from crawler.offlineweb.githubgraphql import Endpoint
+from jobs.offlineweb.githubgraphql import Endpoint
 
 RECORDED = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "responses" / "github_api"
 

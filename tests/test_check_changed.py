@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from crawler.offlineweb.server import OfflineWeb
-from crawler.offlineweb.spec import Page, Web
+from jobs.offlineweb.server import OfflineWeb
+from jobs.offlineweb.spec import Page, Web
 from tests import landerpages as pages
 from tests.catalogdb import select
 from tests.checking import checks, statuses, write_workspace

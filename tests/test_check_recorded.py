@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.offlineweb.recorded import recorded_web
-from crawler.offlineweb.server import OfflineWeb
+from jobs.offlineweb.recorded import recorded_web
+from jobs.offlineweb.server import OfflineWeb
 from tests.checking import statuses, write_workspace
 from tests.conftest import needs_shared, shared_path
 from tests.readmes import cli

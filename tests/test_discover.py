@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.offlineweb.server import OfflineWeb
-from crawler.offlineweb.spec import Page, Web
-from crawler.offlineweb.wiring import check_toml
+from jobs.offlineweb.server import OfflineWeb
+from jobs.offlineweb.spec import Page, Web
+from jobs.offlineweb.wiring import check_toml
 from tests.catalogdb import select
 from tests.readmes import cli
 

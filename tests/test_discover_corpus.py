@@ -35,10 +35,10 @@ import feedparser
 import lxml.etree
 import pytest
 
-from crawler.offlineweb.server import OfflineWeb
-from crawler.offlineweb.spec import Page, Web
-from crawler.offlineweb.wiring import check_toml
 from jobs.cli import run
+from jobs.offlineweb.server import OfflineWeb
+from jobs.offlineweb.spec import Page, Web
+from jobs.offlineweb.wiring import check_toml
 from tests.conftest import needs_shared, shared_path
 from tests.readmes import Result
 

@@ -13,9 +13,9 @@ import pytest
 
 from catalog import db
 from catalog.candidates import add_feed
-from crawler.offlineweb.server import OfflineWeb
-from crawler.offlineweb.spec import Page, Web
-from crawler.offlineweb.wiring import check_toml
+from jobs.offlineweb.server import OfflineWeb
+from jobs.offlineweb.spec import Page, Web
+from jobs.offlineweb.wiring import check_toml
 from tests.catalogdb import default_url, select
 from tests.readmes import cli
 from tests.test_discover import CONFIG, README

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.offlineweb.server import OfflineWeb
-from crawler.offlineweb.spec import Page, Web
-from crawler.offlineweb.wiring import check_toml
+from jobs.offlineweb.server import OfflineWeb
+from jobs.offlineweb.spec import Page, Web
+from jobs.offlineweb.wiring import check_toml
 from tests import githubapi
 from tests.conftest import needs_shared, shared_path
 from tests.readmes import cli

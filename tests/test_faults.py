@@ -23,9 +23,9 @@ from sqlalchemy.exc import DBAPIError
 
 from catalog import db
 from catalog.errors import ListkeeperError
-from crawler.offlineweb.server import OfflineWeb
-from crawler.offlineweb.spec import Page, Web
 from jobs.crawling import run_crawl
+from jobs.offlineweb.server import OfflineWeb
+from jobs.offlineweb.spec import Page, Web
 from tests.catalogdb import select
 from tests.checking import write_workspace
 from tests.readmes import cli

@@ -16,9 +16,9 @@ import brotli
 import pytest
 
 from catalog.inflate import ENCODINGS, InflateError, inflate, read_capped
-from crawler.offlineweb import OfflineWeb, Page, Web
-from crawler.offlineweb.bomb import bomb, zstd
 from jobs.cli import run as cli_run
+from jobs.offlineweb import OfflineWeb, Page, Web
+from jobs.offlineweb.bomb import bomb, zstd
 
 CAP = 1 << 20
 BOMBS = [("gzip", 1 << 30), ("br", 1 << 28), ("zstd", 1 << 28), ("deflate", 1 << 28)]

@@ -1,4 +1,4 @@
-"""The offline web (crawler/offlineweb) and the stub resolver (crawler/resolver.py).
+"""The offline web (jobs/offlineweb) and the stub resolver (crawler/resolver.py).
 
 Clients here are plain sockets, http.client and urllib against 127.0.0.0/8; one test runs a
 small Scrapy crawl in a subprocess. No test asserts wall-time performance."""
@@ -24,11 +24,11 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from crawler.offlineweb import OfflineWeb, Page, Web, hostile_web, sample_web, scale_web
-from crawler.offlineweb.builders import Case, expected_verdict
-from crawler.offlineweb.recorded import load_recorded
-from crawler.offlineweb.spec import Host
 from crawler.resolver import StubHosts, StubResolver
+from jobs.offlineweb import OfflineWeb, Page, Web, hostile_web, sample_web, scale_web
+from jobs.offlineweb.builders import Case, expected_verdict
+from jobs.offlineweb.recorded import load_recorded
+from jobs.offlineweb.spec import Host
 from tests.conftest import SHARED, needs_shared
 
 REPO = Path(__file__).resolve().parents[1]
@@ -607,7 +607,7 @@ def test_process_prints_ports_and_stops_on_sigterm(tmp_path: Path) -> None:
     web = Web(hosts={"127.0.3.1": Host(pages={"/": Page(body="proc")})})
     spec = tmp_path / "web.json"
     spec.write_text(web.to_json())
-    command = [sys.executable, "-m", "crawler.offlineweb", "--spec", str(spec)]
+    command = [sys.executable, "-m", "jobs.offlineweb", "--spec", str(spec)]
     with subprocess.Popen(
         [*command, "--max-seconds", "60"], cwd=REPO, stdout=subprocess.PIPE, text=True
     ) as proc:

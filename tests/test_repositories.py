@@ -19,8 +19,8 @@ from catalog.repos import (
     graphql_url,
     repo_ref,
 )
-from crawler.offlineweb.githubgraphql import Endpoint, Repo
 from jobs.graphql import GraphQL
+from jobs.offlineweb.githubgraphql import Endpoint, Repo
 from jobs.repositories import Asked, build_query, check_repositories
 from tests import githubapi
 from tests.conftest import needs_shared, shared_path

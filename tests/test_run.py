@@ -12,8 +12,8 @@ from sqlalchemy import insert
 from catalog import db
 from catalog.models import Lock
 from catalog.vocabulary import utcnow
-from crawler.offlineweb.server import OfflineWeb
-from crawler.offlineweb.spec import Page, Web
+from jobs.offlineweb.server import OfflineWeb
+from jobs.offlineweb.spec import Page, Web
 from tests.catalogdb import default_url
 from tests.checking import statuses, write_workspace
 from tests.readmes import cli

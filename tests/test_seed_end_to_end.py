@@ -13,10 +13,10 @@ import pytest
 from catalog.markdown import parse_markdown
 from catalog.urls import classify
 from catalog.vocabulary import LinkKind
-from crawler.offlineweb.sample import article_html, rss_feed
-from crawler.offlineweb.server import OfflineWeb
-from crawler.offlineweb.spec import Page, Web
-from crawler.offlineweb.wiring import check_toml, port_remap, port_unmap
+from jobs.offlineweb.sample import article_html, rss_feed
+from jobs.offlineweb.server import OfflineWeb
+from jobs.offlineweb.spec import Page, Web
+from jobs.offlineweb.wiring import check_toml, port_remap, port_unmap
 from tests.conftest import needs_shared, shared_path
 from tests.readmes import cli
 from tests.test_discover_listing import NEW_NOTES_CARD, NOTES_CARDS, notes_page

@@ -25,9 +25,9 @@ from catalog.models import Entry, EntryLink, Link
 from catalog.queries import document_by_path
 from catalog.urls import web_url
 from catalog.vocabulary import EntryState, LinkKind
-from crawler.offlineweb.server import OfflineWeb
-from crawler.offlineweb.spec import Page, Web
-from crawler.offlineweb.wiring import check_toml
+from jobs.offlineweb.server import OfflineWeb
+from jobs.offlineweb.spec import Page, Web
+from jobs.offlineweb.wiring import check_toml
 from tests.catalogdb import default_url
 from tests.catalogdb import select as select_rows
 from tests.readmes import cli

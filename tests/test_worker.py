@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 import redis
 
-from crawler.offlineweb.server import OfflineWeb
-from crawler.offlineweb.spec import Page, Web
 from crawler.queue import K, Queue, connect
 from jobs import check as check_job
 from jobs.context import Context
+from jobs.offlineweb.server import OfflineWeb
+from jobs.offlineweb.spec import Page, Web
 from tests.catalogdb import select
 from tests.checking import statuses, write_workspace
 from tests.readmes import cli

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import make_url
 
-from crawler.offlineweb.server import OfflineWeb
-from crawler.offlineweb.spec import Page, Web
 from crawler.queue import Queue, connect
 from crawler.settings import SETTINGS
 from jobs import check as check_job
 from jobs.context import Context
+from jobs.offlineweb.server import OfflineWeb
+from jobs.offlineweb.spec import Page, Web
 from jobs.worker import Own, crawl_settings
 from tests.catalogdb import default_url
 from tests.checking import statuses, write_workspace

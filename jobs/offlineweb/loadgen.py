@@ -1,8 +1,8 @@
 """A bounded keep-alive load check of the offline web, client and server in two processes.
 
-    python -m crawler.offlineweb.loadgen [--connections 32] [--seconds 5] [--hosts 20]
+    python -m jobs.offlineweb.loadgen [--connections 32] [--seconds 5] [--hosts 20]
 
-Starts `python -m crawler.offlineweb --builder scale --latency 0` as a child process, keeps
+Starts `python -m jobs.offlineweb --builder scale --latency 0` as a child process, keeps
 `--connections` keep-alive connections busy for `--seconds`, prints requests per second and
 stops the child. Figures vary with the machine: compare runs, do not assert on them.
 """
@@ -51,13 +51,13 @@ async def _load(urls: list[str], connections: int, seconds: float) -> tuple[int,
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m crawler.offlineweb.loadgen")
+    p = argparse.ArgumentParser(prog="python -m jobs.offlineweb.loadgen")
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--hosts", type=int, default=20)
     p.add_argument("--links", type=int, default=2000)
     args = p.parse_args(argv)
-    command = [sys.executable, "-m", "crawler.offlineweb", "--builder", "scale", "--latency", "0"]
+    command = [sys.executable, "-m", "jobs.offlineweb", "--builder", "scale", "--latency", "0"]
     command += ["--links", str(args.links), "--hosts", str(args.hosts)]
     command += ["--max-seconds", str(args.seconds + 60)]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as server:
