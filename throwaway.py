@@ -1,5 +1,5 @@
 """Throwaway servers on loopback ports for the tests and the benches (neither imports the
-other): a PostgreSQL cluster, a redis-server, a Redis Cluster."""
+other): a PostgreSQL cluster, a redis-server, a Redis Cluster, an in-process HTTP server."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import glob
 import os
 import shutil
 import socket
+import socketserver
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -19,6 +21,20 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(server: socketserver.BaseServer) -> Iterator[None]:
+    """Serve *server* (an in-process server bound to loopback) from a thread until the block
+    ends, then shut it and its socket."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 def free_ports(n: int) -> list[int]:

@@ -15,14 +15,10 @@ def extract_page(path_or_url: str, url: str | None) -> int:
     """One page's metadata as JSON: why did its title come out like that?"""
     content_type = None
     if path_or_url.startswith(("http://", "https://")):
-        from catalog.inflate import ACCEPT_ENCODING
-        from crawler.settings import USER_AGENT
         from jobs.http import FetchError, fetch
 
-        headers = {"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING}
         try:
-            # a bomb stops at the cap
-            answer = fetch(path_or_url, limit=8 * 1024 * 1024, timeout=20, headers=headers)
+            answer = fetch(path_or_url)  # a bomb stops at the cap
         except FetchError as exc:
             raise InputError(f"{path_or_url}: cannot fetch: {exc}") from exc
         if answer.status >= 300:

@@ -16,6 +16,7 @@ traceback.
 from __future__ import annotations
 
 import json
+import time
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any
@@ -23,14 +24,12 @@ from typing import Any
 from catalog.errors import ListkeeperError
 from catalog.output import Redactor, add_secret, redact
 from catalog.urls import web_url
-from jobs.http import FetchError, fetch
+from jobs.http import TIMEOUT, FetchError, fetch
 
 __all__ = ["GitHub", "GitHubError", "Pull", "Redactor"]
 
 API_VERSION = "2022-11-28"
 TOKEN_ENV = "GITHUB_TOKEN"  # read by pr and by check (repository links); never printed
-MAX_ANSWER = 32 * 1024 * 1024  # bytes of an answer read, and decoded, at most
-USER_AGENT = "listkeeper (+https://github.com/listkeeper/listkeeper)"
 MESSAGE_CHARS = 300  # GitHub's message in an error line, cut after redaction
 
 
@@ -88,7 +87,7 @@ def _keys(data: dict[str, Any]) -> str:
 
 
 class GitHub:
-    def __init__(self, api_url: str, token: str, repo: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, api_url: str, token: str, repo: str, *, timeout: float = TIMEOUT) -> None:
         self.api_url = api_url.rstrip("/")
         self.token = token
         self.owner, self.name = repo.split("/", 1)
@@ -153,7 +152,6 @@ class GitHub:
         headers = {
             "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": API_VERSION,
-            "User-Agent": USER_AGENT,
             "Authorization": f"Bearer {self.token}",
         }
         if data is not None:
@@ -162,12 +160,11 @@ class GitHub:
         try:
             answer = fetch(
                 self.api_url + path,
-                limit=MAX_ANSWER,
-                timeout=self.timeout,
                 headers=headers,
                 method=method,
                 data=data,
                 follow_redirects=False,
+                deadline=time.monotonic() + self.timeout,
             )
         except FetchError as exc:
             raise GitHubError(self.redact(f"cannot reach GitHub ({where}): {exc.reason}")) from None

@@ -11,15 +11,14 @@ time: this client is never used from two threads.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from catalog.output import Redactor, add_secret
-from jobs.github import USER_AGENT, GitHubError
-from jobs.http import FetchError, fetch
-
-MAX_BODY = 8 * 1024 * 1024  # 100 repositories answer in ~60 KB; a larger body is not ours
+from jobs.github import GitHubError
+from jobs.http import TIMEOUT, FetchError, fetch
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class Answer:
 class GraphQL:
     """``POST`` queries to one GraphQL endpoint with one token; counts what it sent."""
 
-    def __init__(self, url: str, token: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, url: str, token: str, *, timeout: float = TIMEOUT) -> None:
         self.url = url
         self.token = token
         self.timeout = timeout
@@ -56,25 +55,24 @@ class GraphQL:
         headers = {
             "Accept": "application/json",
             "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": USER_AGENT,
             "Authorization": f"Bearer {self.token}",
         }
         self.sent += 1
         try:
             answer = fetch(
                 self.url,
-                limit=MAX_BODY,
-                timeout=self.timeout,
                 headers=headers,
                 method="POST",
                 data=payload,
                 follow_redirects=False,
+                deadline=time.monotonic() + self.timeout,
             )
         except FetchError as exc:
             where = self.redact(self.url)
             message = f"cannot reach GitHub GraphQL ({where}): {exc.reason}"
             raise GitHubError(self.redact(message)) from None
-        raw = b"" if answer.cut else answer.body  # a cut JSON body is no answer
+        # 100 repositories answer in ~60 KB: a body cut at the cap is not ours, and no answer
+        raw = b"" if answer.cut else answer.body
         return _answer(answer.status, dict(answer.headers), raw, self.redact)
 
 

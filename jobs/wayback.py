@@ -18,18 +18,15 @@ import urllib.parse
 from datetime import date, datetime, timedelta
 
 from catalog.cdx import TIMESTAMP, Capture, as_utc, choose, parse_cdx
-from catalog.inflate import ACCEPT_ENCODING
 from jobs.http import FetchError, fetch
 
 DEFAULT_API_URL = "https://web.archive.org"
 CDX_PATH = "/cdx/search/cdx"
-USER_AGENT = "listkeeper/0.1 (+https://github.com/listkeeper/listkeeper; wayback lookup)"
 # Windows either side of the day, asked for in turn until one holds an archived 200:
 # a capture inside a window is nearer than any outside it.
 WINDOWS = (timedelta(days=7), timedelta(days=366), timedelta(days=5 * 366))
 LIMIT = 1000  # captures a page
 MAX_PAGES = 3  # pages followed with resumeKey at most
-MAX_BYTES = 8 * 1024 * 1024  # an answer larger than this (read or decoded) is cut
 
 
 def nearest_capture(
@@ -76,12 +73,8 @@ def nearest_capture(
 
 
 def _get(url: str, deadline: float) -> str | None:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        return None
-    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING}
     try:
-        answer = fetch(url, limit=MAX_BYTES, timeout=left, headers=headers)
+        answer = fetch(url, deadline=deadline)
     except FetchError:
         return None
     if answer.status != 200:  # the 403 of an excluded site, a 503, ...

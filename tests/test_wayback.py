@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from catalog.errors import ConfigError
 from jobs.pr import _wayback
 from jobs.wayback import CDX_PATH, nearest_capture
 from tests.conftest import SHARED, needs_shared
+from throwaway import serving
 
 RESPONSES = SHARED / "corpora" / "responses"
 
@@ -148,14 +148,8 @@ def archive(recordings: dict[str, Recording]) -> Iterator[Archive]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state = Archive(url=f"http://127.0.0.1:{server.server_address[1]}", recordings=recordings)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def _window(params: dict[str, str]) -> tuple[datetime, datetime]:
