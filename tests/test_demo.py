@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -87,3 +91,35 @@ def test_check_stores_page_metadata_and_extract_prints_it(
         "evidence",
     }
     assert meta["evidence"] == {"published": "htmldate: none"}  # why there is no date
+
+
+def test_demo_runs_from_the_installed_wheel(tmp_path: Path) -> None:
+    """The demo's offline web (jobs/offlineweb) ships in the wheel: `demo` needs no repo."""
+    # Built from a copy: setuptools reuses a checkout's build/, which may hold stale modules.
+    root = tmp_path / "source"
+    leftovers = shutil.ignore_patterns(".*", "build", "*.egg-info", "__pycache__")
+    shutil.copytree(Path(__file__).resolve().parents[1], root, ignore=leftovers)
+    wheels = tmp_path / "wheels"
+    build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
+    subprocess.run([*build, "-w", str(wheels), str(root)], check=True, capture_output=True)
+    (wheel,) = wheels.glob("listkeeper-*.whl")
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "zipfile", "-e", str(wheel), str(site)], check=True)
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    code = (
+        "import sys; from jobs import offlineweb; from jobs.cli import run;"
+        f"assert offlineweb.__file__.startswith({str(site)!r}), offlineweb.__file__;"
+        "sys.exit(run(['demo', '--workdir', 'demo']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=work,
+        env={"PYTHONPATH": str(site), "PATH": os.environ.get("PATH", "")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads((work / "demo" / "report.json").read_text())
+    assert report["summary"]["dead"] == 2
