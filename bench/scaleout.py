@@ -47,8 +47,8 @@ from linkcheck import (  # noqa: E402
 )
 
 from jobs.offlineweb.builders import scale_web  # noqa: E402
+from jobs.offlineweb.throwaway import redis_server  # noqa: E402
 from jobs.offlineweb.wiring import check_toml  # noqa: E402
-from throwaway import redis_server  # noqa: E402
 
 RUN_TIMEOUT = 900.0  # seconds: a variant still running then is killed
 WARM_SECONDS = 3.0  # idle workers start their crawl process meanwhile

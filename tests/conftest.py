@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-import throwaway
 from catalog import db
+from jobs.offlineweb import throwaway
 
 # The corpora and seeds beside the repository (others' pages: never copied into it). CI
 # always has them; a lone clone does not. LISTKEEPER_SHARED points elsewhere (an empty

@@ -16,8 +16,8 @@ from jobs import http as client_http
 from jobs.extract import extract_page
 from jobs.github import GitHub, GitHubError
 from jobs.graphql import GraphQL
+from jobs.offlineweb.throwaway import serving
 from jobs.wayback import nearest_capture
-from throwaway import serving
 
 
 class Server(http.server.ThreadingHTTPServer):

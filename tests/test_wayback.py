@@ -25,10 +25,10 @@ import pytest
 from catalog import pullrequest as prlogic
 from catalog.cdx import Capture, choose, parse_cdx
 from catalog.errors import ConfigError
+from jobs.offlineweb.throwaway import serving
 from jobs.pr import _wayback
 from jobs.wayback import CDX_PATH, nearest_capture
 from tests.conftest import SHARED, needs_shared
-from throwaway import serving
 
 RESPONSES = SHARED / "corpora" / "responses"
 
