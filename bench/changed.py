@@ -1,4 +1,4 @@
-"""False alarms of the parked and replaced rules (issue 16) on real pages. Figures only.
+"""False alarms of the parked and replaced rules on real pages. Figures only.
 
     .venv/bin/python bench/changed.py [--corpus DIR]
 

@@ -258,7 +258,7 @@ def run_listkeeper(shape: Shape, ow: WebProcess, urls: list[str], folder: Path) 
 def run_listkeeper_recheck(shape: Shape, ow: WebProcess, urls: list[str], folder: Path) -> Result:
     """`check --all` on the catalog the first run left: what a daily scheduled check costs
     once every link has been seen (a conditional GET whose page is compared with the link's
-    reference, issue 16; no metadata to extract)."""
+    reference; no metadata to extract)."""
     return _listkeeper_check(shape, ow, urls, folder, Result("lk-recheck"), ["--all"])
 
 
@@ -266,7 +266,7 @@ def run_listkeeper_recheck_unchanged(
     shape: Shape, ow: WebProcess, urls: list[str], folder: Path
 ) -> Result:
     """The same recheck with ``[check] changed = false``: HEAD or a conditional GET, no page
-    read (the recheck as it was before issue 16)."""
+    read (the recheck without the page comparison)."""
     config = folder / "listkeeper.toml"
     text = config.read_text()
     config.write_text(text.replace("[check]\n", "[check]\nchanged = false\n", 1))

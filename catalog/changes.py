@@ -1,4 +1,4 @@
-"""What the reports say about pages that answer but are no longer what was listed (issue 16).
+"""What the reports say about pages that answer but are no longer what was listed.
 
 ``changes`` reads, per link, the reference its first good check took and the page it became
 (a lander, another page): kind, before and after (title, site name, host, language), since

@@ -1,4 +1,4 @@
-"""Errors the CLI turns into one line on stderr and an exit code (DESIGN.md)."""
+"""Errors the CLI turns into one line on stderr and an exit code."""
 
 from __future__ import annotations
 

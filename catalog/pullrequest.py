@@ -20,7 +20,7 @@ What may change (``[pr]`` in ``listkeeper.toml``):
   ``mark`` (the default: an ``*(archived)*`` note after the link) or ``remove`` (its list
   item's line goes; a link outside a list item is marked instead, and the body says so).
   A renamed repository is ``redirected`` and rewritten like any permanent redirect.
-- a page that answers but is no longer what was listed (issue 16: a link confirmed
+- a page that answers but is no longer what was listed (a link confirmed
   ``parked`` or ``replaced``) is treated as ``dead`` says, except that ``archive`` takes the
   capture nearest *before* the page changed (later captures are of the lander).
 - ``add_candidates``: accepted candidates (entries discovery found and a maintainer
@@ -393,7 +393,7 @@ def body(
 
 
 NO_ARCHIVE_NOTE = "no archived copy found in the Wayback Machine"
-# Rows of links whose page changed carry its kind as their status (issue 16).
+# Rows of links whose page changed carry its kind as their status.
 CHANGED_NOTES = {
     "parked": "the page is now a parked, for-sale or placeholder page",
     "replaced": "another page answers there now",

@@ -1,7 +1,7 @@
 """The dead-link report: every link the documents hold, its sources and, when not ok, why.
 
 ``build_report`` reads the catalog into plain typed values; ``catalog.formats`` turns them
-into JSON (the machine interface, DESIGN.md's stable shape) or Markdown (for a pull
+into JSON (the machine interface, in a stable shape) or Markdown (for a pull
 request or an issue). No Scrapy here: the report only reads what the checks stored.
 """
 
@@ -81,7 +81,7 @@ class ReportLink:
     sources: tuple[Source, ...]
     evidence: Evidence | None = None
     repository: Facts | None = None  # a GitHub repository's facts, from its last API check
-    change: PageChange | None = None  # parked or replaced: before and after (issue 16)
+    change: PageChange | None = None  # parked or replaced: before and after
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class Report:
     history_since: datetime | None = None  # the first check stored; None: starts now
     hygiene: tuple[Hygiene, ...] = ()  # problems of the documents themselves (catalog.hygiene)
     repos_as_pages: int = 0  # repository links last checked as pages (no GITHUB_TOKEN)
-    looks: tuple[Look, ...] = ()  # entries whose text and page title share nothing (issue 16)
+    looks: tuple[Look, ...] = ()  # entries whose text and page title share nothing
 
     @property
     def history_starts_now(self) -> bool:

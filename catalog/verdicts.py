@@ -1,4 +1,4 @@
-"""A link's status from its history of checks (DESIGN.md, "Verdicts").
+"""A link's status from its history of checks (the README's "How a link gets its verdict").
 
 A single check is not a verdict. Each check's outcome (``OutcomeKind``) is recorded; the
 status follows the history: permanent failures make a link ``failing`` at once and

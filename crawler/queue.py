@@ -2,7 +2,7 @@
 
 A small layer of our own over redis-py, not scrapy-redis. scrapy-redis replaces Scrapy's
 scheduler with a Redis one (one round trip per request; measured at about half the rate of
-the in-memory scheduler, STACK.md) and pops without acknowledgement, so a killed worker
+the in-memory scheduler) and pops without acknowledgement, so a killed worker
 loses what it held. Here Redis holds *links*, not requests: a worker's spider takes a batch
 of links, feeds Scrapy's own in-memory scheduler, and acknowledges each link once its
 result is committed to the catalog.

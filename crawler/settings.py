@@ -1,6 +1,6 @@
 """Scrapy settings for listkeeper's crawls: every default in one table.
 
-Tuned for link checking (STACK.md): ``CONCURRENT_ITEMS = 1`` halves the CPU per request,
+Tuned for link checking: ``CONCURRENT_ITEMS = 1`` halves the CPU per request,
 and middlewares a link check does not need (cookies, referer, offsite, depth) are off.
 """
 

@@ -519,7 +519,7 @@ def split_by_host(links: list[dict[str, Any]], n: int) -> list[list[dict[str, An
 
 
 def _references(ctx: Context, cfg: CheckConfig, web: list[DueLink]) -> dict[int, dict[str, Any]]:
-    """The reference identities of a round's links (issue 16), read in one query."""
+    """The reference identities of a round's links, read in one query."""
     if not cfg.table.changed:
         return {}
     columns = ("title", "site_name", "lang", "host", "sketch", "words")

@@ -1,4 +1,5 @@
-"""The ``listkeeper`` command: thin plumbing over the jobs, with DESIGN.md's exit codes.
+"""The ``listkeeper`` command: thin plumbing over the jobs, with the exit codes the README's
+command table gives.
 
 0 success, 1 unexpected failure, 2 findings (dead links, a stale README), 3 bad input,
 config or usage. Click's own usage errors exit 2 by default, which would read as "dead

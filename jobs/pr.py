@@ -320,7 +320,7 @@ def _plan(
 
 def _wayback(settings: prlogic.PrSettings, *, before: bool = False) -> prlogic.ArchiveLookup:
     """The archived copy of a dead link: the capture nearest the day it entered the list;
-    *before*: the capture nearest before the day its page changed (issue 16)."""
+    *before*: the capture nearest before the day its page changed."""
 
     def lookup(url: str, since: date) -> str | None:
         capture = nearest_capture(url, since, api_url=settings.wayback_api, before=before)
@@ -350,7 +350,7 @@ def _change_rows(
 def _changed_rows(
     session: Session, document_id: int
 ) -> list[tuple[str, int, str, str | None, date]]:
-    """Links whose page is confirmed parked or replaced (issue 16), with the day it changed:
+    """Links whose page is confirmed parked or replaced, with the day it changed:
     ``pr`` treats them as ``[pr] dead`` says."""
     rows = session.execute(
         select(

@@ -5,7 +5,7 @@ crawl processes or the queue's workers fetch pages; neither ever asks the API. S
 more than one query is in flight, whatever the number of crawl processes or workers.
 
 Each repository is one aliased ``repository(owner:, name:)`` field; the answer of each
-alias is judged on its own (DESIGN.md "Verdicts"):
+alias is judged on its own (the README's "How a link gets its verdict"):
 
 - ``null`` with a NOT_FOUND error: a permanent failure (dead once it persists; a private
   repository the token cannot see looks the same, so never on one answer);

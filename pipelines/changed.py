@@ -1,5 +1,5 @@
 """Is the page still what was listed? Landers on any check, and replacement against the
-reference a link's first good check took (issue 16).
+reference a link's first good check took.
 
 ``replaced`` is deliberately narrow: a page is another page only when
 

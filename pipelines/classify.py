@@ -1,7 +1,7 @@
 """Classify one check: from the raw facts of a ``CheckItem`` to an ``Outcome``.
 
 Pure decision logic (no network, no database), one verdict per check with a short reason
-a maintainer can act on. The rules follow DESIGN.md ("Verdicts"), in this order:
+a maintainer can act on. The rules (the README's "How a link gets its verdict"), in this order:
 
 1. excluded items; errors without a response (NXDOMAIN is permanent, the rest transient);
    304 to a conditional request is ok; a status the host's config accepts is ok;

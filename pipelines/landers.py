@@ -1,4 +1,4 @@
-"""Landers: pages that answer 200 but hold no content of their own (issue 16).
+"""Landers: pages that answer 200 but hold no content of their own.
 
 A parked or for-sale domain, a registrar's placeholder, an "account suspended" page, a web
 server's default page, an automatic directory listing. They are recognised by what they

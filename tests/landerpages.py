@@ -1,4 +1,4 @@
-"""Small pages of our own for issue 16: an article, its ordinary edits, another site's
+"""Small pages of our own: an article, its ordinary edits, another site's
 page, and one lander for each rule (so a clone without ../shared tests every rule)."""
 
 from __future__ import annotations

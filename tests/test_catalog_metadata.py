@@ -302,7 +302,7 @@ def _bench() -> ModuleType:
 
 
 # Measured on the corpus (see bench/metadata.py): the floors are the measured figures, a field
-# below its target xfails. Title's target is 0.93 (issue 17: the misses left are annotation
+# below its target xfails. Title's target is 0.93 (the misses left are annotation
 # disagreements). Dates are scored per half by accuracy (below).
 FLOORS = {"title": 0.93, "author": 0.80, "canonical": 0.98, "feeds": 0.98}
 

@@ -64,9 +64,9 @@ SUMMARY_KEYS = [
     "suspect",
     "excluded",
     "unchecked",
-    "archived",  # GitHub repositories (DESIGN.md: keys added, never removed)
+    "archived",  # GitHub repositories (keys are added, never removed)
     "stale",
-    "parked",  # issue 16: suspect links whose page is a lander or another page
+    "parked",  # suspect links whose page is a lander or another page
     "replaced",
 ]
 

@@ -1,6 +1,6 @@
 """The README is never damaged: one line model, encoded destinations, a stable render.
 
-Every test here failed on the main branch before the fix it pins (issue 11, section 1).
+Every test here failed on the main branch before the fix it pins.
 """
 
 from __future__ import annotations

@@ -249,7 +249,7 @@ def _repositories(report: Report) -> dict[str, Any]:
 
 
 def _change(change: PageChange | None) -> dict[str, Any] | None:
-    """The view of a parked or replaced page (issue 16): ``_report_change.html.j2``."""
+    """The view of a parked or replaced page: ``_report_change.html.j2``."""
     view = change_dict(change)
     if change is None or view is None:
         return None

@@ -1,10 +1,11 @@
-"""The JSON report: the machine interface, in DESIGN.md's stable shape.
+"""The JSON report: the machine interface, in a stable shape (keys are added, never removed
+or renamed).
 
 ``{"summary": {...}, "links": [{"url", "status", "http_status", "final_url", "error",
 "checked_at", "first_failed_at", "consecutive_failures", "title", "sources": [...]}]}``;
 keys may be added (``evidence``; top-level ``hygiene``: document, kind, line, text, fix,
 message; ``repository`` for a GitHub repository, with ``archived`` and ``stale`` in the
-summary; issue 16: ``change`` per link, ``parked`` and ``replaced`` in the summary and a
+summary; ``change`` per link, ``parked`` and ``replaced`` in the summary and a
 top-level ``look``), never removed or renamed.
 """
 

@@ -162,7 +162,7 @@ def _details(link: ReportLink) -> Iterable[str]:
 
 
 def _change_details(change: PageChange | None) -> Iterable[str]:
-    """A parked or replaced page (issue 16): since when, confirmed or not, before and after."""
+    """A parked or replaced page: since when, confirmed or not, before and after."""
     if change is None:
         return
     state = "confirmed" if change.confirmed else "not confirmed yet"

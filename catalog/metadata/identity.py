@@ -1,6 +1,6 @@
 """What a page is, in a few comparable fields: the reference a link's later checks compare
 with, so that a page that still answers but is no longer what was listed can be told from
-an edited one (issue 16).
+an edited one.
 
     ident = page_identity(html, "https://example.org/post")
     ident.title, ident.site_name, ident.lang, ident.host, ident.sketch

@@ -1,8 +1,8 @@
 """The publication date: htmldate's answer, overridden by a rule only with evidence.
 
 htmldate's ``find_date(original_date=True)`` with its defaults is the default answer: it
-generalises to pages nobody tuned for better than rules fitted to an annotated corpus
-(issue 17). Rules are of two kinds, and each says so in the returned evidence line:
+generalises to pages nobody tuned for better than rules fitted to an annotated corpus.
+Rules are of two kinds, and each says so in the returned evidence line:
 overrides (markup, url-day, headline, url-month, dateline) give another day from what the
 page's markup, URL or headline states and htmldate did not read or weighed otherwise;
 drops (unwritten, html-comment, webpage-node, comments) refuse htmldate's day where the
@@ -10,8 +10,8 @@ page states it nowhere a reader sees it, or only as an edit's or a commenter's d
 
 Each rule has a name in ``RULES``; the ablation bench (bench/metadata.py) switches them off
 one at a time (``DISABLED``) and counts the pages each one fixes and breaks. Which half of
-the annotated corpus a rule was written against: html-comment, half A (issue 17); the
-others predate the split and were written against the whole corpus (issue 4), so only
+the annotated corpus a rule was written against: html-comment, half A; the
+others predate the split and were written against the whole corpus, so only
 their paired counts on each half, and their changes on the pages nobody annotated, speak
 for them.
 """

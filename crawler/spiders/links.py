@@ -41,7 +41,7 @@ class Target:
     link_id: int
     url: str  # as the catalog has it, fragment included
     fragment: str | None
-    reference: dict[str, Any] | None = None  # the page's first good identity (issue 16)
+    reference: dict[str, Any] | None = None  # the page's first good identity
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Ready-made webs: `hostile_web()` (one case per hostile behaviour, with the verdict DESIGN.md
+"""Ready-made webs: `hostile_web()` (one case per hostile behaviour, with the verdict the rules
 expects), `sample_web()` (the demo) and `scale_web()` (benchmarks).
 
 URLs are templates holding `{port}`, `{tls_port}` or `{refused_port}`; expand them with

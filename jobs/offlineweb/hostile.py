@@ -1,5 +1,5 @@
 """The hostile web: one page per hostile behaviour, each documented as a `Case` with the
-verdict DESIGN.md's rules settle on after the link's history (a single check may still say
+verdict the rules settle on after the link's history (a single check may still say
 `failing` where the verdict is `dead`: see each case's note).
 
 URLs are templates holding `{port}`, `{tls_port}` or `{refused_port}` (`OfflineWeb.expand`).

@@ -1,4 +1,4 @@
-"""page references: what a link's page was on its first good check (issue 16)
+"""page references: what a link's page was on its first good check
 
 Revision ID: 0004
 Revises: 0003
