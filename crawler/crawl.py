@@ -23,7 +23,7 @@ from scrapy.settings import Settings
 from scrapy.utils.conf import build_component_list
 from twisted.python.failure import Failure
 
-from crawler import CRAWL_ERROR_PREFIX
+from crawler import CRAWL_ERROR_PREFIX, PARENT_ENV
 from crawler.settings import SETTINGS
 from crawler.spiders.feeds import FeedsSpider
 from crawler.spiders.links import LinksSpider
@@ -52,16 +52,17 @@ def preload() -> None:
 def die_with_parent() -> None:
     """A crawl never outlives the command that started it: on Linux the kernel kills this
     process when its parent dies (``kill -9`` of ``run`` included), so the catalog lock the
-    parent held covers its crawl too."""
+    parent held covers its crawl too. The parent names itself in ``PARENT_ENV``: a parent
+    that died before this ran (while this process was still starting) is caught too."""
     if not sys.platform.startswith("linux"):
         return
     import ctypes
     import signal
 
-    parent = os.getppid()
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before the line above
+    expected = os.environ.get(PARENT_ENV)
+    if expected and os.getppid() != int(expected):  # the parent is already gone
         os._exit(1)
 
 

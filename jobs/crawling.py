@@ -30,7 +30,7 @@ from typing import IO, Any
 import click
 
 from catalog.errors import ListkeeperError
-from crawler import CRAWL_ERROR_PREFIX, VERBOSE_ENV
+from crawler import CRAWL_ERROR_PREFIX, PARENT_ENV, VERBOSE_ENV
 
 STOP_GRACE = 5.0  # seconds a stopped crawl has to store what it has, before SIGKILL
 # A crawl's log line: "2024-01-01 00:00:00 [logger] LEVEL: message".
@@ -62,7 +62,12 @@ class CrawlChild:
             stdin=subprocess.PIPE,
             stderr=self.log,
             text=True,
-            env={**_without_secrets(os.environ), "PYTHONUNBUFFERED": "1", **(env or {})},
+            env={
+                **_without_secrets(os.environ),
+                "PYTHONUNBUFFERED": "1",
+                PARENT_ENV: str(os.getpid()),
+                **(env or {}),
+            },
             start_new_session=True,  # its own process group: see the module's docstring
         )
         with _LIVE_LOCK:
