@@ -32,7 +32,7 @@ from tests.conftest import SHARED, needs_shared
 
 RESPONSES = SHARED / "corpora" / "responses"
 
-pytestmark = needs_shared("corpora", "responses", "index.json")
+RECORDED = needs_shared("corpora", "responses", "index.json")  # the tests with the archive
 
 EMPTY_URL = "empty.example/page"  # answered with the recorded empty CDX body
 UNAVAILABLE_URL = "unavailable.example/page"  # answered 503 (not recorded: made up here)
@@ -159,6 +159,7 @@ def _window(params: dict[str, str]) -> tuple[datetime, datetime]:
     return parse(params["from"]), parse(params["to"])
 
 
+@RECORDED
 def test_the_nearest_archived_200_is_chosen_over_nearer_redirects_and_revisits(
     archive: Archive,
 ) -> None:
@@ -181,6 +182,7 @@ def test_the_nearest_archived_200_is_chosen_over_nearer_redirects_and_revisits(
     assert start < when.replace(tzinfo=UTC) < end
 
 
+@RECORDED
 def test_a_date_and_gzip_answers_the_nasa_1996_recording(archive: Archive) -> None:
     capture = nearest_capture("nasa.gov", date(1996, 12, 1), api_url=archive.url)
     assert capture is not None
@@ -189,6 +191,7 @@ def test_a_date_and_gzip_answers_the_nasa_1996_recording(archive: Archive) -> No
     assert archive.problems == []
 
 
+@RECORDED
 def test_pages_are_followed_with_the_recorded_resume_key(archive: Archive) -> None:
     page2 = archive.recordings["wayback-cdx-search-resumekey-page2"]
     capture = nearest_capture("cnn.com", date(2001, 5, 3), api_url=archive.url)
@@ -199,6 +202,7 @@ def test_pages_are_followed_with_the_recorded_resume_key(archive: Archive) -> No
     assert capture.timestamp == datetime(2001, 5, 3, 14, 57, 28, tzinfo=UTC)
 
 
+@RECORDED
 def test_an_empty_result_gives_none_after_widening_the_window(archive: Archive) -> None:
     when = date(2015, 3, 1)
     assert nearest_capture(EMPTY_URL, when, api_url=archive.url) is None
@@ -208,6 +212,7 @@ def test_an_empty_result_gives_none_after_widening_the_window(archive: Archive) 
     assert windows[0][0] > windows[1][0] > windows[2][0]  # each wider than the last
 
 
+@RECORDED
 def test_a_blocked_site_403_gives_none(archive: Archive) -> None:
     url = "https://nationalpost.com/health"
     assert nearest_capture(url, date(2019, 10, 1), api_url=archive.url) is None
@@ -215,18 +220,21 @@ def test_a_blocked_site_403_gives_none(archive: Archive) -> None:
     assert len(archive.requests) == 1
 
 
+@RECORDED
 def test_a_503_gives_none(archive: Archive) -> None:
     assert nearest_capture(UNAVAILABLE_URL, date(2020, 1, 1), api_url=archive.url) is None
     assert archive.problems == []
     assert len(archive.requests) == 1
 
 
+@RECORDED
 def test_a_garbled_answer_and_no_server_give_none(archive: Archive) -> None:
     assert nearest_capture(GARBLED_URL, date(2020, 1, 1), api_url=archive.url) is None
     closed = "http://127.0.0.1:9"  # discard port: nothing listens
     assert nearest_capture("x.example", date(2020, 1, 1), api_url=closed, timeout=2) is None
 
 
+@RECORDED
 def test_the_timeout_bounds_the_lookup(archive: Archive) -> None:
     started = time.monotonic()
     assert nearest_capture(SLOW_URL, date(2020, 1, 1), api_url=archive.url, timeout=0.3) is None
@@ -257,6 +265,7 @@ def test_parse_and_choose_without_a_server() -> None:
     assert only is not None and only.status == "301"
 
 
+@RECORDED
 def test_the_pr_archive_mode_uses_the_capture_or_marks_the_link(archive: Archive) -> None:
     """The ``dead = "archive"`` choice of ``listkeeper pr``, without git or GitHub."""
     settings = prlogic.settings({"pr": {"dead": "archive", "wayback_api": archive.url}})
