@@ -39,3 +39,17 @@ def test_the_markdown_summary_follows_the_reports_order() -> None:
 
 def test_deferred_is_an_error_kind() -> None:
     assert ErrorKind("deferred") is ErrorKind.DEFERRED
+
+
+def test_checking_scrapy_settings_does_not_import_scrapy() -> None:
+    """Config load checks [check.settings] against Scrapy's defaults read from its source:
+    importing Scrapy there cost a quarter of a second before the crawl process started."""
+    code = (
+        "import sys; from crawler.settings import settings_problem;"
+        "print(settings_problem({'DOWNLOAD_MAXSIZE': 'big'}));"
+        "print('scrapy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    problem, imported = out.stdout.strip().splitlines()
+    assert "DOWNLOAD_MAXSIZE" in problem and "number" in problem, problem
+    assert imported == "False"
