@@ -19,7 +19,7 @@ from catalog.reports import Report, ReportLink, Source, Summary
 from catalog.vocabulary import LinkKind, LinkStatus
 from tests.catalogdb import select
 from tests.readmes import cli
-from tests.test_report_html import Opened, browser  # noqa: F401 (a fixture)
+from tests.test_report_html import Opened
 
 LIST = """\
 # Links
@@ -238,7 +238,7 @@ def test_the_pull_request_body_counts_lines_in_the_proposed_readme() -> None:
 def test_the_html_report_shows_hygiene_in_chromium(
     folder: Path,
     capsys: pytest.CaptureFixture[str],
-    browser: Any,  # noqa: F811 (the fixture imported above)
+    browser: Any,
 ) -> None:
     """Hostile README text stays text; the table shows in a real browser, no error raised."""
     Path("README.md").write_text(

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -414,6 +415,7 @@ def _checked(folder: Path, api_url: str, capsys: pytest.CaptureFixture[str]) -> 
 
 def test_reports_show_the_repository_facts(
     api: githubapi.GitHubAPI,
+    browser: Any,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -452,34 +454,24 @@ def test_reports_show_the_repository_facts(
     assert 'id="repositories-archived"' in html and "Archived (1)" in html
     assert "Renamed (1)" in html and "Stale (1)" in html
     assert TOKEN not in markdown + html
-    _in_chromium(tmp_path / "report.html", html)
+    _in_chromium(browser, tmp_path / "report.html", html)
 
 
-def _in_chromium(path: Path, html: str) -> None:
+def _in_chromium(browser: Any, path: Path, html: str) -> None:
     """The HTML report's repository sections as Chromium shows them, with no error."""
-    from tests.test_report_html import CHROMIUM, CHROMIUM_ARGS
+    from tests.test_report_html import Opened
 
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (CI does)")
-    sync_api = pytest.importorskip("playwright.sync_api")
     path.write_text(html, encoding="utf-8")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(path.resolve().as_uri())
-            page.wait_for_load_state("load")
-            section = page.locator("#repositories")
-            assert section.is_visible()
-            assert page.inner_text("#repositories-archived") == "Archived (1)"
-            text = section.inner_text()
-            assert "Attic" in text and "archived" in text and "new/name" in text
-            assert errors == []
-        finally:
-            browser.close()
+    opened = Opened(browser, path)
+    try:
+        section = opened.page.locator("#repositories")
+        assert section.is_visible()
+        assert opened.page.inner_text("#repositories-archived") == "Archived (1)"
+        text = section.inner_text()
+        assert "Attic" in text and "archived" in text and "new/name" in text
+        assert opened.errors == []
+    finally:
+        opened.close()
 
 
 def test_report_says_a_token_would_help(
