@@ -1,7 +1,9 @@
 """A local GitHub REST API for ``listkeeper pr`` tests: the pull-request endpoints.
 
-A ``ThreadingHTTPServer`` on 127.0.0.1 (port 0) that answers, with the shapes recorded
-from the real API in ``../shared/corpora/responses/github_api/``:
+A ``ThreadingHTTPServer`` on 127.0.0.1 (port 0) that answers with GitHub's REST shapes,
+written here by hand (``PULL``, ``ALREADY_EXISTS``: the fields the client reads and their
+neighbours, names and types as GitHub sends them; the corpus suite checks them against the
+answers recorded from the real API in ``../shared``, so the two cannot drift):
 
 - ``GET /repos/{owner}/{repo}/pulls?head=owner:branch&state=open`` → a list of pulls
 - ``POST /repos/{owner}/{repo}/pulls`` → 201 and the pull, or the recorded 422
@@ -26,13 +28,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from jobs.offlineweb.githubgraphql import Endpoint
-
-RECORDED = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "responses" / "github_api"
 
 
 @dataclass
@@ -60,18 +59,113 @@ class State:
         return [r for r in self.requests if method is None or r.method == method]
 
 
-def _recorded(name: str) -> dict[str, Any]:
-    record = json.loads((RECORDED / name).read_text(encoding="utf-8"))
-    body: dict[str, Any] = json.loads(record["response"]["body"])
-    return body
+def _user(login: str, number: int) -> dict[str, Any]:
+    return {
+        "login": login,
+        "id": number,
+        "node_id": f"U_{number}",
+        "avatar_url": f"https://avatars.github.example/u/{number}?v=4",
+        "gravatar_id": "",
+        "url": f"https://api.github.example/users/{login}",
+        "html_url": f"https://github.example/{login}",
+        "type": "User",
+        "site_admin": False,
+    }
+
+
+def _branch(owner: str, ref: str, sha: str) -> dict[str, Any]:
+    return {"label": f"{owner}:{ref}", "ref": ref, "sha": sha, "user": _user(owner, 583231)}
+
+
+# A pull request as ``POST /repos/{owner}/{repo}/pulls`` answers it (201), and as PATCH
+# does (200); the server fills in number, URLs, title, body, state and the branches.
+PULL: dict[str, Any] = {
+    "url": "https://api.github.example/repos/octo/list/pulls/1",
+    "id": 1001,
+    "node_id": "PR_1001",
+    "html_url": "https://github.example/octo/list/pull/1",
+    "diff_url": "https://github.example/octo/list/pull/1.diff",
+    "patch_url": "https://github.example/octo/list/pull/1.patch",
+    "issue_url": "https://api.github.example/repos/octo/list/issues/1",
+    "number": 1,
+    "state": "open",
+    "locked": False,
+    "title": "",
+    "user": _user("listkeeper-bot", 1),
+    "body": None,
+    "created_at": "2024-06-01T09:00:00Z",
+    "updated_at": "2024-06-01T09:00:00Z",
+    "closed_at": None,
+    "merged_at": None,
+    "merge_commit_sha": None,
+    "assignee": None,
+    "assignees": [],
+    "requested_reviewers": [],
+    "requested_teams": [],
+    "labels": [],
+    "milestone": None,
+    "draft": False,
+    "head": _branch("octo", "listkeeper/update", "1f4c6d2e8a0b3c5d7e9f1a2b4c6d8e0f2a4b6c8d"),
+    "base": _branch("octo", "main", "0e2a4c6e8f0a1b3c5d7e9f0a2b4c6d8e0f1a3b5c"),
+    "author_association": "CONTRIBUTOR",
+    "auto_merge": None,
+    "active_lock_reason": None,
+    "merged": False,
+    "mergeable": None,
+    "rebaseable": None,
+    "mergeable_state": "unknown",
+    "merged_by": None,
+    "comments": 0,
+    "review_comments": 0,
+    "maintainer_can_modify": False,
+    "commits": 1,
+    "additions": 1,
+    "deletions": 1,
+    "changed_files": 1,
+}
+
+# The list endpoint answers "simple" pull requests: these fields are the full object's only.
+FULL_ONLY = frozenset(
+    {
+        "active_lock_reason",
+        "additions",
+        "auto_merge",
+        "changed_files",
+        "comments",
+        "commits",
+        "deletions",
+        "maintainer_can_modify",
+        "mergeable",
+        "mergeable_state",
+        "merged",
+        "merged_by",
+        "rebaseable",
+        "review_comments",
+    }
+)
+
+# GitHub's 422 to a create when a pull request is open for that head already.
+ALREADY_EXISTS: dict[str, Any] = {
+    "message": "Validation Failed",
+    "errors": [
+        {
+            "resource": "PullRequest",
+            "code": "custom",
+            "message": "A pull request already exists for octo:listkeeper/update.",
+        }
+    ],
+    "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
+}
 
 
 def templates() -> tuple[dict[str, Any], dict[str, Any]]:
-    """The recorded 201 pull object and the recorded 422 "already exists" answer."""
-    return (
-        _recorded("hub4j-create-pull-201.json"),
-        _recorded("hub4j-create-pull-422-already-exists.json"),
-    )
+    """Copies of the pull object and of the 422 "already exists" answer."""
+    return copy.deepcopy(PULL), copy.deepcopy(ALREADY_EXISTS)
+
+
+def simple(pull: dict[str, Any]) -> dict[str, Any]:
+    """*pull* as the list endpoint shows it."""
+    return {k: v for k, v in pull.items() if k not in FULL_ONLY}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -137,7 +231,7 @@ class _Handler(BaseHTTPRequestHandler):
             state.hide_from_list -= 1
             return self._json(200, [])
         found = [
-            p
+            simple(p)
             for p in state.pulls.values()
             if (not head or p["head"]["label"] == head)
             and (wanted == "all" or p["state"] == wanted)
@@ -161,6 +255,9 @@ class _Handler(BaseHTTPRequestHandler):
             id=1000 + number,
             url=f"{base_url}/pulls/{number}",
             html_url=f"https://github.example/{owner}/{repo}/pull/{number}",
+            diff_url=f"https://github.example/{owner}/{repo}/pull/{number}.diff",
+            patch_url=f"https://github.example/{owner}/{repo}/pull/{number}.patch",
+            issue_url=f"{base_url}/issues/{number}",
             title=body["title"],
             body=body.get("body"),
             state="open",
@@ -226,11 +323,8 @@ class GitHubAPI:
 
 @contextmanager
 def serve(token: str, graphql: Endpoint | None = None) -> Iterator[GitHubAPI]:
-    """A running local GitHub API that accepts *token*; stopped on exit. The GraphQL
-    endpoint needs no recorded file: a lone clone tests every answer kind with it."""
-    # The pull-request answers are recorded ones (the corpus suite); a server started for
-    # its GraphQL endpoint alone reads nothing of ../shared.
-    pull, exists = templates() if graphql is None else ({}, {})
+    """A running local GitHub API that accepts *token*; stopped on exit."""
+    pull, exists = templates()
     endpoint = graphql or Endpoint(token=token)
     server = _Server(
         State(token=token, pull_template=pull, exists_template=exists, graphql=endpoint)

@@ -13,7 +13,6 @@ from jobs.offlineweb.server import OfflineWeb
 from jobs.offlineweb.spec import Page, Web
 from jobs.offlineweb.wiring import check_toml
 from tests import githubapi
-from tests.conftest import needs_shared, shared_path
 from tests.readmes import cli
 
 TOKEN = "ghp_EndToEndT0ken0000000000000000"
@@ -29,11 +28,9 @@ def git(cwd: Path, *args: str) -> str:
     ).stdout
 
 
-@needs_shared()
 def test_run_twice_updates_one_pull_request(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    shared_path("corpora", "responses", "github_api")  # the API's recorded shapes
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     web = Web()

@@ -17,11 +17,7 @@ from catalog.models import Link, PageMetadata
 from catalog.output import FRAGMENT, Redactor, filtered_streams, for_terminal, unfiltered
 from jobs import cli
 from tests import githubapi
-from tests.conftest import needs_shared
 from tests.test_pr import TOKEN, Workspace, api, ws  # noqa: F401 (fixtures)
-
-# The workspace and the local GitHub API read the recorded API answers in ../shared.
-GITHUB_DATA = needs_shared("corpora", "responses", "github_api")
 
 OTHER_TOKENS = [
     "ghp_" + "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2",  # classic personal access token
@@ -171,7 +167,6 @@ GITHUB_ANSWERS = {
 }
 
 
-@GITHUB_DATA
 @pytest.mark.parametrize("answers", GITHUB_ANSWERS.values(), ids=GITHUB_ANSWERS.keys())
 def test_no_github_answer_gets_the_token_or_a_traceback_out(
     ws: Workspace,  # noqa: F811
@@ -207,7 +202,6 @@ def _title_everything(ws: Workspace, title: str) -> None:  # noqa: F811
 HOSTILE_TITLE = f"Leak {TOKEN} / {TOKEN[:-1]} / {TOKEN[4:12]} \x1b]0;pwned\x07\x1b[2J end"
 
 
-@GITHUB_DATA
 @pytest.mark.parametrize("fmt", ["markdown", "json", "html", "junit"])
 def test_reports_hold_no_token_and_the_terminal_no_escape(
     ws: Workspace,  # noqa: F811
@@ -225,7 +219,6 @@ def test_reports_hold_no_token_and_the_terminal_no_escape(
     assert leaks(target.read_text(encoding="utf-8")) == []
 
 
-@GITHUB_DATA
 def test_the_pull_request_body_holds_no_token(
     ws: Workspace,  # noqa: F811
     api: githubapi.GitHubAPI,  # noqa: F811
@@ -243,7 +236,6 @@ def test_the_pull_request_body_holds_no_token(
     assert "Leak " in out and leaks(out + err) == [] and "\x1b" not in out
 
 
-@GITHUB_DATA
 def test_an_unexpected_exception_is_exit_1_with_its_text_and_traceback_redacted(
     ws: Workspace,  # noqa: F811
     capsys: pytest.CaptureFixture[str],

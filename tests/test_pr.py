@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -90,7 +94,6 @@ def _pairs(out: str) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, catalog_url: str) -> Workspace:
-    shared_path("corpora", "responses", "github_api")
     for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
@@ -123,7 +126,6 @@ def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, catalog_url: str) -> Wor
 
 @pytest.fixture
 def api() -> Iterator[githubapi.GitHubAPI]:
-    shared_path("corpora", "responses", "github_api")
     with githubapi.serve(TOKEN) as server:
         yield server
 
@@ -145,7 +147,6 @@ def run_pr(
 # --- end to end ------------------------------------------------------------------------
 
 
-@needs_shared()
 def test_first_pr_pushes_the_branch_and_opens_a_pull_request(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -182,7 +183,6 @@ def test_first_pr_pushes_the_branch_and_opens_a_pull_request(
     assert TOKEN not in out + err
 
 
-@needs_shared()
 def test_a_second_run_updates_the_same_pull_request(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -205,7 +205,6 @@ def test_a_second_run_updates_the_same_pull_request(
     assert len(api.state.pulls) == 1
 
 
-@needs_shared()
 def test_422_already_exists_leads_to_the_existing_pull_request(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -220,7 +219,6 @@ def test_422_already_exists_leads_to_the_existing_pull_request(
     assert len(api.state.pulls) == 1 and "#1" in out
 
 
-@needs_shared()
 def test_nothing_changed_opens_nothing_and_closes_the_stale_pull_request(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -244,7 +242,6 @@ def test_nothing_changed_opens_nothing_and_closes_the_stale_pull_request(
     assert code == 0 and [r.method for r in api.state.requests] == ["GET"]
 
 
-@needs_shared()
 @pytest.mark.parametrize("status", [401, 500])
 def test_the_token_never_shows_even_when_the_server_echoes_it(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str], status: int
@@ -258,7 +255,6 @@ def test_the_token_never_shows_even_when_the_server_echoes_it(
     assert len(err.strip().splitlines()) == 1
 
 
-@needs_shared()
 def test_the_token_in_a_remote_url_is_redacted_from_git_errors(
     ws: Workspace, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -269,7 +265,6 @@ def test_the_token_in_a_remote_url_is_redacted_from_git_errors(
     assert "git ls-remote failed" in err
 
 
-@needs_shared()
 def test_a_maintainer_commit_on_the_bot_branch_is_never_force_pushed_over(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -291,7 +286,6 @@ def test_a_maintainer_commit_on_the_bot_branch_is_never_force_pushed_over(
     assert not api.state.calls("POST") and not api.state.calls("PATCH")
 
 
-@needs_shared()
 def test_dry_run_prints_the_diff_and_body_and_changes_nothing(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -306,7 +300,6 @@ def test_dry_run_prints_the_diff_and_body_and_changes_nothing(
         assert s.scalars(select(Run).where(Run.job == "pr")).all() == []
 
 
-@needs_shared()
 def test_dry_run_needs_no_token(
     ws: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -316,7 +309,6 @@ def test_dry_run_needs_no_token(
     assert code == 3 and "GITHUB_TOKEN is not set" in err
 
 
-@needs_shared()
 def test_a_rewrite_refused_by_a_maintainer_is_not_proposed_again(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -411,7 +403,6 @@ def test_redactor_hides_tokens_and_url_credentials() -> None:
     assert redact(text) == "failed: https://***@github.com/o/r.git and ***"
 
 
-@needs_shared()
 def test_a_pull_request_that_would_drop_an_entry_is_not_made(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -440,7 +431,6 @@ def test_a_dead_link_note_is_not_added_inside_a_managed_region() -> None:
     assert [(s.change.old, s.line) for s in out.skipped] == [("https://h.example/", 3)]
 
 
-@needs_shared()
 def test_a_pull_request_keeps_the_byte_order_mark_and_line_endings(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -462,3 +452,84 @@ def test_a_pull_request_keeps_the_byte_order_mark_and_line_endings(
     assert proposed.count(b"\r\n") == original.count(b"\r\n") and b"\n" not in proposed.replace(
         b"\r\n", b""
     )
+
+
+# --- the local API's shapes against GitHub's ------------------------------------------
+
+RECORDED = ("corpora", "responses", "github_api")
+
+
+def _recorded(name: str) -> tuple[dict[str, Any], int, Any]:
+    """The request, status and body of an exchange recorded from the real API."""
+    record = json.loads(shared_path(*RECORDED, name).read_text(encoding="utf-8"))
+    response = record["response"]
+    return record["request"], response["status"], json.loads(response["body"])
+
+
+def _drift(ours: Any, theirs: Any, where: str = "") -> list[str]:
+    """Where *ours* has a field GitHub's answer lacks, or a field of another JSON type
+    (null matches any type: GitHub sends null for an absent value)."""
+    if ours is None or theirs is None:
+        return []
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        return [
+            problem
+            for key, value in ours.items()
+            for problem in (
+                _drift(value, theirs[key], f"{where}.{key}")
+                if key in theirs
+                else [f"{where}.{key}: not in GitHub's answer"]
+            )
+        ]
+    if isinstance(ours, list) and isinstance(theirs, list):
+        return _drift(ours[0], theirs[0], f"{where}[0]") if ours and theirs else []
+    if type(ours) is not type(theirs):
+        return [f"{where}: {type(ours).__name__}, GitHub sends {type(theirs).__name__}"]
+    return []
+
+
+@needs_shared(*RECORDED)
+def test_the_local_apis_pull_request_shapes_are_githubs() -> None:
+    pull, exists = githubapi.templates()
+    request, status, created = _recorded("hub4j-create-pull-201.json")
+    assert (request["method"], urlsplit(request["url"]).path.split("/")[-1], status) == (
+        "POST",
+        "pulls",
+        201,
+    )
+    assert _drift(pull, created) == []
+    # What the client and the server read is there; the list leaves out the full-only fields.
+    read = {"number", "html_url", "state", "body", "head", "base", "url"}
+    assert read <= set(pull) and read <= set(created)
+    assert {"ref", "label"} <= set(created["head"]) & set(pull["head"])
+    assert set(created) >= githubapi.FULL_ONLY
+    request, status, listed = _recorded("hub4j-list-pulls-by-head-200.json")
+    assert (request["method"], status) == ("GET", 200)
+    query = parse_qs(urlsplit(request["url"]).query)
+    assert query["state"] == ["open"] and ":" in query["head"][0]
+    assert isinstance(listed, list) and listed
+    assert _drift([githubapi.simple(pull)], listed) == []
+    assert read <= set(listed[0]) and not githubapi.FULL_ONLY & set(listed[0])
+    request, status, updated = _recorded("hub4j-update-pull-base-200.json")
+    assert (request["method"], status) == ("PATCH", 200)
+    assert request["url"].rsplit("/", 1)[1] == str(updated["number"])
+    assert _drift({k: v for k, v in pull.items() if k in updated}, updated) == []
+    request, status, refused = _recorded("hub4j-create-pull-422-already-exists.json")
+    assert (request["method"], status) == ("POST", 422)
+    assert _drift(exists, refused) == [] and set(exists) == set(refused)
+    assert set(exists["errors"][0]) == set(refused["errors"][0])
+    assert re.fullmatch(
+        r"A pull request already exists for [^:\s]+:\S+\.", refused["errors"][0]["message"]
+    )
+    assert re.fullmatch(
+        r"A pull request already exists for [^:\s]+:\S+\.", exists["errors"][0]["message"]
+    )
+
+
+def test_the_drift_check_sees_a_renamed_or_retyped_field() -> None:
+    assert _drift({"number": 1, "head": {"ref": "x"}}, {"number": 2, "head": {"ref": "y"}}) == []
+    assert _drift({"number": "1"}, {"number": 1}) == [".number: str, GitHub sends int"]
+    assert _drift({"head": {"reff": "x"}}, {"head": {"ref": "x"}}) == [
+        ".head.reff: not in GitHub's answer"
+    ]
+    assert _drift({"body": "text"}, {"body": None}) == []

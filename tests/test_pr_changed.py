@@ -50,7 +50,6 @@ def _changed(ws: Workspace, url: str, kind: str, *, confirmed: bool = True) -> N
         )
 
 
-@needs_shared("corpora", "responses", "github_api")
 def test_a_confirmed_lander_is_marked_and_shown_before_and_after(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -66,7 +65,6 @@ def test_a_confirmed_lander_is_marked_and_shown_before_and_after(
     assert "after: fine.example is for sale · fine.example" in out
 
 
-@needs_shared("corpora", "responses", "github_api")
 def test_an_unconfirmed_change_changes_nothing(
     ws: Workspace, api: githubapi.GitHubAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
