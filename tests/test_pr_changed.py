@@ -19,9 +19,8 @@ from catalog.vocabulary import LinkStatus
 from jobs.pr import _wayback
 from jobs.wayback import nearest_capture
 from tests import githubapi
-from tests.conftest import needs_shared
 from tests.test_pr import Workspace, api, run_pr, ws  # noqa: F401 (fixtures)
-from tests.test_wayback import Archive, archive, recordings  # noqa: F401 (fixtures)
+from tests.test_wayback import NEAREST, Archive, Site, archive, recordings  # noqa: F401
 
 CHANGED_AT = datetime(2026, 2, 1, 9, 30, tzinfo=UTC)
 
@@ -119,15 +118,15 @@ def test_choose_before_skips_captures_taken_after() -> None:
     assert choose(rows[2:], moment, api_url="https://w") is not None
 
 
-@needs_shared("corpora", "responses", "index.json")
-def test_the_cdx_query_of_a_change_ends_at_the_change(archive: Archive) -> None:
+@pytest.mark.parametrize("site", NEAREST)
+def test_the_cdx_query_of_a_change_ends_at_the_change(archive: Archive, site: Site) -> None:
     when = datetime(2020, 6, 12, 10, 14, 20, tzinfo=UTC)
-    capture = nearest_capture("energystar.gov/", when, api_url=archive.url, before=True)
+    capture = nearest_capture(site.url, when, api_url=archive.url, before=True)
     assert archive.problems == []
     params = archive.params_of(0)
     assert params["to"] == "20200612101420"
     assert capture is not None and capture.timestamp < when
     lookup = _wayback(prlogic.settings({"pr": {"wayback_api": archive.url}}), before=True)
     asked = len(archive.requests)
-    lookup("energystar.gov/", when.date())  # what `pr` asks: the day the page changed
+    lookup(site.url, when.date())  # what `pr` asks: the day the page changed
     assert archive.params_of(asked)["to"] == "20200612000000"

@@ -1,16 +1,19 @@
-"""``jobs.wayback`` and ``catalog.cdx`` against a local CDX server replaying recordings.
+"""``jobs.wayback`` and ``catalog.cdx`` against a local CDX server.
 
-The recordings (``shared/corpora/responses``, category ``wayback``) are real answers of
-``https://web.archive.org/cdx/search/cdx``: plain text lines, gzip-encoded as recorded.
-The server answers a query with the recording made for the same ``url`` (and
-``resumeKey``) and checks the request has the recorded shape: path, and the recorded
-parameters in the recorded order.
+The server answers a query with the answer made for the same ``url`` (and ``resumeKey``)
+and checks the request has the answer's shape: path, and the parameters in the order the
+archive's clients send them. Its answers are written here (``OWN``: made-up sites, CDX
+lines in the archive's format, gzip-encoded as the archive sends them), so a lone clone
+tests every rule; a test marked corpus gets the recordings too (``shared/corpora/
+responses``, category ``wayback``: real answers of ``https://web.archive.org/cdx/search/
+cdx``), and one corpus test checks the written answers have the recorded ones' shape.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import gzip
 import json
 import time
 from collections.abc import Iterator
@@ -23,7 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from catalog import pullrequest as prlogic
-from catalog.cdx import Capture, choose, parse_cdx
+from catalog.cdx import Capture, as_utc, choose, parse_cdx
 from catalog.errors import ConfigError
 from jobs.offlineweb.throwaway import serving
 from jobs.pr import _wayback
@@ -34,7 +37,7 @@ RESPONSES = SHARED / "corpora" / "responses"
 
 RECORDED = needs_shared("corpora", "responses", "index.json")  # the tests with the archive
 
-EMPTY_URL = "empty.example/page"  # answered with the recorded empty CDX body
+EMPTY_URL = "empty.example/page"  # answered with an empty CDX body
 UNAVAILABLE_URL = "unavailable.example/page"  # answered 503 (not recorded: made up here)
 GARBLED_URL = "garbled.example/page"  # answered 200 with an HTML page, not CDX lines
 SLOW_URL = "slow.example/page"  # answered after SLOW seconds
@@ -53,6 +56,71 @@ class Recording:
     @property
     def query(self) -> dict[str, str]:
         return dict(self.params)
+
+
+# The parameters in the order the archive's own clients send them (the recorded requests'
+# order: a corpus test checks it).
+SHAPE = ("url", "limit", "from", "to", "showResumeKey", "resolveRevisits")
+PAGE_KEY = "example%2Cpaged%29%2F+20010414005930"  # a resume key as the archive writes one
+
+
+def _own(id: str, url: str, lines: str, *, status: int = 200, resume: str = "") -> Recording:
+    """An answer of our own: *lines* as the CDX server writes them, gzip-encoded."""
+    params = [(k, url if k == "url" else "") for k in SHAPE]
+    return Recording(
+        id=id,
+        path=CDX_PATH,
+        params=[*params, ("resumeKey", resume)] if resume else params,
+        status=status,
+        headers={"Content-Type": "text/plain;charset=UTF-8", "Content-Encoding": "gzip"},
+        body=gzip.compress(lines.encode()),
+    )
+
+
+def _line(key: str, stamp: str, original: str, status: str, mime: str = "text/html") -> str:
+    return f"{key} {stamp} {original} {mime} {status} DIGEST{stamp} 1811\n"
+
+
+OWN = {
+    r.id: r
+    for r in (
+        # 10:14:20 falls between a 301 (10:14:16) and a revisit without status (10:14:22);
+        # a 404 on the day before; the nearest archived 200 is 11:36:56.
+        _own(
+            "own-nearest",
+            "nearest.example/",
+            _line("example,nearest)/", "20200611101420", "https://nearest.example/", "404")
+            + _line("example,nearest)/", "20200612101416", "http://nearest.example/", "301")
+            + _line(
+                "example,nearest)/",
+                "20200612101422",
+                "https://nearest.example/",
+                "-",
+                "warc/revisit",
+            )
+            + _line("example,nearest)/", "20200612113656", "https://nearest.example/", "200"),
+        ),
+        # Two pages: the first holds only captures far from the day and the resume key.
+        _own(
+            "own-paged-1",
+            "paged.example",
+            _line("example,paged)/", "20010410213930", "http://paged.example:80/", "200")
+            + _line("example,paged)/", "20010414005930", "http://paged.example:80/", "200")
+            + f"\n{PAGE_KEY}\n",
+        ),
+        _own(
+            "own-paged-2",
+            "paged.example",
+            _line("example,paged)/", "20010503145728", "http://paged.example:80/", "200"),
+            resume=PAGE_KEY,
+        ),
+        # A site the archive excludes: 403 and the archive's exception text.
+        _own(
+            "own-blocked-403", "https://blocked.example/health", "Blocked Site Error\n", status=403
+        ),
+        _own("own-empty", EMPTY_URL, ""),
+    )
+}
 
 
 def _recordings() -> dict[str, Recording]:
@@ -99,10 +167,12 @@ def recordings() -> dict[str, Recording]:
 
 
 @pytest.fixture
-def archive(recordings: dict[str, Recording]) -> Iterator[Archive]:
-    by_query = {(r.query["url"], r.query.get("resumeKey")): r for r in recordings.values()}
-    empty = recordings["wayback-cdx-search-resumekey-last-empty"]
-    shape = [k for k, _ in recordings["wayback-cdx-search-nasa-1996"].params]
+def archive(request: pytest.FixtureRequest) -> Iterator[Archive]:
+    """A local CDX server with our answers, and the recorded ones for a corpus test."""
+    answers = dict(OWN)
+    if request.node.get_closest_marker("corpus") is not None:
+        answers.update(request.getfixturevalue("recordings"))
+    by_query = {(r.query["url"], r.query.get("resumeKey")): r for r in answers.values()}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -112,13 +182,10 @@ def archive(recordings: dict[str, Recording]) -> Iterator[Archive]:
             query = dict(params)
             key = (query.get("url", ""), query.get("resumeKey"))
             rec = by_query.get(key)
-            made_up = query.get("url") in (EMPTY_URL, UNAVAILABLE_URL)
-            if made_up and query.get("url") == EMPTY_URL:
-                rec = empty
             if rec is not None:
-                # The recorded requests' shape: path and parameters, in order.
+                # The answer's request shape: path and parameters, in order.
                 names = [k for k, _ in params]
-                want = shape if made_up else [k for k, _ in rec.params]
+                want = [k for k, _ in rec.params]
                 if "resumeKey" in names and "resumeKey" not in want:
                     want = [*want, "resumeKey"]
                 if parts.path != CDX_PATH or names != want:
@@ -147,7 +214,7 @@ def archive(recordings: dict[str, Recording]) -> Iterator[Archive]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state = Archive(url=f"http://127.0.0.1:{server.server_address[1]}", recordings=recordings)
+    state = Archive(url=f"http://127.0.0.1:{server.server_address[1]}", recordings=answers)
     with serving(server):
         yield state
 
@@ -159,27 +226,68 @@ def _window(params: dict[str, str]) -> tuple[datetime, datetime]:
     return parse(params["from"]), parse(params["to"])
 
 
-@RECORDED
+@dataclass(frozen=True)
+class Site:
+    """A site the archive answers for: the URL asked, the day, the capture expected."""
+
+    url: str
+    when: date | datetime
+    taken: datetime | None = None
+    original: str = ""
+    page2: str = ""  # the answer of the second page, when there is one
+
+
+def _sites(own: Site, recorded: Site) -> list[Any]:
+    """Our answer, and (corpus) the recorded one, for the same rule."""
+    return [pytest.param(own, id="own"), pytest.param(recorded, marks=RECORDED, id="recorded")]
+
+
+ON_THE_DAY = datetime(2020, 6, 12, 10, 14, 20)
+NEAREST = _sites(
+    Site(
+        "nearest.example/",
+        ON_THE_DAY,
+        datetime(2020, 6, 12, 11, 36, 56, tzinfo=UTC),
+        "https://nearest.example/",
+    ),
+    Site(
+        "energystar.gov/",
+        ON_THE_DAY,
+        datetime(2020, 6, 12, 11, 36, 56, tzinfo=UTC),
+        "https://www.energystar.gov/",
+    ),
+)
+PAGE_2 = datetime(2001, 5, 3, 14, 57, 28, tzinfo=UTC)
+PAGED = _sites(
+    Site("paged.example", PAGE_2.date(), PAGE_2, page2="own-paged-2"),
+    Site("cnn.com", PAGE_2.date(), PAGE_2, page2="wayback-cdx-search-resumekey-page2"),
+)
+BLOCKED = _sites(
+    Site("https://blocked.example/health", date(2019, 10, 1)),
+    Site("https://nationalpost.com/health", date(2019, 10, 1)),
+)
+
+
+@pytest.mark.parametrize("site", NEAREST)
 def test_the_nearest_archived_200_is_chosen_over_nearer_redirects_and_revisits(
-    archive: Archive,
+    archive: Archive, site: Site
 ) -> None:
-    # 10:14:20 falls between a 301 (10:14:16) and a revisit without status (10:14:22);
-    # the nearest archived 200 is 11:36:56.
-    when = datetime(2020, 6, 12, 10, 14, 20)
-    capture = nearest_capture("energystar.gov/", when, api_url=archive.url + "/")
+    capture = nearest_capture(site.url, site.when, api_url=archive.url + "/")
+    assert site.taken is not None
+    stamp = site.taken.strftime("%Y%m%d%H%M%S")
     assert capture == Capture(
-        timestamp=datetime(2020, 6, 12, 11, 36, 56, tzinfo=UTC),
-        original="https://www.energystar.gov/",
-        archive_url=f"{archive.url}/web/20200612113656/https://www.energystar.gov/",
+        timestamp=site.taken,
+        original=site.original,
+        archive_url=f"{archive.url}/web/{stamp}/{site.original}",
         status="200",
     )
     assert archive.problems == []
     assert len(archive.requests) == 1  # a 200 in the first window: nothing more asked
     params = archive.params_of(0)
-    assert params["url"] == "energystar.gov/"
+    assert params["url"] == site.url
     assert (params["showResumeKey"], params["resolveRevisits"]) == ("true", "true")
     start, end = _window(params)
-    assert start < when.replace(tzinfo=UTC) < end
+    assert start < as_utc(site.when) < end
 
 
 @RECORDED
@@ -191,18 +299,17 @@ def test_a_date_and_gzip_answers_the_nasa_1996_recording(archive: Archive) -> No
     assert archive.problems == []
 
 
-@RECORDED
-def test_pages_are_followed_with_the_recorded_resume_key(archive: Archive) -> None:
-    page2 = archive.recordings["wayback-cdx-search-resumekey-page2"]
-    capture = nearest_capture("cnn.com", date(2001, 5, 3), api_url=archive.url)
+@pytest.mark.parametrize("site", PAGED)
+def test_pages_are_followed_with_the_resume_key(archive: Archive, site: Site) -> None:
+    page2 = archive.recordings[site.page2]
+    capture = nearest_capture(site.url, site.when, api_url=archive.url)
     assert archive.problems == []
     assert archive.params_of(1)["resumeKey"] == page2.query["resumeKey"]
-    # Page 3 was not recorded (the server answers 404): pages 1 and 2 are enough.
+    # Page 3 has no answer (the server answers 404): pages 1 and 2 are enough.
     assert capture is not None and capture.status == "200"
-    assert capture.timestamp == datetime(2001, 5, 3, 14, 57, 28, tzinfo=UTC)
+    assert capture.timestamp == site.taken
 
 
-@RECORDED
 def test_an_empty_result_gives_none_after_widening_the_window(archive: Archive) -> None:
     when = date(2015, 3, 1)
     assert nearest_capture(EMPTY_URL, when, api_url=archive.url) is None
@@ -212,33 +319,53 @@ def test_an_empty_result_gives_none_after_widening_the_window(archive: Archive) 
     assert windows[0][0] > windows[1][0] > windows[2][0]  # each wider than the last
 
 
-@RECORDED
-def test_a_blocked_site_403_gives_none(archive: Archive) -> None:
-    url = "https://nationalpost.com/health"
-    assert nearest_capture(url, date(2019, 10, 1), api_url=archive.url) is None
+@pytest.mark.parametrize("site", BLOCKED)
+def test_a_blocked_site_403_gives_none(archive: Archive, site: Site) -> None:
+    assert nearest_capture(site.url, site.when, api_url=archive.url) is None
     assert archive.problems == []
     assert len(archive.requests) == 1
 
 
-@RECORDED
 def test_a_503_gives_none(archive: Archive) -> None:
     assert nearest_capture(UNAVAILABLE_URL, date(2020, 1, 1), api_url=archive.url) is None
     assert archive.problems == []
     assert len(archive.requests) == 1
 
 
-@RECORDED
 def test_a_garbled_answer_and_no_server_give_none(archive: Archive) -> None:
     assert nearest_capture(GARBLED_URL, date(2020, 1, 1), api_url=archive.url) is None
     closed = "http://127.0.0.1:9"  # discard port: nothing listens
     assert nearest_capture("x.example", date(2020, 1, 1), api_url=closed, timeout=2) is None
 
 
-@RECORDED
 def test_the_timeout_bounds_the_lookup(archive: Archive) -> None:
     started = time.monotonic()
     assert nearest_capture(SLOW_URL, date(2020, 1, 1), api_url=archive.url, timeout=0.3) is None
     assert time.monotonic() - started < SLOW
+
+
+@RECORDED
+def test_our_answers_have_the_recorded_shape(recordings: dict[str, Recording]) -> None:
+    """OWN is written in the archive's format: the same request parameters in the same
+    order, headers, statuses, fields a line, and resume key at the end of a page."""
+    recorded = recordings["wayback-cdx-search-nasa-1996"]
+    assert tuple(k for k, _ in recorded.params) == SHAPE
+    for name, rec in recordings.items():
+        if "matchType" not in rec.query:  # prefix queries: not asked by listkeeper
+            assert [k for k, _ in rec.params if k != "resumeKey"] == list(SHAPE), name
+    mine = OWN["own-nearest"]
+    assert {k.lower(): v for k, v in mine.headers.items()} == {
+        k.lower(): v for k, v in recorded.headers.items()
+    }
+    assert OWN["own-blocked-403"].status == recordings["wayback-cdx-blocked-403"].status
+    lines = [gzip.decompress(r.body).decode() for r in (recorded, mine)]
+    widths = [{len(line.split()) for line in text.splitlines()} for text in lines]
+    assert widths[0] == widths[1] == {7}
+    page1 = gzip.decompress(recordings["wayback-cdx-search-resumekey-page1"].body).decode()
+    ours = gzip.decompress(OWN["own-paged-1"].body).decode()
+    for text in (page1, ours):
+        *_, blank, key = text.rstrip("\n").split("\n")
+        assert blank == "" and len(key.split()) == 1
 
 
 def test_parse_and_choose_without_a_server() -> None:
@@ -265,30 +392,45 @@ def test_parse_and_choose_without_a_server() -> None:
     assert only is not None and only.status == "301"
 
 
-@RECORDED
-def test_the_pr_archive_mode_uses_the_capture_or_marks_the_link(archive: Archive) -> None:
+@pytest.mark.parametrize(
+    ("site", "blocked"),
+    [
+        pytest.param(NEAREST[0].values[0], BLOCKED[0].values[0], id="own"),
+        pytest.param(
+            Site(
+                "nasa.gov",
+                date(1996, 12, 1),
+                datetime(1996, 12, 31, 23, 58, 47, tzinfo=UTC),
+                "http://www.nasa.gov:80/",
+            ),
+            BLOCKED[1].values[0],
+            marks=RECORDED,
+            id="recorded",
+        ),
+    ],
+)
+def test_the_pr_archive_mode_uses_the_capture_or_marks_the_link(
+    archive: Archive, site: Site, blocked: Site
+) -> None:
     """The ``dead = "archive"`` choice of ``listkeeper pr``, without git or GitHub."""
     settings = prlogic.settings({"pr": {"dead": "archive", "wayback_api": archive.url}})
     rows = [
         ("energystar.gov/", 3, "dead", None, date(2020, 6, 12)),  # no scheme: left alone
-        ("https://nationalpost.com/health", 4, "dead", None, date(2019, 10, 1)),
+        (blocked.url, 4, "dead", None, blocked.when),
     ]
     lookup = _wayback(settings)
-    assert lookup("nasa.gov", date(1996, 12, 1)) == (
-        f"{archive.url}/web/19961231235847/http://www.nasa.gov:80/"
+    assert site.taken is not None
+    stamp = site.taken.strftime("%Y%m%d%H%M%S")
+    assert lookup(site.url, as_utc(site.when).date()) == (
+        f"{archive.url}/web/{stamp}/{site.original}"
     )
     changes = prlogic.changes_from(rows, settings, archive=lookup)
     assert changes == [
-        prlogic.Change(
-            kind="mark",
-            old="https://nationalpost.com/health",
-            lines=(4,),
-            note=prlogic.NO_ARCHIVE_NOTE,
-        )
+        prlogic.Change(kind="mark", old=blocked.url, lines=(4,), note=prlogic.NO_ARCHIVE_NOTE)
     ]
-    text = "# L\n\n- [E](energystar.gov/)\n- [N](https://nationalpost.com/health)\n"
+    text = f"# L\n\n- [E](energystar.gov/)\n- [N]({blocked.url})\n"
     out = prlogic.apply_changes(text, changes, today=date(2026, 1, 1))
-    assert "- [N](https://nationalpost.com/health) *(dead link)*" in out.text
+    assert f"- [N]({blocked.url}) *(dead link)*" in out.text
 
     archived = prlogic.changes_from(
         [("https://a.example/x", 2, "dead", None, date(2020, 1, 1))],
