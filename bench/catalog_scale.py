@@ -25,7 +25,7 @@ own and not the build's:
 * ``render every list``: per list, what ``listkeeper render`` does: import the README
   (unchanged), ``render_entries`` and ``render_document``.
 
-PostgreSQL runs in a throwaway cluster (``jobs.offlineweb.throwaway.postgres``); its
+PostgreSQL runs in a throwaway cluster (``jobs.offlineweb.testkit.throwaway.postgres``); its
 server's memory is not counted. Timings are wall clock on whatever else the machine is
 doing: figures, never pass/fail.
 """
@@ -512,7 +512,7 @@ def backend_url(backend: str, workdir: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{workdir / 'catalog.db'}"
         return
-    from jobs.offlineweb.throwaway import postgres
+    from jobs.offlineweb.testkit.throwaway import postgres
 
     with postgres() as url:
         yield url

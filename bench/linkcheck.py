@@ -6,7 +6,7 @@ passes or fails on time.
     python bench/linkcheck.py --no-lychee
     python bench/linkcheck.py --bare-scrapy   # also a bare Scrapy spider: Scrapy's own floor
 
-Shapes (jobs.offlineweb.builders.scale_web; paths tell the expected verdict):
+Shapes (jobs.offlineweb.testkit.builders.scale_web; paths tell the expected verdict):
   (a) the seed list's shape: 130 links over 10 hosts at 100 ms latency, 85 % of them on one
       host that answers 429 + Retry-After: 1 beyond 2 requests in flight; global cap 64.
   (b) 10,000 links over 500 hosts at 200 ms latency, global concurrency 128.
@@ -59,8 +59,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from jobs.offlineweb.builders import expected_verdict, scale_address, scale_web  # noqa: E402
 from jobs.offlineweb.spec import Web  # noqa: E402
+from jobs.offlineweb.testkit.builders import expected_verdict, scale_address, scale_web  # noqa: E402
 from jobs.offlineweb.wiring import check_toml  # noqa: E402
 
 BROKEN = {"dead", "failing", "blocked", "suspect"}
@@ -110,7 +110,7 @@ class WebProcess:
             [
                 sys.executable,
                 "-m",
-                "jobs.offlineweb",
+                "jobs.offlineweb.testkit",
                 "--spec",
                 str(spec),
                 "--max-seconds",

@@ -46,8 +46,8 @@ from linkcheck import (  # noqa: E402
     write_readme,
 )
 
-from jobs.offlineweb.builders import scale_web  # noqa: E402
-from jobs.offlineweb.throwaway import redis_server  # noqa: E402
+from jobs.offlineweb.testkit.builders import scale_web  # noqa: E402
+from jobs.offlineweb.testkit.throwaway import redis_server  # noqa: E402
 from jobs.offlineweb.wiring import check_toml  # noqa: E402
 
 RUN_TIMEOUT = 900.0  # seconds: a variant still running then is killed

@@ -30,7 +30,7 @@ from jobs import run as run_job
 from jobs.context import Context
 from jobs.github import TOKEN_ENV
 from jobs.offlineweb.githubgraphql import Endpoint, Repo, serving
-from jobs.offlineweb.sample import article_html, rss_feed
+from jobs.offlineweb.pages import article_html, rss_feed
 from jobs.offlineweb.server import OfflineWeb
 from jobs.offlineweb.spec import Page, Web
 from jobs.offlineweb.wiring import check_toml, port_remap, port_unmap

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from catalog import db
-from jobs.offlineweb import throwaway
+from jobs.offlineweb.testkit import throwaway
 
 # The corpora and seeds beside the repository (others' pages: never copied into it). CI
 # always has them; a lone clone does not. LISTKEEPER_SHARED points elsewhere (an empty

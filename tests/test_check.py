@@ -21,9 +21,9 @@ from jobs.check import CheckConfig, CheckOptions, _Rounds
 from jobs.context import Context
 from jobs.crawling import CrawlChild
 from jobs.crawling import run_crawl as real_run_crawl
-from jobs.offlineweb.builders import hostile_web
 from jobs.offlineweb.server import OfflineWeb
 from jobs.offlineweb.spec import Page, Web
+from jobs.offlineweb.testkit.builders import hostile_web
 from tests.catalogdb import select
 from tests.checking import checks, grid_urls, grid_web, statuses, write_workspace
 from tests.readmes import cli

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from jobs.offlineweb.recorded import recorded_web
 from jobs.offlineweb.server import OfflineWeb
+from jobs.offlineweb.testkit.recorded import recorded_web
 from tests.checking import statuses, write_workspace
 from tests.conftest import needs_shared, shared_path
 from tests.readmes import cli

@@ -60,10 +60,10 @@ def test_the_postgres_extra_is_the_driver_the_database_urls_name() -> None:
 
 def test_bench_never_imports_tests() -> None:
     """One direction only: the tests may load a bench, a bench never imports the tests (the
-    throwaway servers both start live in ``jobs/offlineweb/throwaway.py``)."""
+    throwaway servers both start live in ``jobs/offlineweb/testkit/throwaway.py``)."""
     found = []
     for path in sorted(
-        [*(ROOT / "bench").rglob("*.py"), ROOT / "jobs" / "offlineweb" / "throwaway.py"]
+        [*(ROOT / "bench").rglob("*.py"), ROOT / "jobs" / "offlineweb" / "testkit" / "throwaway.py"]
     ):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             modules = (

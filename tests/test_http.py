@@ -16,7 +16,7 @@ from jobs import http as client_http
 from jobs.extract import extract_page
 from jobs.github import GitHub, GitHubError
 from jobs.graphql import GraphQL
-from jobs.offlineweb.throwaway import serving
+from jobs.offlineweb.testkit.throwaway import serving
 from jobs.wayback import nearest_capture
 
 

@@ -25,10 +25,16 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from crawler.resolver import StubHosts, StubResolver
-from jobs.offlineweb import OfflineWeb, Page, Web, hostile_web, sample_web, scale_web
-from jobs.offlineweb.builders import Case, expected_verdict
-from jobs.offlineweb.recorded import load_recorded
+from jobs.offlineweb import OfflineWeb, Page, Web
 from jobs.offlineweb.spec import Host
+from jobs.offlineweb.testkit.builders import (
+    Case,
+    expected_verdict,
+    hostile_web,
+    sample_web,
+    scale_web,
+)
+from jobs.offlineweb.testkit.recorded import load_recorded
 from tests.conftest import SHARED, needs_shared
 
 REPO = Path(__file__).resolve().parents[1]
@@ -607,7 +613,7 @@ def test_process_prints_ports_and_stops_on_sigterm(tmp_path: Path) -> None:
     web = Web(hosts={"127.0.3.1": Host(pages={"/": Page(body="proc")})})
     spec = tmp_path / "web.json"
     spec.write_text(web.to_json())
-    command = [sys.executable, "-m", "jobs.offlineweb", "--spec", str(spec)]
+    command = [sys.executable, "-m", "jobs.offlineweb.testkit", "--spec", str(spec)]
     with subprocess.Popen(
         [*command, "--max-seconds", "60"], cwd=REPO, stdout=subprocess.PIPE, text=True
     ) as proc:

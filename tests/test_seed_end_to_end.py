@@ -13,7 +13,7 @@ import pytest
 from catalog.markdown import parse_markdown
 from catalog.urls import classify
 from catalog.vocabulary import LinkKind
-from jobs.offlineweb.sample import article_html, rss_feed
+from jobs.offlineweb.pages import article_html, rss_feed
 from jobs.offlineweb.server import OfflineWeb
 from jobs.offlineweb.spec import Page, Web
 from jobs.offlineweb.wiring import check_toml, port_remap, port_unmap

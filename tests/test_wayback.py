@@ -28,7 +28,7 @@ import pytest
 from catalog import pullrequest as prlogic
 from catalog.cdx import Capture, as_utc, choose, parse_cdx
 from catalog.errors import ConfigError
-from jobs.offlineweb.throwaway import serving
+from jobs.offlineweb.testkit.throwaway import serving
 from jobs.pr import _wayback
 from jobs.wayback import CDX_PATH, nearest_capture
 from tests.conftest import SHARED, needs_shared

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
-from .sample import article_html, atom_feed, rss_feed
-from .spec import Host, Page, Web
+from ..pages import article_html, atom_feed, rss_feed
+from ..spec import Host, Page, Web
 
 HOSTILE = "127.0.9.1"
 CHALLENGE_HTML = (

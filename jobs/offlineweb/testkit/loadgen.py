@@ -1,9 +1,9 @@
 """A bounded keep-alive load check of the offline web, client and server in two processes.
 
-    python -m jobs.offlineweb.loadgen [--connections 32] [--seconds 5] [--hosts 20]
+    python -m jobs.offlineweb.testkit.loadgen [--connections 32] [--seconds 5] [--hosts 20]
 
-Starts `python -m jobs.offlineweb --builder scale --latency 0` as a child process, keeps
-`--connections` keep-alive connections busy for `--seconds`, prints requests per second and
+Starts `python -m jobs.offlineweb.testkit --builder scale --latency 0` as a child process,
+keeps `--connections` keep-alive connections busy for `--seconds`, prints requests per second and
 stops the child. Figures vary with the machine: compare runs, do not assert on them.
 """
 
@@ -51,13 +51,14 @@ async def _load(urls: list[str], connections: int, seconds: float) -> tuple[int,
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m jobs.offlineweb.loadgen")
+    p = argparse.ArgumentParser(prog="python -m jobs.offlineweb.testkit.loadgen")
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--hosts", type=int, default=20)
     p.add_argument("--links", type=int, default=2000)
     args = p.parse_args(argv)
-    command = [sys.executable, "-m", "jobs.offlineweb", "--builder", "scale", "--latency", "0"]
+    command = [sys.executable, "-m", "jobs.offlineweb.testkit", "--builder", "scale"]
+    command += ["--latency", "0"]
     command += ["--links", str(args.links), "--hosts", str(args.hosts)]
     command += ["--max-seconds", str(args.seconds + 60)]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as server:

@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .spec import HeaderValue, Page, Web
+from ..spec import HeaderValue, Page, Web
 
 if TYPE_CHECKING:
-    from .server import OfflineWeb
+    from ..server import OfflineWeb
 
 UNRECORDED_HOST = "unrecorded.test"
 FRAMING = {"content-length", "transfer-encoding", "connection", "content-encoding", "keep-alive"}

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import random
 
+from ..pages import article_html
+from ..spec import Page, Web
 from .hostile import Case, hostile_web, html_page
-from .sample import article_html, sample_readme, sample_web
-from .spec import Page, Web
+from .sample import sample_readme, sample_web
 
 __all__ = ["Case", "expected_verdict", "hostile_web", "sample_readme", "sample_web", "scale_web"]
 

@@ -1,7 +1,7 @@
 """Run the offline web as a process.
 
-    python -m jobs.offlineweb --spec web.json [--port 0] [--tls] [--max-seconds 3600]
-    python -m jobs.offlineweb --builder hostile|sample|scale [--links N --hosts N ...]
+    python -m jobs.offlineweb.testkit --spec web.json [--port 0] [--tls] [--max-seconds 3600]
+    python -m jobs.offlineweb.testkit --builder hostile|sample|scale [--links N --hosts N ...]
 
 Prints one JSON line on stdout when ready: {"port", "tls_port", "refused_port", "ca_pem",
 "dns", "pid"} (plus "urls" for the builders), then serves until SIGTERM/SIGINT or
@@ -19,14 +19,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from ..server import OfflineWeb
+from ..spec import Web
 from .builders import hostile_web, sample_web, scale_web
 from .recorded import load_recorded
-from .server import OfflineWeb
-from .spec import Web
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m jobs.offlineweb", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m jobs.offlineweb.testkit", description=__doc__)
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--spec", type=Path, help="a Web as JSON (Web.to_json)")
     src.add_argument("--builder", choices=["hostile", "sample", "scale"])
