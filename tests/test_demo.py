@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -94,7 +95,9 @@ def test_check_stores_page_metadata_and_extract_prints_it(
 
 
 def test_demo_runs_from_the_installed_wheel(tmp_path: Path) -> None:
-    """The demo's offline web (jobs/offlineweb) ships in the wheel: `demo` needs no repo."""
+    """The demo's offline web (jobs/offlineweb) ships in the wheel: `demo` needs no repo; the
+    tests' and benches' kit (jobs/offlineweb/testkit) does not: the wheel holds exactly the
+    offline web's modules that `demo` loads."""
     # Built from a copy: setuptools reuses a checkout's build/, which may hold stale modules.
     root = tmp_path / "source"
     leftovers = shutil.ignore_patterns(".*", "build", "*.egg-info", "__pycache__")
@@ -103,14 +106,25 @@ def test_demo_runs_from_the_installed_wheel(tmp_path: Path) -> None:
     build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
     subprocess.run([*build, "-w", str(wheels), str(root)], check=True, capture_output=True)
     (wheel,) = wheels.glob("listkeeper-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = {
+            name.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+            for name in archive.namelist()
+            if name.startswith("jobs/offlineweb/") and name.endswith(".py")
+        }
+    assert "jobs.offlineweb.server" in shipped and "jobs.offlineweb.pages" in shipped
+    assert not {m for m in shipped if m.startswith("jobs.offlineweb.testkit")}, shipped
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "zipfile", "-e", str(wheel), str(site)], check=True)
     work = tmp_path / "elsewhere"
     work.mkdir()
     code = (
-        "import sys; from jobs import offlineweb; from jobs.cli import run;"
+        "import json, sys; from jobs import offlineweb; from jobs.cli import run;"
         f"assert offlineweb.__file__.startswith({str(site)!r}), offlineweb.__file__;"
-        "sys.exit(run(['demo', '--workdir', 'demo']))"
+        "code = run(['demo', '--workdir', 'demo']);"
+        "loaded = [m for m in sys.modules if (m + '.').startswith('jobs.offlineweb.')];"
+        "open('loaded.json', 'w').write(json.dumps(sorted(loaded)));"
+        "sys.exit(code)"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -123,3 +137,5 @@ def test_demo_runs_from_the_installed_wheel(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     report = json.loads((work / "demo" / "report.json").read_text())
     assert report["summary"]["dead"] == 2
+    loaded = set(json.loads((work / "loaded.json").read_text()))
+    assert shipped == loaded, f"shipped, not loaded by demo: {sorted(shipped - loaded)}"

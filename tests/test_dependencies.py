@@ -1,4 +1,5 @@
-"""Every dependency pyproject declares is imported by the packages it ships."""
+"""What imports what: every dependency pyproject declares is imported by the packages the
+wheel ships; nothing shipped imports what the wheel leaves out; no bench imports the tests."""
 
 from __future__ import annotations
 
@@ -11,27 +12,50 @@ from pathlib import Path
 from catalog import db
 
 ROOT = Path(__file__).resolve().parents[1]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 PACKAGES = ("crawler", "pipelines", "catalog", "migrations", "jobs")
+# What stays in the repository, out of the wheel: the tests' and benches' kit.
+UNSHIPPED = [
+    ROOT.joinpath(*pattern.rstrip("*").split("."))
+    for pattern in PYPROJECT["tool"]["setuptools"]["packages"]["find"]["exclude"]
+]
+TESTKIT = ROOT / "jobs" / "offlineweb" / "testkit"
+
+
+def shipped_files() -> list[Path]:
+    """The modules of the packages the wheel ships."""
+    return [
+        path
+        for package in PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if not any(path.is_relative_to(left_out) for left_out in UNSHIPPED)
+    ]
+
+
+def imports(path: Path) -> list[str]:
+    """Every module ``path`` imports, lazily or not; relative imports made absolute."""
+    package = list(path.relative_to(ROOT).parts[:-1])
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            found += [module] if node.module else [f"{module}.{a.name}" for a in node.names]
+    return found
 
 
 def imported_modules() -> set[str]:
     """Top-level names of every module the shipped packages import, lazily or not."""
-    names: set[str] = set()
-    for package in PACKAGES:
-        for path in (ROOT / package).rglob("*.py"):
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.Import):
-                    names.update(alias.name.split(".")[0] for alias in node.names)
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    names.add(node.module.split(".")[0])
-    return names
+    return {module.split(".")[0] for path in shipped_files() for module in imports(path)}
 
 
 def names(specs: list[str]) -> list[str]:
     return [re.split(r"[\s\[<>=!~;]", spec, maxsplit=1)[0] for spec in specs]
 
 
-PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+PROJECT = PYPROJECT["project"]
 
 
 def test_every_declared_dependency_is_imported() -> None:
@@ -59,19 +83,26 @@ def test_the_postgres_extra_is_the_driver_the_database_urls_name() -> None:
 
 
 def test_bench_never_imports_tests() -> None:
-    """One direction only: the tests may load a bench, a bench never imports the tests (the
-    throwaway servers both start live in ``jobs/offlineweb/testkit/throwaway.py``)."""
-    found = []
-    for path in sorted(
-        [*(ROOT / "bench").rglob("*.py"), ROOT / "jobs" / "offlineweb" / "testkit" / "throwaway.py"]
-    ):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            modules = (
-                [alias.name for alias in node.names]
-                if isinstance(node, ast.Import)
-                else [node.module or ""]
-                if isinstance(node, ast.ImportFrom) and not node.level
-                else []
-            )
-            found += [f"{path.name}: {m}" for m in modules if m.split(".")[0] == "tests"]
-    assert found == [], f"bench imports tests: {found}"
+    """One direction only: the tests may load a bench, a bench never imports the tests, nor
+    does the kit both use (jobs/offlineweb/testkit: the webs, throwaway servers)."""
+    found = [
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in [*sorted((ROOT / "bench").rglob("*.py")), *sorted(TESTKIT.rglob("*.py"))]
+        for module in imports(path)
+        if module.split(".")[0] == "tests"
+    ]
+    assert found == [], f"imports tests: {found}"
+
+
+def test_shipped_packages_never_import_the_unshipped_kit() -> None:
+    """The wheel leaves the testkit out: a shipped module that imported it would fail
+    installed, on a path the demo may never take."""
+    kit = [".".join(path.relative_to(ROOT).parts) for path in UNSHIPPED]
+    assert kit == ["jobs.offlineweb.testkit"]  # else this test would check nothing
+    found = [
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in shipped_files()
+        for module in imports(path)
+        if any(module == k or module.startswith(k + ".") for k in kit)
+    ]
+    assert found == [], f"shipped modules import what the wheel leaves out: {found}"

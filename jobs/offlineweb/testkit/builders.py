@@ -1,5 +1,5 @@
 """Ready-made webs: `hostile_web()` (one case per hostile behaviour, with the verdict the rules
-expects), `sample_web()` (the demo) and `scale_web()` (benchmarks).
+expects), `sample_web()` (three small blogs) and `scale_web()` (benchmarks).
 
 URLs are templates holding `{port}`, `{tls_port}` or `{refused_port}`; expand them with
 `OfflineWeb.expand()` once the server runs. Names (`*.test`) need the stub resolver
