@@ -72,7 +72,7 @@ def test_guess_written_in_the_text_is_kept() -> None:
     assert meta.published is not None and meta.published.date() == date(2019, 3, 14)
 
 
-def _webpage_graph(published: str) -> str:
+def _webpage_graph(published: str, modified: str = "2020-01-09T10:00:00+00:00") -> str:
     return jsonld(
         {
             "@context": "https://schema.org",
@@ -83,7 +83,7 @@ def _webpage_graph(published: str) -> str:
                     "@id": URL + "#webpage",
                     "name": "About us",
                     "datePublished": published,
-                    "dateModified": "2020-01-09T10:00:00+00:00",
+                    "dateModified": modified,
                 },
             ],
         }
@@ -253,6 +253,66 @@ def test_htmldate_answer_is_the_default_and_the_evidence_says_so() -> None:
     assert meta.to_json()["evidence"] == {"published": "htmldate"}
 
 
+def _edited(head: str) -> str:
+    """A news page's head whose markup gives a publication and a modification day."""
+    return (
+        f"<title>Upset</title>{head}"
+        '<meta property="og:article:published_time" content="2020-01-19T12:25:36Z">'
+        '<meta property="og:article:modified_time" content="2020-01-20T09:49:32Z">'
+        + jsonld(
+            {
+                "@type": "NewsArticle",
+                "headline": "Upset",
+                "datePublished": "2020-01-19T12:25:36Z",
+                "dateModified": "2020-01-20T09:49:32Z",
+            }
+        )
+    )
+
+
+_SAILTHRU = '<meta name="sailthru.date" content="2020-01-20T09:49:32Z">'
+_UPSET = "<main><h1>Upset</h1><p>A film won the evening.</p></main>"
+_GMT_LD = jsonld(
+    {"@type": "NewsArticle", "headline": "Cars", "datePublished": "Wed, 04 May 2022 02:41:00 GMT"}
+)
+_LOCAL_BODY = "<main><h1>Cars</h1><h6><span>{shown}</span></h6><p>Stolen cars.</p></main>"
+
+
+def test_modification_day_without_a_publication_day_is_dropped() -> None:
+    # htmldate gives the edit's day; the only publication day is a WebPage node's, not shown
+    head = '<title>Font sizes</title><meta property="article:modified_time" content="{}">'
+    graph = _webpage_graph("2019-09-24T08:03:49+00:00", modified="2020-09-30T14:43:49+00:00")
+    html = page(
+        head.format("2020-09-30T14:43:49+00:00") + graph, "<h1>Font sizes</h1><p>Plots.</p>"
+    )
+    meta = extract(html, URL)
+    assert meta.published is None
+    assert "modified: the markup gives it as an edit's day only" in meta.evidence["published"]
+
+
+def test_modification_day_the_page_shows_stands() -> None:
+    # the page shows the edit's day as its date: a reader sees that one, htmldate's stands
+    html = page(_edited(_SAILTHRU), _UPSET.replace("</h1>", "</h1><p>20 January 2020</p>"))
+    meta = extract(html, URL)
+    assert meta.published is not None and meta.published.date() == date(2020, 1, 20)
+    assert "modified" not in meta.evidence["published"]
+
+
+@pytest.mark.parametrize(
+    ("shown", "want"),
+    [
+        ("3/5/2022 22:41", "2022-05-03T22:41:00-04:00"),  # the page's offset: UTC-04:00
+        ("May 3, 2022, 10:41 pm", "2022-05-03T22:41:00-04:00"),
+        ("2022-05-03 22:41:00", "2022-05-03T22:41:00-04:00"),
+        ("May 4, 2022, 12:11 pm", "2022-05-04T02:41:00+00:00"),  # same day: nothing to restore
+        ("3/5/2022 22:40", "2022-05-04T02:41:00+00:00"),  # another minute: not this instant
+    ],
+)
+def test_local_day_of_a_utc_instant_the_page_shows(shown: str, want: str) -> None:
+    meta = extract(page(_GMT_LD, _LOCAL_BODY.format(shown=shown)), URL)
+    assert meta.published is not None and meta.published.isoformat() == want
+
+
 _ROWS = "".join(f"<p>Row {i} of beans goes here.</p>" for i in range(8))
 # One small page per rule of catalog.metadata.published: (page, URL, the day with the rule on).
 RULE_PAGES: dict[str, tuple[str, str, date | None]] = {
@@ -312,6 +372,10 @@ RULE_PAGES: dict[str, tuple[str, str, date | None]] = {
         URL,
         None,
     ),
+    # htmldate answers with the markup's modification day, which the page does not show
+    "modified": (page(_edited(_SAILTHRU), _UPSET), URL, date(2020, 1, 19)),
+    # the markup's UTC instant, shown on the page at its local time on the day before
+    "local-day": (page(_GMT_LD, _LOCAL_BODY.format(shown="3/5/2022 22:41")), URL, date(2022, 5, 3)),
     "url-month": (
         page(
             "<title>Spring planting</title>",

@@ -3,26 +3,29 @@
 htmldate's ``find_date(original_date=True)`` with its defaults is the default answer: it
 generalises to pages nobody tuned for better than rules fitted to an annotated corpus.
 Rules are of two kinds, and each says so in the returned evidence line:
-overrides (markup, url-day, headline, url-month, dateline) give another day from what the
-page's markup, URL or headline states and htmldate did not read or weighed otherwise;
-drops (unwritten, html-comment, webpage-node, comments) refuse htmldate's day where the
-page states it nowhere a reader sees it, or only as an edit's or a commenter's date.
+overrides (markup, url-day, headline, modified, url-month, dateline) give another day from
+what the page's markup, URL or headline states and htmldate did not read or weighed
+otherwise; drops (modified, unwritten, html-comment, webpage-node, comments) refuse
+htmldate's day where the page states it nowhere a reader sees it, or only as an edit's or a
+commenter's date. Last, local-day gives a UTC instant of the markup the offset at which the
+page shows it (the day a reader sees).
 
 Each rule has a name in ``RULES``; the ablation bench (bench/metadata.py) switches them off
 one at a time (``DISABLED``) and counts the pages each one fixes and breaks. Which half of
-the annotated corpus a rule was written against: html-comment, half A; the
-others predate the split and were written against the whole corpus, so only
-their paired counts on each half, and their changes on the pages nobody annotated, speak
-for them.
+the annotated corpus a rule was written against: html-comment and modified, half A;
+local-day, half B; the others predate the split and were written against the whole
+corpus, so only their paired counts on each half, and their changes on the pages nobody
+annotated, speak for them.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from .dates import PageText, parse_dated, stated_at, url_date, written_in
+from .dates import PageText, parse_dated, stated_at, url_date, written_at, written_in
 from .sources import Candidates, header_date
 
 # Votes of each source for a publication day.
@@ -41,10 +44,12 @@ RULES: dict[str, str] = {
     "markup": "a markup date (JSON-LD, meta, <time>) htmldate did not read beats its guess",
     "url-day": "a full date in the URL path, or the markup day within a day of it",
     "headline": "without markup dates, the date written with the headline",
+    "modified": "htmldate's day the markup gives as an edit's: its publication day, else none",
     "unwritten": "htmldate's day in neither the markup nor the text: its fast search's",
     "html-comment": "htmldate's day written only in an HTML comment (a $Id$ stamp): dropped",
     "webpage-node": "htmldate's day that only a JSON-LD WebPage node gives, not shown: dropped",
     "comments": "htmldate's day written only in comments or after 'Updated': dropped",
+    "local-day": "a UTC instant the page shows at its local time: the page's offset and day",
     "url-month": "a /2010/05/ path: the first day of that month the page states",
     "dateline": "with no other date, one ending the title or description",
 }
@@ -101,6 +106,21 @@ def _markup_vote(
 def published(found: Candidates, url: str, root: Any) -> Dated:
     """The page's publication date and the evidence for it (see the module's docstring)."""
     text = PageText(root)
+    dated = _decided(found, url, root, text)
+    if dated.value is not None and _on("local-day"):
+        local = _local(dated.value, text)
+        if local is not None:
+            offset = local.strftime("%z")
+            return Dated(
+                local,
+                f"{dated.evidence} (local-day: the page shows {local:%Y-%m-%d %H:%M}, "
+                f"the markup's UTC instant at {offset[:3]}:{offset[3:]})",
+            )
+    return dated
+
+
+def _decided(found: Candidates, url: str, root: Any, text: PageText) -> Dated:
+    """The publication date before the page's own offset is restored (see ``_local``)."""
     guess = _htmldate(root, url)
     said = f"htmldate: {guess[0].isoformat()}" if guess else "htmldate: none"
     votes, best, sources = _markup_vote(found)
@@ -139,6 +159,31 @@ def published(found: Candidates, url: str, root: Any) -> Dated:
         if parsed is not None and (guess is None or guess[0] != parsed[0]):
             return Dated(parsed[1], f"headline: {parsed[0]} ({said})")
 
+    if (
+        guess is not None
+        and _on("modified")
+        and guess[0] in _edited(found)
+        and not written_in(text.visible, guess[0])
+    ):
+        # htmldate (asked for the original date) sometimes answers with the markup's
+        # modification day; where the page does not show that day, a publication day the
+        # markup gives with more votes (shown, where only a WebPage node gives it) is the
+        # page's; else there is none to give.
+        day = guess[0]
+        rivals = [
+            d
+            for d in votes
+            if d != day
+            and votes[d] > votes.get(day, 0.0)
+            and (not sources[d] <= {"jsonld-page", "page-anytime"} or written_in(text.visible, d))
+        ]
+        if rivals:
+            top = max(rivals, key=lambda d: votes[d])
+            names = ", ".join(sorted(sources[top]))
+            return Dated(best[top][1], f"modified: {day} is an edit's; {top} from {names} ({said})")
+        if day not in votes:
+            guess = None
+            said += " (modified: the markup gives it as an edit's day only: dropped)"
     if (
         guess is not None
         and _on("unwritten")
@@ -203,6 +248,44 @@ def published(found: Candidates, url: str, root: Any) -> Dated:
     return Dated(None, said)
 
 
+# A time of day (``22:41``, ``22h41``, ``10:41 pm``), looked for just after a written date.
+_CLOCK = re.compile(r"(?<![\d.:])(\d\d?)[:h](\d\d)(?::\d\d)?(?!\d)\s*([ap]\.?m\b)?", re.I)
+_MAX_OFFSET = timedelta(hours=14)  # the widest zone offset in use (UTC+14)
+
+
+def _local(value: datetime, text: PageText) -> datetime | None:
+    """``value`` in the page's own offset where the markup gave a UTC instant and the page
+    shows the same instant at its local time on another day (``Wed, 04 May 2022 02:41 GMT``
+    in the markup, ``3/5/2022 22:41`` on the page: May 3rd at UTC-04:00), else None."""
+    if value.utcoffset() != timedelta(0) or (value.hour, value.minute) == (0, 0):
+        return None
+    instant = value.replace(second=0, microsecond=0)
+    for shift in (-1, 1):
+        day = value.date() + timedelta(days=shift)
+        for spot in written_at(text.visible, day):
+            for m in _CLOCK.finditer(text.visible, spot, spot + 60):
+                hour, minute = int(m[1]), int(m[2])
+                if m[3]:
+                    hour = hour % 12 + (12 if m[3][0] in "pP" else 0)
+                if hour > 23 or minute != value.minute:
+                    continue
+                shown = datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+                offset = shown - instant
+                if abs(offset) <= _MAX_OFFSET and not offset % timedelta(minutes=15):
+                    return value.astimezone(timezone(offset))
+    return None
+
+
+def _edited(found: Candidates) -> set[date]:
+    """The days the markup gives as modification dates."""
+    days = set()
+    for _, value in found.get("modified", ()):
+        parsed = parse_dated(value)
+        if parsed is not None:
+            days.add(parsed[0])
+    return days
+
+
 def _in_source(root: Any, day: date) -> bool:
     """Whether the markup writes ``day`` in ISO form (scripts, ``content`` and ``datetime``
     attributes): a date htmldate read there (a JSON-LD our parser refuses) is evidence;
@@ -228,8 +311,6 @@ _DATELINE_SOURCES = {"og", "meta", "dc", "page-title"}
 def _dateline(found: Candidates) -> datetime | None:
     """A date ending the title or description (``Berlin news | 19.01.2020``, ``Bears (news
     of 14 January 2020)``): sites that show no date elsewhere often put it there."""
-    import re
-
     tail = re.compile(r"[(\[|–—·•]([^(\[|–—·•]{4,60}?)[\s)\].]*$")
     for name in ("title", "description"):
         for source, value in found.get(name, ()):
