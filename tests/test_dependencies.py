@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 import tomllib
 from importlib.metadata import packages_distributions
 from pathlib import Path
@@ -106,3 +107,26 @@ def test_shipped_packages_never_import_the_unshipped_kit() -> None:
         if any(module == k or module.startswith(k + ".") for k in kit)
     ]
     assert found == [], f"shipped modules import what the wheel leaves out: {found}"
+
+
+# Standard library of a later Python than the running one, or the compiler's own.
+NEWER_STDLIB = {"__future__", "compression"}  # compression.zstd: 3.14, else backports.zstd
+
+
+def test_every_imported_distribution_is_declared() -> None:
+    """The converse: a module the shipped packages import comes from the standard library,
+    from the packages themselves, or from a distribution pyproject declares; one that only
+    arrives as another's dependency can vanish with that dependency's next release."""
+    declared = {name.lower().replace("_", "-") for name in names(PROJECT["dependencies"])}
+    distributions = packages_distributions()
+    ours = set(PACKAGES)
+    undeclared = sorted(
+        f"{module} (from {', '.join(distributions.get(module, ['?']))})"
+        for module in imported_modules()
+        if module
+        and module not in ours
+        and module not in sys.stdlib_module_names
+        and module not in NEWER_STDLIB
+        and not {d.lower().replace("_", "-") for d in distributions.get(module, [])} & declared
+    )
+    assert undeclared == [], f"imported but not declared in pyproject.toml: {undeclared}"
