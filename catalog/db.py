@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 DEFAULT_URL = "sqlite:///listkeeper.db"
 # The newest migration; a test keeps it equal to Alembic's head. Knowing it lets a command
 # skip Alembic (its import and environment cost a few hundred ms) when the schema is current.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 ENV_VAR = "LISTKEEPER_DB"
 BUSY_TIMEOUT_MS = 30_000  # how long a write waits for another process's lock on SQLite
 

@@ -10,7 +10,7 @@ them.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import (
@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     MetaData,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -266,7 +267,10 @@ class PageMetadata(Base):
     description: Mapped[str | None] = mapped_column(Text)
     site_name: Mapped[str | None] = mapped_column(Text)
     authors: Mapped[list[Any] | None]
-    published: Mapped[datetime | None]
+    published: Mapped[datetime | None]  # the instant (stored in UTC, as every timestamp)
+    # Minutes east of UTC at which the page wrote it: the day a reader sees is that of
+    # published_local (2020-06-03T03:01+04:00 is June 3rd, 23:01 UTC on June 2nd).
+    published_offset: Mapped[int | None] = mapped_column(SmallInteger)
     modified: Mapped[datetime | None]
     lang: Mapped[str | None] = mapped_column(String(32))
     canonical: Mapped[str | None] = mapped_column(Text)
@@ -276,6 +280,19 @@ class PageMetadata(Base):
     reading_minutes: Mapped[int | None]
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def published_local(self) -> datetime | None:
+        """``published`` at the page's own offset: its ``date()`` is the page's day."""
+        if self.published is None or not self.published_offset:
+            return self.published
+        return self.published.astimezone(timezone(timedelta(minutes=self.published_offset)))
+
+
+def offset_minutes(value: datetime | None) -> int | None:
+    """The UTC offset of an aware ``value`` in minutes (what ``published_offset`` holds)."""
+    offset = value.utcoffset() if value is not None else None
+    return None if offset is None else int(offset.total_seconds()) // 60
 
 
 class PageReference(Base):
@@ -394,5 +411,6 @@ __all__ = [
     "RepositoryFacts",
     "Run",
     "Section",
+    "offset_minutes",
     "utcnow",
 ]

@@ -10,6 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from catalog.metadata import extract
+from catalog.models import offset_minutes
 from crawler.items import CheckItem
 
 
@@ -31,6 +32,7 @@ class MetadataPipeline:
             "site_name": meta.site_name,
             "authors": meta.authors or None,
             "published": meta.published,
+            "published_offset": offset_minutes(meta.published),  # the page's day, kept
             "modified": meta.modified,
             "lang": meta.lang,
             "canonical": meta.canonical,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -114,3 +114,38 @@ def test_a_link_no_document_holds_is_retired_and_comes_back_with_its_history(
         }
         assert s.scalar(select(Link.status).where(Link.id == b)) == "failing"  # history kept
         assert len(s.scalars(select(Check).where(Check.link_id == b)).all()) == 1
+
+
+def test_stored_publication_date_keeps_the_page_day(engine: Engine, tmp_path: Path) -> None:
+    """03:01 at +04:00 is 23:01 UTC the day before: the catalog stores the instant in UTC
+    and the page's offset beside it, so the day read back is the page's (June 3rd)."""
+    from crawler.items import CheckItem
+    from pipelines.metadata import MetadataPipeline
+
+    readme = tmp_path / "README.md"
+    readme.write_text("# L\n\n- [Dawn](https://a.example/dawn)\n")
+    with db.session_scope(engine) as s:
+        import_readme(s, readme)
+        link_id = s.scalars(select(Link.id)).one()
+    head = '<meta property="article:published_time" content="2020-06-03T03:01:00+04:00">'
+    html = f"<html><head>{head}</head><body><h1>Dawn</h1><p>Early.</p></body></html>"
+    item = MetadataPipeline().process_item(
+        CheckItem(link_id=link_id, url="https://a.example/dawn", http_status=200, html=html)
+    )
+    now = utcnow()
+    result = Result(
+        link_id=link_id,
+        outcome=OutcomeKind.OK,
+        reason="",
+        checked_at=now,
+        http_status=200,
+        metadata=item.metadata,
+    )
+    with db.session_scope(engine) as s:
+        record(s, [result], verdicts=Verdicts(), ttl=timedelta(hours=1), now=now)
+    with db.session_scope(engine) as s:
+        meta = s.scalars(select(PageMetadata)).one()
+        assert meta.published == datetime(2020, 6, 2, 23, 1, tzinfo=UTC)  # the same instant
+        assert meta.published_local is not None
+        assert meta.published_local.date() == date(2020, 6, 3)
+        assert meta.published_local.isoformat() == "2020-06-03T03:01:00+04:00"
