@@ -11,17 +11,20 @@ import email.utils
 import gzip
 import ipaddress
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from scrapy import Request
+import twisted.internet
+from scrapy import Request, signals
 from scrapy.core.downloader import Slot
 from scrapy.exceptions import NotConfigured, StopDownload
 from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.squeues import FifoMemoryQueue
 from scrapy.utils.test import get_crawler
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
+from twisted.python.failure import Failure
 
 from crawler import downloader as polite
 from crawler.downloader import PoliteDownloader
@@ -56,6 +59,31 @@ def test_retry_after_seconds_reads_an_http_date() -> None:
     assert 80 < retry_after_seconds(later, 7.0) <= 90
     past = email.utils.formatdate(time.time() - 3600, usegmt=True)
     assert retry_after_seconds(past, 7.0) == 0.0
+
+
+@pytest.fixture
+def new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process's local time five hours behind GMT (restored after the test)."""
+    monkeypatch.setenv("TZ", "EST+05")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "%a, %d %b %Y %H:%M:%S GMT",  # IMF-fixdate, the preferred form
+        "%A, %d-%b-%y %H:%M:%S GMT",  # RFC 850's, obsolete
+        "%a %b %e %H:%M:%S %Y",  # asctime's, obsolete: names no zone, still GMT
+    ],
+)
+def test_retry_after_seconds_reads_every_http_date_form_as_gmt(form: str, new_york: None) -> None:
+    """RFC 9110 (section 5.6.7): a recipient reads all three forms, each in GMT, whatever
+    the machine's local time."""
+    later = time.strftime(form, time.gmtime(time.time() + 90))
+    assert 80 < retry_after_seconds(later, 7.0) <= 90
 
 
 # --- HostPolicyMiddleware --------------------------------------------------------------
@@ -176,6 +204,42 @@ def test_the_guard_lets_public_addresses_and_allowed_networks_through() -> None:
         asyncio.run(allowed.process_request(Request("http://10.0.0.1/")))
 
 
+class Resolver:
+    """The reactor's resolver (Twisted's IResolverSimple) with fixed answers: names here
+    cannot be looked up in DNS. Each name asked is noted."""
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        self.answers = answers
+        self.asked: list[str] = []
+
+    def getHostByName(self, name: str, timeout: Any = None) -> Deferred[str]:
+        self.asked.append(name)
+        return succeed(self.answers[name])
+
+
+@pytest.fixture
+def resolver(monkeypatch: pytest.MonkeyPatch) -> Resolver:
+    """The guard's resolver, without installing a reactor in the test process."""
+    stand_in = Resolver(
+        {"intranet.test": "10.20.30.40", "public.test": "93.184.215.14", "lab.test": "127.0.4.9"}
+    )
+    monkeypatch.setattr(
+        twisted.internet, "reactor", SimpleNamespace(resolver=stand_in), raising=False
+    )
+    return stand_in
+
+
+def test_the_guard_judges_a_name_by_the_address_it_resolves_to(resolver: Resolver) -> None:
+    with pytest.raises(PrivateAddressError, match=r"intranet\.test is 10\.20\.30\.40"):
+        asyncio.run(guard().process_request(Request("http://intranet.test/page")))
+    assert asyncio.run(guard().process_request(Request("https://public.test/"))) is None
+    allowed = guard(PRIVATEGUARD_ALLOW_NETWORKS=["127.0.4.0/24"])
+    assert asyncio.run(allowed.process_request(Request("http://lab.test:8080/"))) is None
+    assert resolver.asked == ["intranet.test", "public.test", "lab.test"]
+    asyncio.run(guard().process_request(Request("http://93.184.215.14/")))
+    assert len(resolver.asked) == 3  # an address is not looked up
+
+
 # --- DecompressMiddleware --------------------------------------------------------------
 
 
@@ -250,6 +314,27 @@ def test_bodycap_stops_the_download_at_the_cap_without_failing_it() -> None:
     assert stopped.value.fail is False
 
 
+def test_bodycap_listens_to_the_crawls_download_signals() -> None:
+    """The crawl's settings enable the extension, and it hears the download handler's
+    signals: a body announced past Scrapy's maxsize is read up to the cap, then stopped."""
+    crawler = crawler_with(BODYCAP_BYTES=1000, DOWNLOAD_MAXSIZE=2000)
+    request = Request(URL)
+    crawler.signals.send_catch_log(
+        signals.headers_received, headers={}, body_length=5000, request=request, spider=None
+    )
+    assert request.meta["download_maxsize"] == 0
+
+    def stops(crawler: Any) -> list[Any]:
+        answers = crawler.signals.send_catch_log(
+            signals.bytes_received, data=b"x" * 1000, request=request, spider=None
+        )
+        return [a.value for _, a in answers if isinstance(a, Failure)]
+
+    stopped = stops(crawler)
+    assert len(stopped) == 1 and isinstance(stopped[0], StopDownload) and not stopped[0].fail
+    assert stops(crawler_with(BODYCAP_ENABLED=False)) == []
+
+
 # --- BusiestHostFirstQueue -------------------------------------------------------------
 
 
@@ -272,6 +357,29 @@ def test_among_equally_busy_hosts_the_longest_queue_comes_first() -> None:
     assert q._last_selected_slot == "b"
     q._next_slot([(0, "a"), (0, "c")], update_state=False)
     assert q._last_selected_slot == "b"
+
+
+def scheduler_queue() -> tuple[BusiestHostFirstQueue, PoliteDownloader]:
+    """The queue as Scrapy's scheduler makes it, on a crawler whose engine has a downloader."""
+    crawler = crawler_with()
+    downloader = PoliteDownloader(crawler)
+    crawler.engine = SimpleNamespace(downloader=downloader)
+    return BusiestHostFirstQueue.from_crawler(crawler, FifoMemoryQueue, ""), downloader
+
+
+def test_the_scheduler_queue_pops_the_busiest_idle_host_first() -> None:
+    q, downloader = scheduler_queue()
+    for host, n in (("a.test", 1), ("b.test", 3), ("c.test", 4)):
+        for i in range(n):
+            q.push(Request(f"https://{host}/{i}"))
+    assert len(q) == 8
+    # c.test has a request in the downloader: the idle hosts come first, the longest first.
+    downloader.slots["c.test"] = busy = Slot(concurrency=2, delay=0.0)
+    busy.active.add(Request("https://c.test/in-flight"))
+    assert [q.pop().url for _ in range(2)] == ["https://b.test/0", "https://b.test/1"]
+    assert {q.pop().url for _ in range(2)} == {"https://a.test/0", "https://b.test/2"}
+    busy.active.clear()
+    assert [r.url for r in iter(q.pop, None)] == [f"https://c.test/{i}" for i in range(4)]
 
 
 # --- PoliteDownloader ------------------------------------------------------------------

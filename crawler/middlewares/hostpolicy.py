@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email.utils
 import time
+from datetime import UTC
 from typing import Any
 
 from scrapy import Request
@@ -23,7 +24,7 @@ from scrapy.utils.asyncio import call_later
 
 
 def retry_after_seconds(value: str | None, default: float) -> float:
-    """Retry-After as seconds: a number, or an HTTP date."""
+    """Retry-After as seconds: a number, or an HTTP date in any of its three formats."""
     if not value:
         return default
     value = value.strip()
@@ -33,6 +34,8 @@ def retry_after_seconds(value: str | None, default: float) -> float:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return default
+    if when.tzinfo is None:  # asctime's form names no zone; an HTTP date is always GMT
+        when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - time.time())
 
 
