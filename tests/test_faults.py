@@ -14,8 +14,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,19 +27,11 @@ from jobs.offlineweb.server import OfflineWeb
 from jobs.offlineweb.spec import Page, Web
 from tests.catalogdb import select
 from tests.checking import write_workspace
+from tests.polling import wait_for
 from tests.readmes import cli
 
 EXE = [sys.executable, "-c", "from jobs.cli import main; main()"]
 SLOW = 120.0  # seconds the slow host takes to answer: far longer than any test waits
-
-
-def wait_for(condition: Callable[[], object], timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return bool(condition())
 
 
 def alive(pid: int) -> bool:

@@ -46,7 +46,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             for i in range(len(body)):  # bounded: the body is small
                 self.wfile.write(body[i : i + 1])
                 self.wfile.flush()
-                time.sleep(self.server.drip)
+                time.sleep(self.server.drip)  # the slow drip under test, not a wait
         except OSError:
             pass  # the client gave up (the deadline test)
 

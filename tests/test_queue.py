@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,6 +27,7 @@ from crawler.queue import (
     enqueue_call,
     script_source,
 )
+from tests.polling import wait_for
 
 JOB = "7"
 LEASE = 30.0
@@ -100,16 +101,6 @@ def enqueue(queue: Queue, per_host: dict[str, int], job: str = JOB) -> dict[int,
         hosts[i] = host
     queue.enqueue(job, {"X": 1}, [link(i, h) for i, h in hosts.items()])
     return hosts
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
-    """Whether ``condition`` came true within ``seconds`` (polled, not slept through)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def leased_hosts(queue: Queue, hosts: dict[int, str]) -> dict[str, set[int]]:
@@ -199,23 +190,27 @@ def test_two_takers_never_hold_links_of_one_host_at_once(queue: Queue, takers: l
             some = rng.sample(sorted(holding[t]), rng.randrange(1, len(holding[t]) + 1))
             takers[t].renew(some)
         elif op >= 0.9:
-            time.sleep(0.06)  # short leases expire
+            # A step of the walk, not a wait: time passes, so the short leases expire
+            # between the takers' calls, as a stalled worker's do.
+            time.sleep(0.06)
             queue.status()
         for host, ids in leased_hosts(queue, hosts).items():
             assert len({owner[i] for i in ids}) == 1, (host, {i: owner[i] for i in ids})
             assert int(queue.r.hget(K.held, host) or 0) == len(ids)
         assert sum(int(v) for v in queue.r.hvals(K.held)) == queue.r.zcard(K.leased)
-    # Drain: every link ends acknowledged or given up, none lost.
-    for _round in range(50):
+
+    def drained() -> bool:
+        """One round of every taker taking what it can and acknowledging it; the links
+        under a short lease still running come back when it expires, a later round."""
         for t, taker in enumerate(takers):
             holding[t] |= set(taker.take(100, max_deliveries=100))
             taker.ack(sorted(holding[t]))
-            acked |= holding[t]
+            acked.update(holding[t])
             holding[t] = set()
-        if queue.status() == (0, 0):
-            break
-        time.sleep(0.06)
-    assert queue.status() == (0, 0)
+        return queue.status() == (0, 0)
+
+    # Drain: every link ends acknowledged or given up, none lost.
+    assert wait_for(drained, timeout=10), queue.status()
     assert handoffs > 0  # hosts did move between takers (released or expired)
     assert acked | {int(i) for i in queue.given_up()} == set(hosts)
     assert queue.r.hlen(K.held) == 0 and queue.r.llen(K.ready) == 0

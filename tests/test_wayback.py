@@ -191,7 +191,7 @@ def archive(request: pytest.FixtureRequest) -> Iterator[Archive]:
                 if parts.path != CDX_PATH or names != want:
                     state.problems.append(f"request shape {parts.path} {names} != {want}")
             if query.get("url") == SLOW_URL:
-                time.sleep(SLOW)
+                time.sleep(SLOW)  # the behaviour under test: an archive slower than the timeout
             if query.get("url") == UNAVAILABLE_URL:
                 self._send(503, {"Content-Type": "text/plain", "Retry-After": "120"}, b"busy\n")
             elif query.get("url") == GARBLED_URL:

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from jobs.offlineweb.server import OfflineWeb
 from jobs.offlineweb.spec import Page, Web
 from tests.catalogdb import select
 from tests.checking import statuses, write_workspace
+from tests.polling import wait_for
 from tests.readmes import cli
 
 HOSTS = [f"127.0.10.{i}" for i in range(1, 5)]
@@ -95,6 +95,12 @@ def _assert_drained(client: redis.Redis | redis.RedisCluster) -> None:
     assert client.keys(K.pending("*")) == []
 
 
+def _stored(folder: Path) -> int:
+    """The checks stored in the catalog so far."""
+    ((count,),) = select(folder, "select count(*) from checks")
+    return int(count)
+
+
 def _checks_per_link(folder: Path) -> dict[str, int]:
     rows = select(
         folder,
@@ -119,10 +125,7 @@ def test_two_workers_check_every_link_once_within_the_host_limit(
         )
         waiter.start()
         client = connect(queue)
-        deadline = time.monotonic() + 30
-        while _status(queue)[0] < len(urls):
-            assert time.monotonic() < deadline, "nothing was queued"
-            time.sleep(0.05)
+        assert wait_for(lambda: _status(queue)[0] >= len(urls)), "nothing was queued"
         workers = [_worker(tmp_path, queue) for _ in range(2)]
         outputs = [w.communicate(timeout=120)[1] for w in workers]
         waiter.join(timeout=60)
@@ -153,13 +156,14 @@ def test_a_killed_workers_links_come_back_to_the_other(
         assert check_job.check(Context(), check_job.CheckOptions(queue=queue)) == 0
         client = connect(queue)
         victim = _worker(tmp_path, queue)
-        deadline = time.monotonic() + 60
-        while client.zcard(K.leased) == 0:  # the victim holds links
-            assert time.monotonic() < deadline and victim.poll() is None
-            time.sleep(0.02)
-        time.sleep(0.5)  # some of them in flight, some stored
+
+        def midway() -> bool:
+            """The victim holds links and has stored some: killed mid-run."""
+            assert victim.poll() is None, "the victim ended before it could be killed"
+            return client.zcard(K.leased) > 0 and _stored(tmp_path) > 0
+
+        assert wait_for(midway, timeout=60, every=0.02)
         survivor = _worker(tmp_path, queue)
-        time.sleep(0.3)
         held_by_someone = set(client.zrange(K.leased, 0, -1))
         os.killpg(victim.pid, signal.SIGKILL)
         victim.wait(timeout=10)
