@@ -1,8 +1,8 @@
 """Bot walls, consent and login walls, regional editions: what answered is not the page.
 
 Detection works from the status, the headers a check keeps and the first few KB of the
-body (``crawler.items.BODY_SAMPLE_CHARS``); the recorded real responses in
-../shared/corpora/responses are the reference (tests/test_pipelines_classify.py).
+body (``crawler.items.BODY_SAMPLE_CHARS``); tests/test_pipelines_classify.py pins each rule
+on a hand-made response, then holds them to recorded real responses (its corpus suite).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 A listing page is a run of repeated sibling blocks ("cards"), each with a heading that links
 to the article, often a reading time ("5 min read"), a summary and a "Read article" link.
-HTML is read structurally; a text rendering of such a page (one card a line, as in
-seeds/blog-listing-1.txt) is read line by line.
+HTML is read structurally; a text rendering of such a page (one card a line: title, reading
+time, summary, "Read article") is read line by line.
 """
 
 from __future__ import annotations
