@@ -72,6 +72,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help=f"the catalog backend of the tests [env {BACKEND_ENV}; default sqlite]",
     )
+    parser.addoption(
+        "--reverse",
+        action="store_true",
+        help="run the tests in reverse order (with -p no:randomly: collection order reversed),"
+        " to find tests that depend on others having run first",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -103,6 +109,8 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--reverse"):
+        items.reverse()
     if not SHARED.is_dir():
         corpus = [item for item in items if item.get_closest_marker("corpus")]
         if corpus:
