@@ -402,12 +402,13 @@ def child(operation: str, url: str, readmes: Path, jobfile: Path) -> dict[str, A
             for _ in due_links(s):
                 rows += 1
     elif operation == "check selection":
+        from catalog.checkconfig import CheckConfig
         from catalog.store import due_rounds, host_answers
         from jobs import check
         from jobs.context import Context
 
         ctx = Context(db_url=url, _config=_render_config())
-        cfg, options = check.CheckConfig(), check.CheckOptions()
+        cfg, options = CheckConfig(), check.CheckOptions()
         with factory() as s:
             s.connection()
         base = _peak_kib()[1]

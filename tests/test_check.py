@@ -16,8 +16,9 @@ from sqlalchemy.exc import DBAPIError
 
 import jobs.check
 from catalog import db
+from catalog.checkconfig import CheckConfig
 from crawler.spiders.links import busiest_hosts_first, pages_from
-from jobs.check import CheckConfig, CheckOptions, _Rounds
+from jobs.check import CheckOptions, _Rounds
 from jobs.context import Context
 from jobs.crawling import CrawlChild
 from jobs.crawling import run_crawl as real_run_crawl

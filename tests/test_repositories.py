@@ -552,8 +552,9 @@ def test_check_asks_the_api_once_and_stores_facts(
 def test_check_without_a_token_crawls_politely_and_says_a_token_helps(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from catalog.checkconfig import CheckConfig
     from catalog.config import CheckTable, HostTable
-    from jobs.check import CheckConfig, CheckOptions, _crawl_settings, _Rounds
+    from jobs.check import CheckOptions, _crawl_settings, _Rounds
     from jobs.context import Context
 
     monkeypatch.chdir(tmp_path)
