@@ -402,6 +402,7 @@ def child(operation: str, url: str, readmes: Path, jobfile: Path) -> dict[str, A
             for _ in due_links(s):
                 rows += 1
     elif operation == "check selection":
+        from catalog import local
         from catalog.checkconfig import CheckConfig
         from catalog.store import due_rounds, host_answers
         from jobs import check
@@ -420,7 +421,7 @@ def child(operation: str, url: str, readmes: Path, jobfile: Path) -> dict[str, A
         biggest = 0
         for due in due_rounds(factory, cfg.table.round_links):
             rows += len(due)
-            web = [link for link in due if link.kind in check.WEB_KINDS]  # local: decided
+            web = [link for link in due if link.kind in local.WEB_KINDS]  # local: decided
             links = check._crawl_links(cfg, web)
             settings = check._crawl_settings(ctx, cfg, options, host_statuses, 0)
             if len(links) >= biggest:  # the crawl job load below reads the largest

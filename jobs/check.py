@@ -8,7 +8,6 @@ excluded ones are decided here; web links go to a Scrapy crawl in a child proces
 from __future__ import annotations
 
 import dataclasses
-import functools
 import os
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -26,11 +25,11 @@ import click
 import msgspec
 from sqlalchemy import func, select
 
-from catalog import db, locks, runs
+from catalog import db, local, locks, runs
 from catalog.checkconfig import IGNORE_FILE, CheckConfig
 from catalog.config import Verdicts
 from catalog.errors import ConfigError
-from catalog.models import Document, Link, PageReference, Section
+from catalog.models import Link, PageReference
 from catalog.store import (
     DueLink,
     HostAnswers,
@@ -41,16 +40,13 @@ from catalog.store import (
     host_answers,
     record,
 )
-from catalog.urls import resolve_relative, rewrite, slot_host
-from catalog.vocabulary import LinkKind, LinkStatus, OutcomeKind, utcnow
+from catalog.urls import rewrite, slot_host
+from catalog.vocabulary import LinkStatus, OutcomeKind, utcnow
 from crawler.settings import SETTINGS
 from jobs.context import Context
 from jobs.crawling import CrawlChild, run_crawl, stop_all
 
 CHECK_LOCK_TTL = timedelta(hours=6)  # a check longer than this is presumed dead
-# A link without a scheme is a relative link on GitHub: judged as a file in the repository.
-LOCAL_KINDS = (LinkKind.ANCHOR, LinkKind.RELATIVE, LinkKind.NO_SCHEME)
-WEB_KINDS = (LinkKind.EXTERNAL,)
 
 
 @dataclass
@@ -274,7 +270,7 @@ class _Rounds:
         return self.repos.slots(self.cfg.table.hosts)
 
     def __iter__(self) -> Iterator[list[DueLink]]:
-        anchors_of = _anchors(self.engine)
+        anchors_of = local.heading_anchors(self.engine)
         sessions = db.session_factory(self.engine)
         for due in due_rounds(
             sessions, self.cfg.table.round_links, all_links=self.options.all_links
@@ -284,21 +280,23 @@ class _Rounds:
             decided: list[Result] = []
             asked = []
             for link in due:
-                url = _web_url(link)
+                url = local.web_url(link)
                 if any(p.search(link.url) or p.search(url) for p in self.cfg.exclude):
                     decided.append(
-                        _result(link, OutcomeKind.EXCLUDED, "excluded by an exclude rule")
+                        local.result(link, OutcomeKind.EXCLUDED, "excluded by an exclude rule")
                     )
-                elif link.kind in LOCAL_KINDS:
-                    decided.append(_local(link, anchors_of))
-                elif link.kind in WEB_KINDS:
+                elif link.kind in local.LOCAL_KINDS:
+                    decided.append(local.decide(link, anchors_of))
+                elif link.kind in local.WEB_KINDS:
                     question = self.repos.take(link.id, url)
                     if question is not None:
                         asked.append(question)
                     else:
                         web.append(link)
                 else:
-                    decided.append(_result(link, OutcomeKind.EXCLUDED, f"{link.kind.value} link"))
+                    decided.append(
+                        local.result(link, OutcomeKind.EXCLUDED, f"{link.kind.value} link")
+                    )
             with db.session_scope(self.engine) as s:
                 record(
                     s,
@@ -328,66 +326,21 @@ class _Rounds:
             record_facts(s, out.facts, self.run_id)
 
 
-def _web_url(link: DueLink) -> str:
-    return "https://" + link.url if link.kind == LinkKind.NO_SCHEME else link.url
-
-
-def _result(link: DueLink, outcome: OutcomeKind, reason: str, **kw: Any) -> Result:
-    return Result(link_id=link.id, outcome=outcome.value, reason=reason, checked_at=utcnow(), **kw)
-
-
-def _local(link: DueLink, anchors_of: Callable[[str], set[str]]) -> Result:
-    """Anchors against the document's headings; relative links against files."""
-    if link.kind == LinkKind.ANCHOR:
-        doc_path, _, fragment = link.key.partition("#")
-        if not fragment or fragment.lower() == "top" or fragment.lower() in anchors_of(doc_path):
-            return _result(link, OutcomeKind.OK, "heading exists")
-        return _result(link, OutcomeKind.SUSPECT, f"missing #{fragment}: no such heading")
-    if link.kind == LinkKind.NO_SCHEME:
-        path = resolve_relative(link.url)
-        if Path(path).exists():
-            return _result(link, OutcomeKind.OK, "file exists")
-        why = f"no such file: {path} (a link without a scheme; write https://{link.url})"
-        return _result(link, OutcomeKind.PERMANENT, why, error=why)
-    path = link.key.removeprefix("file:").split("#", 1)[0].split("?", 1)[0]
-    if path and Path(path).exists():
-        return _result(link, OutcomeKind.OK, "file exists")
-    return _result(link, OutcomeKind.PERMANENT, f"no such file: {path}", error="no such file")
-
-
 def decide_local(ctx: Context) -> int:
     """Decide the due local links (anchors, files) now, without the network: the index
     cells a render has just written get their verdict in the same run's report."""
     engine = ctx.engine()
     cfg = CheckConfig.of(ctx.config, IGNORE_FILE)
-    anchors_of = _anchors(engine)
+    anchors_of = local.heading_anchors(engine)
     decided = 0
     for due in due_rounds(db.session_factory(engine), cfg.table.round_links):
-        results = [_local(link, anchors_of) for link in due if link.kind in LOCAL_KINDS]
+        results = [local.decide(link, anchors_of) for link in due if link.kind in local.LOCAL_KINDS]
         if results:
             with db.session_scope(engine) as s:
                 ttl = timedelta(hours=cfg.table.ttl_hours)
                 record(s, results, verdicts=ctx.config.verdicts, ttl=ttl)
         decided += len(results)
     return decided
-
-
-def _anchors(engine: Any) -> Callable[[str], set[str]]:
-    """A document's heading anchors (lowercased), read once per document per check."""
-
-    @functools.cache
-    def anchors_of(doc_path: str) -> set[str]:
-        with db.session_factory(engine)() as s:
-            return {
-                a.lower()
-                for a in s.scalars(
-                    select(Section.anchor)
-                    .join(Document, Section.document_id == Document.id)
-                    .where(Document.path == doc_path, Section.present.is_(True))
-                )
-            }
-
-    return anchors_of
 
 
 # Below this many links one process is quicker: each crawl process costs a second to start.
@@ -498,7 +451,7 @@ def _crawl_links(
         fresh = cfg.table.changed and link.status == LinkStatus.SUSPECT
         entry: dict[str, Any] = {
             "id": link.id,
-            "url": rewrite(_web_url(link), cfg.remap),
+            "url": rewrite(local.web_url(link), cfg.remap),
             "etag": None if fresh else link.etag,
             "last_modified": None if fresh else link.last_modified,
             "want_body": link.status == LinkStatus.UNCHECKED,
