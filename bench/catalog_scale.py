@@ -18,7 +18,7 @@ own and not the build's:
 * ``check selection``: what ``listkeeper check`` holds before a crawl: the per-host
   statuses (``host_answers``), the due links as the check takes them
   (``catalog.store.due_rounds``, ``[check] round_links`` at a time) and the crawler's feed
-  built from their web links (``jobs.check._crawl_links``/``_crawl_settings``, and the JSON
+  built from their web links (``crawler.checkjob.crawl_links``/``crawl_settings``, and the JSON
   job file that ``jobs.crawling.run_crawl`` writes); nothing is recorded;
 * ``crawl job load``: the crawl process reading the largest such job file
   (``crawler.crawl.main``);
@@ -405,6 +405,7 @@ def child(operation: str, url: str, readmes: Path, jobfile: Path) -> dict[str, A
         from catalog import local
         from catalog.checkconfig import CheckConfig
         from catalog.store import due_rounds, host_answers
+        from crawler import checkjob
         from jobs import check
         from jobs.context import Context
 
@@ -422,8 +423,10 @@ def child(operation: str, url: str, readmes: Path, jobfile: Path) -> dict[str, A
         for due in due_rounds(factory, cfg.table.round_links):
             rows += len(due)
             web = [link for link in due if link.kind in local.WEB_KINDS]  # local: decided
-            links = check._crawl_links(cfg, web)
-            settings = check._crawl_settings(ctx, cfg, options, host_statuses, 0)
+            links = checkjob.crawl_links(cfg, web)
+            settings = checkjob.crawl_settings(
+                ctx.url, ctx.config.verdicts, cfg, options, host_statuses, 0
+            )
             if len(links) >= biggest:  # the crawl job load below reads the largest
                 biggest = len(links)
                 job = {"spider": "links", "arguments": {"links": links}, "settings": settings}

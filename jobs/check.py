@@ -8,7 +8,6 @@ excluded ones are decided here; web links go to a Scrapy crawl in a child proces
 from __future__ import annotations
 
 import dataclasses
-import os
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import msgspec
 from sqlalchemy import func, select
 
 from catalog import db, local, locks, runs
@@ -40,8 +38,8 @@ from catalog.store import (
     host_answers,
     record,
 )
-from catalog.urls import rewrite, slot_host
 from catalog.vocabulary import LinkStatus, OutcomeKind, utcnow
+from crawler import checkjob
 from crawler.settings import SETTINGS
 from jobs.context import Context
 from jobs.crawling import CrawlChild, run_crawl, stop_all
@@ -195,13 +193,6 @@ class _Started:
             self.children.pop().cancel()
 
 
-def _processes(options: CheckOptions, cfg: CheckConfig, links: int) -> int:
-    wanted = options.processes or cfg.table.processes
-    if wanted is None:
-        wanted = (os.cpu_count() or 1) if links >= PROCESS_MIN_LINKS else 1
-    return max(1, wanted)
-
-
 def _check(ctx: Context, cfg: CheckConfig, options: CheckOptions, started: _Started) -> int:
     engine = ctx.engine()
     if options.queue:
@@ -228,13 +219,19 @@ def _check_run(
     rounds = _Rounds(ctx, cfg, options, run_id)
     if started.children:  # the first round's other crawl processes start now, not later
         first = min(rounds.total, cfg.table.round_links)
-        started.children += [CrawlChild() for _ in range(_processes(options, cfg, first) - 1)]
+        started.children += [
+            CrawlChild() for _ in range(checkjob.processes(options, cfg, first) - 1)
+        ]
     if options.queue:
         from jobs.worker import enqueue, wait_drained
 
-        settings = _crawl_settings(ctx, cfg, options, host_statuses, run_id, rounds.polite)
+        settings = checkjob.crawl_settings(
+            ctx.url, ctx.config.verdicts, cfg, options, host_statuses, run_id, rounds.polite
+        )
         links = (
-            link for web in rounds for link in _crawl_links(cfg, web, _references(ctx, cfg, web))
+            link
+            for web in rounds
+            for link in checkjob.crawl_links(cfg, web, _references(ctx, cfg, web))
         )
         queued = enqueue(options.queue, run_id, settings, links)
         if not options.wait:
@@ -343,10 +340,6 @@ def decide_local(ctx: Context) -> int:
     return decided
 
 
-# Below this many links one process is quicker: each crawl process costs a second to start.
-PROCESS_MIN_LINKS = 1000
-
-
 def _crawl(
     ctx: Context,
     cfg: CheckConfig,
@@ -364,11 +357,13 @@ def _crawl(
     span two processes, so per-host politeness holds, and the global concurrency cap is
     shared out between them.
     """
-    links = _crawl_links(cfg, web, _references(ctx, cfg, web))
+    links = checkjob.crawl_links(cfg, web, _references(ctx, cfg, web))
     hosts = {link.host for link in web}  # the job carries what its hosts answered, no more
     answers = {h: host_statuses[h] for h in hosts if h in host_statuses}
-    settings = _crawl_settings(ctx, cfg, options, answers, run_id, rounds.polite)
-    groups = split_by_host(links, _processes(options, cfg, len(links)))
+    settings = checkjob.crawl_settings(
+        ctx.url, ctx.config.verdicts, cfg, options, answers, run_id, rounds.polite
+    )
+    groups = checkjob.split_by_host(links, checkjob.processes(options, cfg, len(links)))
     children = [started.take() for _ in groups]
     # Spares were sized from all due links; fewer web links or hosts leave some unused, and
     # a later round (a check of more than round_links) starts its own.
@@ -413,17 +408,6 @@ def _crawl(
         raise errors[0]
 
 
-def split_by_host(links: list[dict[str, Any]], n: int) -> list[list[dict[str, Any]]]:
-    """At most ``n`` groups of links, no host in two, of about equal size (largest first)."""
-    by_host: dict[str, list[dict[str, Any]]] = {}
-    for link in links:
-        by_host.setdefault(slot_host(link["url"]), []).append(link)
-    groups: list[list[dict[str, Any]]] = [[] for _ in range(min(n, len(by_host)) or 1)]
-    for host_links in sorted(by_host.values(), key=len, reverse=True):
-        min(groups, key=len).extend(host_links)
-    return [g for g in groups if g]
-
-
 def _references(ctx: Context, cfg: CheckConfig, web: list[DueLink]) -> dict[int, dict[str, Any]]:
     """The reference identities of a round's links, read in one query."""
     if not cfg.table.changed:
@@ -437,73 +421,6 @@ def _references(ctx: Context, cfg: CheckConfig, web: list[DueLink]) -> dict[int,
             )
         )
         return {r.link_id: {c: getattr(r, c) for c in columns} for r in rows}
-
-
-def _crawl_links(
-    cfg: CheckConfig, web: list[DueLink], references: dict[int, dict[str, Any]] | None = None
-) -> list[dict[str, Any]]:
-    """The links as a crawl (local or queued) takes them. With ``[check] changed`` every
-    check reads the page (conditionally: a 304 costs nothing) and carries the link's
-    reference; a suspect link is read in full, since its validators are the lander's."""
-    references = references or {}
-    links = []
-    for link in web:
-        fresh = cfg.table.changed and link.status == LinkStatus.SUSPECT
-        entry: dict[str, Any] = {
-            "id": link.id,
-            "url": rewrite(local.web_url(link), cfg.remap),
-            "etag": None if fresh else link.etag,
-            "last_modified": None if fresh else link.last_modified,
-            "want_body": link.status == LinkStatus.UNCHECKED,
-        }
-        if cfg.table.changed:
-            entry["compare"] = True
-            if link.id in references:
-                entry["reference"] = references[link.id]
-        links.append(entry)
-    return links
-
-
-def _crawl_settings(
-    ctx: Context,
-    cfg: CheckConfig,
-    options: CheckOptions,
-    host_statuses: HostAnswers,
-    run_id: int,
-    polite: dict[str, dict[str, float]] | None = None,
-) -> dict[str, Any]:
-    """The Scrapy settings of a check's crawl, local or queued; *polite*: download slots
-    for hosts that need a gentler pace than the defaults (GitHub's pages, without a token)."""
-    hosts = cfg.table.hosts
-    settings: dict[str, Any] = {
-        "STORE_DATABASE_URL": ctx.url,
-        "STORE_RUN_ID": run_id,
-        "STORE_BATCH_SIZE": cfg.table.batch_size,
-        "STORE_TTL_HOURS": cfg.table.ttl_hours,
-        "STORE_VERDICTS": msgspec.structs.asdict(ctx.config.verdicts),
-        "STORE_UNMAP": list(cfg.table.unmap),
-        "CLASSIFY_HOST_STATUSES": host_statuses,
-        "CLASSIFY_ACCEPT": {h: list(v.accept) for h, v in hosts.items() if v.accept},
-        "LINKS_HOST_HEADERS": {h: v.headers for h, v in hosts.items() if v.headers},
-        "CHANGED_ENABLED": cfg.table.changed,
-        "PRIVATEGUARD_ENABLED": not options.allow_private,
-        "PRIVATEGUARD_ALLOW_NETWORKS": list(cfg.table.allow_networks),
-        "DOWNLOAD_SLOTS": {
-            **(polite or {}),
-            **{
-                h: {k: getattr(v, k) for k in ("concurrency", "delay") if getattr(v, k) is not None}
-                for h, v in hosts.items()
-            },
-        },
-        **cfg.table.settings,
-    }
-    if options.max_concurrency:
-        settings["CONCURRENT_REQUESTS"] = options.max_concurrency
-    if options.per_host:
-        settings["CONCURRENT_REQUESTS_PER_DOMAIN"] = options.per_host
-    if options.timeout:
-        settings["DOWNLOAD_TIMEOUT"] = options.timeout
-    return settings
 
 
 def _progress(ctx: Context, proc: subprocess.Popen[str], run_id: int, total: int) -> None:

@@ -239,7 +239,7 @@ def test_per_host_headers_are_sent(tmp_path, monkeypatch, capsys) -> None:  # ty
 
 
 def test_split_by_host_keeps_hosts_whole_and_balances() -> None:
-    from jobs.check import split_by_host
+    from crawler.checkjob import split_by_host
 
     links = [{"url": f"http://h{i % 5}.test/{i}"} for i in range(50)]
     links += [{"url": f"http://big.test/{i}"} for i in range(30)]

@@ -554,7 +554,8 @@ def test_check_without_a_token_crawls_politely_and_says_a_token_helps(
 ) -> None:
     from catalog.checkconfig import CheckConfig
     from catalog.config import CheckTable, HostTable
-    from jobs.check import CheckOptions, _crawl_settings, _Rounds
+    from crawler.checkjob import crawl_settings
+    from jobs.check import CheckOptions, _Rounds
     from jobs.context import Context
 
     monkeypatch.chdir(tmp_path)
@@ -562,14 +563,17 @@ def test_check_without_a_token_crawls_politely_and_says_a_token_helps(
     _repo_workspace(tmp_path, "https://api.github.com")
     ctx = Context()
     rounds = _Rounds(ctx, CheckConfig(), CheckOptions(), run_id=0)
-    settings = _crawl_settings(ctx, CheckConfig(), CheckOptions(), {}, 0, rounds.polite)
+    verdicts = ctx.config.verdicts
+    settings = crawl_settings(
+        ctx.url, verdicts, CheckConfig(), CheckOptions(), {}, 0, rounds.polite
+    )
     assert settings["DOWNLOAD_SLOTS"]["github.com"] == {"concurrency": 1, "delay": 2.0}
     assert rounds.repos.take(1, "https://github.com/acme/rocket") is None  # crawled
     assert any("set GITHUB_TOKEN" in line for line in rounds.repos.summary())
     # A host the maintainer configured keeps its own pace.
     cfg = CheckConfig(CheckTable(hosts={"github.com": HostTable(concurrency=3)}))
-    settings = _crawl_settings(
-        ctx, cfg, CheckOptions(), {}, 0, _Rounds(ctx, cfg, CheckOptions(), 0).polite
+    settings = crawl_settings(
+        ctx.url, verdicts, cfg, CheckOptions(), {}, 0, _Rounds(ctx, cfg, CheckOptions(), 0).polite
     )
     assert settings["DOWNLOAD_SLOTS"]["github.com"] == {"concurrency": 3}
 
