@@ -11,7 +11,6 @@ import dataclasses
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -40,9 +39,8 @@ from catalog.store import (
 )
 from catalog.vocabulary import LinkStatus, OutcomeKind, utcnow
 from crawler import checkjob
-from crawler.settings import SETTINGS
 from jobs.context import Context
-from jobs.crawling import CrawlChild, run_crawl, stop_all
+from jobs.crawling import CrawlChild, run_crawl, run_link_crawls
 
 CHECK_LOCK_TTL = timedelta(hours=6)  # a check longer than this is presumed dead
 
@@ -377,35 +375,9 @@ def _crawl(
             child=children[0],
         )
         return
-    share = -(
-        -int(settings.get("CONCURRENT_REQUESTS", SETTINGS["CONCURRENT_REQUESTS"])) // len(groups)
+    run_link_crawls(
+        groups, settings, watch=lambda p: _progress(ctx, p, run_id, total), children=children
     )
-    errors: list[BaseException] = []
-
-    def one(index: int, group: list[dict[str, Any]]) -> None:
-        watch = (lambda p: _progress(ctx, p, run_id, total)) if index == 0 else None
-        try:
-            run_crawl(
-                "links",
-                {"links": group},
-                {**settings, "CONCURRENT_REQUESTS": share},
-                watch=watch,
-                child=children[index],
-            )
-        except BaseException as exc:  # reported once every process has ended
-            errors.append(exc)
-
-    threads = [threading.Thread(target=one, args=(i, g)) for i, g in enumerate(groups)]
-    for t in threads:
-        t.start()
-    try:
-        for t in threads:
-            t.join()
-    except BaseException:  # interrupted: the crawls end here, while the lock is still held
-        stop_all()
-        raise
-    if errors:
-        raise errors[0]
 
 
 def _references(ctx: Context, cfg: CheckConfig, web: list[DueLink]) -> dict[int, dict[str, Any]]:

@@ -31,6 +31,7 @@ import click
 
 from catalog.errors import ListkeeperError
 from crawler import CRAWL_ERROR_PREFIX, PARENT_ENV, VERBOSE_ENV
+from crawler.settings import SETTINGS
 
 STOP_GRACE = 5.0  # seconds a stopped crawl has to store what it has, before SIGKILL
 # A crawl's log line: "2024-01-01 00:00:00 [logger] LEVEL: message".
@@ -154,6 +155,47 @@ def run_crawl(
 ) -> None:
     """Run one crawl in ``child`` (started earlier) or in a new child process."""
     (child or CrawlChild()).run(spider, arguments, settings, watch=watch)
+
+
+def run_link_crawls(
+    groups: list[list[dict[str, Any]]],
+    settings: dict[str, Any],
+    *,
+    watch: Callable[[subprocess.Popen[str]], None] | None = None,
+    children: list[CrawlChild | None],
+) -> None:
+    """Crawl each group of links with the link spider in a process of its own (``children``,
+    started earlier, or new ones), all at once, the global concurrency cap shared out
+    between them; ``watch`` follows the first. The first error is raised once every
+    process has ended; interrupted, every crawl is stopped."""
+    share = -(
+        -int(settings.get("CONCURRENT_REQUESTS", SETTINGS["CONCURRENT_REQUESTS"])) // len(groups)
+    )
+    errors: list[BaseException] = []
+
+    def one(index: int, group: list[dict[str, Any]]) -> None:
+        try:
+            run_crawl(
+                "links",
+                {"links": group},
+                {**settings, "CONCURRENT_REQUESTS": share},
+                watch=watch if index == 0 else None,
+                child=children[index],
+            )
+        except BaseException as exc:  # reported once every process has ended
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one, args=(i, g)) for i, g in enumerate(groups)]
+    for t in threads:
+        t.start()
+    try:
+        for t in threads:
+            t.join()
+    except BaseException:  # interrupted: the crawls end here, while the caller holds its lock
+        stop_all()
+        raise
+    if errors:
+        raise errors[0]
 
 
 def _write_job(spider: str, arguments: dict[str, Any], settings: dict[str, Any]) -> str:
