@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import subprocess
-import sys
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,6 +39,7 @@ from catalog.vocabulary import LinkStatus, OutcomeKind, utcnow
 from crawler import checkjob
 from jobs.context import Context
 from jobs.crawling import CrawlChild, run_crawl, run_link_crawls
+from jobs.progress import progress_bar
 
 CHECK_LOCK_TTL = timedelta(hours=6)  # a check longer than this is presumed dead
 
@@ -371,12 +370,15 @@ def _crawl(
             "links",
             {"links": links},
             settings,
-            watch=lambda p: _progress(ctx, p, run_id, total),
+            watch=lambda p: progress_bar(ctx.engine(), p, run_id, total),
             child=children[0],
         )
         return
     run_link_crawls(
-        groups, settings, watch=lambda p: _progress(ctx, p, run_id, total), children=children
+        groups,
+        settings,
+        watch=lambda p: progress_bar(ctx.engine(), p, run_id, total),
+        children=children,
     )
 
 
@@ -393,29 +395,6 @@ def _references(ctx: Context, cfg: CheckConfig, web: list[DueLink]) -> dict[int,
             )
         )
         return {r.link_id: {c: getattr(r, c) for c in columns} for r in rows}
-
-
-def _progress(ctx: Context, proc: subprocess.Popen[str], run_id: int, total: int) -> None:
-    """A progress bar on a terminal (rich), from the checks the crawl has stored."""
-    if not sys.stderr.isatty():
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    from catalog.models import Check
-    from catalog.output import unfiltered
-
-    engine = ctx.engine()
-    # The bar's own escape codes go to the terminal as they are: the output filter would
-    # make them visible. It shows counts only, nothing from the web.
-    console = Console(file=unfiltered(sys.stderr), stderr=True)
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("checking", total=total)
-        while proc.poll() is None:
-            with db.session_factory(engine)() as s:
-                done = s.scalar(select(func.count()).where(Check.run_id == run_id)) or 0
-            bar.update(task, completed=done)
-            time.sleep(0.5)
 
 
 def summary(engine: Any) -> Counter[str]:
