@@ -7,7 +7,7 @@ result (PostgreSQL refuses an upsert that touches a row twice).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -74,6 +74,14 @@ def held() -> ColumnElement[bool]:
         .exists()
     )
     return or_(written, entry)
+
+
+def status_counts(session: Session) -> Counter[str]:
+    """How many links the lists hold, by status."""
+    rows = session.execute(
+        select(Link.status, func.count()).where(held()).group_by(Link.status)
+    ).all()
+    return Counter({status.value: n for status, n in rows})
 
 
 def _due(stmt: Any, now: datetime | None, all_links: bool) -> Any:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import tempfile
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,9 +30,9 @@ from catalog.store import (
     Result,
     due_count,
     due_rounds,
-    held,
     host_answers,
     record,
+    status_counts,
 )
 from catalog.vocabulary import LinkStatus, OutcomeKind, utcnow
 from crawler import checkjob
@@ -397,16 +396,9 @@ def _references(ctx: Context, cfg: CheckConfig, web: list[DueLink]) -> dict[int,
         return {r.link_id: {c: getattr(r, c) for c in columns} for r in rows}
 
 
-def summary(engine: Any) -> Counter[str]:
-    with db.session_factory(engine)() as s:
-        rows = s.execute(
-            select(Link.status, func.count()).where(held()).group_by(Link.status)
-        ).all()
-    return Counter({status.value: n for status, n in rows})
-
-
 def _finish(engine: Any, run_id: int, due: int, options: CheckOptions) -> int:
-    counts = summary(engine)
+    with db.session_factory(engine)() as s:
+        counts = status_counts(s)
     runs.finish(engine, run_id, "done", dict(counts))
     parts = ", ".join(f"{s.value} {counts.get(s.value, 0)}" for s in LinkStatus)
     click.echo(f"checked {due} due links; {parts}")

@@ -18,6 +18,7 @@ import click
 
 from catalog import db, locks, runs
 from catalog.errors import ListkeeperError
+from catalog.store import status_counts
 from catalog.vocabulary import LinkStatus
 from jobs import check as check_job
 from jobs import discover as discover_job
@@ -56,7 +57,8 @@ def run(ctx: Context, options: RunOptions) -> int:
         except BaseException as exc:  # interrupted (SIGINT, SIGTERM) or the catalog failed
             runs.finish_after(engine, run_id, exc)
             raise
-        outcome.dead = check_job.summary(engine).get(LinkStatus.DEAD.value, 0)
+        with db.session_factory(engine)() as s:
+            outcome.dead = status_counts(s).get(LinkStatus.DEAD.value, 0)
         stats = {"failed_steps": outcome.failed, "dead": outcome.dead}
         runs.finish(engine, run_id, "failed" if outcome.failed else "done", stats)
     if outcome.failed:
