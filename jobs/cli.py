@@ -166,7 +166,9 @@ def check_(obj: Context, added_since: str | None, readme: Path | None, **options
 
     opts = check_job.CheckOptions(**options)
     if added_since is not None:
-        return check_job.check_added(obj, added_since, readme or obj.config.readme, opts)
+        from jobs.added import check_added
+
+        return check_added(obj, added_since, readme or obj.config.readme, opts)
     return check_job.check(obj, opts, child)
 
 
