@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 
 from catalog import db, local, locks, runs
 from catalog.checkconfig import IGNORE_FILE, CheckConfig
-from catalog.models import Link, PageReference
+from catalog.models import Link
+from catalog.queries import page_references
 from catalog.store import (
     DueLink,
     HostAnswers,
@@ -276,15 +277,8 @@ def _references(ctx: Context, cfg: CheckConfig, web: list[DueLink]) -> dict[int,
     """The reference identities of a round's links, read in one query."""
     if not cfg.table.changed:
         return {}
-    columns = ("title", "site_name", "lang", "host", "sketch", "words")
     with db.session_factory(ctx.engine())() as s:
-        rows = s.scalars(
-            select(PageReference).where(
-                PageReference.link_id.in_([link.id for link in web]),
-                PageReference.taken_at.is_not(None),
-            )
-        )
-        return {r.link_id: {c: getattr(r, c) for c in columns} for r in rows}
+        return page_references(s, [link.id for link in web])
 
 
 def _finish(engine: Any, run_id: int, due: int, options: CheckOptions) -> int:
