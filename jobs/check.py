@@ -1,8 +1,10 @@
 """``listkeeper check``: check the links that are due, store the history, exit 2 on dead.
 
-What is due comes from the catalog; local links (anchors, files beside the README) and
-excluded ones are decided here; web links go to a Scrapy crawl in a child process
-(``crawler.crawl``), whose pipelines write the results to the catalog batch by batch.
+What is due comes from the catalog, a round at a time; excluded links are decided here,
+local ones (anchors, files beside the README) by ``catalog.local``; web links go to Scrapy
+crawls in child processes (``crawler.checkjob`` builds what a crawl is handed,
+``jobs.crawling`` runs it, in several processes split by host for a large check), whose
+pipelines write the results to the catalog batch by batch.
 """
 
 from __future__ import annotations
