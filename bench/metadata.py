@@ -7,7 +7,9 @@ Corpus: ../shared/corpora/html_metadata (manifest.json; pages/trafilatura/*.html
 description and site name; for date, pages without that key use ``htmldate_ground_truth``
 (the htmldate project's manual annotation); canonical and feed links against ``derived``
 (what the page's own ``<link rel=canonical>`` / ``<link rel=alternate type=rss|atom>``
-say, resolved against the page URL). A key set to null means "absent": any value found is
+say, resolved against the page's base URL: its ``<base href>``, else its URL; the derived
+feed links are RSS and Atom only, so the JSON Feeds a page declares are left out of what
+listkeeper found before scoring). A key set to null means "absent": any value found is
 a false positive. A missing key means "not annotated": the page is skipped for that field.
 
 Match rules. Text fields (title, description, site name): equal after Unicode NFKC,
@@ -20,9 +22,9 @@ intersection), so precision = found links that are right / found links.
 
 Halves: the annotated pages are split into two fixed halves by site (the registrable
 domain of the page's host, by the parity of the first byte of its SHA-256), so no site is
-in both; date rules are written against half A and checked on half B. Every table is
-printed for each half. "Accuracy" (dates) counts every annotated page: on a page annotated
-without a date, nothing returned is right and any date is wrong.
+in both; a date rule is written against one half and kept only if the other agrees.
+Every table is printed for each half. "Accuracy" (dates) counts every annotated page: on a
+page annotated without a date, nothing returned is right and any date is wrong.
 
 Date ablation: each rule of ``catalog.metadata.published`` is switched off in turn; for
 each half, the pages it fixes (right with it, wrong without) and breaks (the other way
@@ -76,6 +78,8 @@ class Case:
     path: Path
     url: str
     truth: dict[str, Any]  # annotated fields only; None = annotated as absent
+    # Feed links of a type the derived truth does not list (JSON Feeds): left out of scoring.
+    unscored_feeds: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -147,13 +151,34 @@ def load_cases(corpus: Path = DEFAULT_CORPUS) -> list[Case]:
             raw = entry["htmldate_ground_truth"].get("date")
             truth["date"] = date.fromisoformat(raw) if raw else None
         derived = entry.get("derived") or {}
+        base, json_feeds = _declared(corpus / entry["path"], url)
         if "canonical_link" in derived:
             link = derived["canonical_link"]
-            truth["canonical"] = urljoin(url, link.strip()) if link else None
+            truth["canonical"] = urljoin(base, link.strip()) if link else None
         if "feed_links" in derived:
-            truth["feeds"] = [urljoin(url, f["href"].strip()) for f in derived["feed_links"]]
-        cases.append(Case(corpus / entry["path"], url, truth))
+            truth["feeds"] = [urljoin(base, f["href"].strip()) for f in derived["feed_links"]]
+        cases.append(Case(corpus / entry["path"], url, truth, json_feeds))
     return cases
+
+
+def _declared(path: Path, url: str) -> tuple[str, set[str]]:
+    """The page's base URL (its ``<base href>`` resolved against its URL, as a browser
+    resolves its relative links) and the JSON Feed links it declares (the derived feed
+    links list only RSS and Atom types)."""
+    from lxml import html as lxml_html
+
+    root = lxml_html.fromstring(path.read_bytes())
+    base = url
+    for href in root.xpath("//head/base/@href")[:1]:
+        base = urljoin(url, str(href).strip())
+    json_feeds = {
+        urljoin(base, str(link.get("href", "")).strip())
+        for link in root.xpath("//link[@href]")
+        if "alternate" in (link.get("rel") or "").lower().split()
+        and (link.get("type") or "").strip().lower()
+        in {"application/json", "application/feed+json"}
+    }
+    return base, json_feeds
 
 
 def score(cases: list[Case], predictions: list[Prediction]) -> dict[str, Score]:
@@ -165,7 +190,7 @@ def score(cases: list[Case], predictions: list[Prediction]) -> dict[str, Score]:
             truth, got, s = case.truth[name], pred[name], scores[name]
             label = case.path.name
             if name == "feeds":
-                want, have = set(truth or []), set(got or [])
+                want, have = set(truth or []), set(got or []) - case.unscored_feeds
                 s.tp += len(want & have)
                 s.fp += len(have - want)
                 s.fn += len(want - have)

@@ -365,3 +365,36 @@ def test_corpus_halves_share_no_site() -> None:
     for case in cases:
         halves[bench.half_of(case.url)].add(bench.site_of(case.url))
     assert halves["A"] and halves["B"] and not halves["A"] & halves["B"]
+
+
+def test_bench_resolves_derived_links_as_the_page_does(tmp_path: Path) -> None:
+    # The derived truth holds the hrefs as written: relative ones resolve against the page's
+    # <base href>, as a browser (and extract) resolves them; the JSON Feeds the page declares
+    # are not in it (RSS and Atom only), so they are left out of what is scored.
+    bench = _bench()
+    (tmp_path / "p.html").write_text(
+        '<html><head><base href="https://site.example/"><link rel="canonical" href="a/b">'
+        '<link rel="alternate" type="application/rss+xml" href="rss.php">'
+        '<link rel="alternate" type="application/json" title="JSON Feed" href="feed.json">'
+        "</head><body><p>x</p></body></html>",
+        encoding="utf-8",
+    )
+    entry = {
+        "path": "p.html",
+        "url": "https://site.example/deep/page/",
+        "derived": {
+            "canonical_link": "a/b",
+            "feed_links": [{"href": "rss.php", "type": "application/rss+xml"}],
+        },
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps([entry]), encoding="utf-8")
+    [case] = bench.load_cases(tmp_path)
+    assert case.truth["canonical"] == "https://site.example/a/b"
+    assert case.truth["feeds"] == ["https://site.example/rss.php"]
+    predictions = bench.run_system(bench.listkeeper, [case])[0]
+    assert predictions[0]["feeds"] == [
+        "https://site.example/rss.php",
+        "https://site.example/feed.json",
+    ]
+    feeds = bench.score([case], predictions)["feeds"]
+    assert (feeds.precision, feeds.recall) == (1.0, 1.0)
