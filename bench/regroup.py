@@ -42,9 +42,9 @@ sys.path.insert(0, str(ROOT))
 from catalog import adopt, regroup  # noqa: E402
 from catalog.config import Config  # noqa: E402
 from catalog.lines import split_lines  # noqa: E402
-from catalog.markdown import parse_markdown  # noqa: E402
 from catalog.parsed import ParsedDocument  # noqa: E402
 from catalog.queries import RenderEntry, RenderLink  # noqa: E402
+from catalog.readme_parser import parse_markdown  # noqa: E402
 from catalog.render import LETTERS, letter_of, render_document  # noqa: E402
 from catalog.suggest import letter_group  # noqa: E402
 from catalog.urls import classify  # noqa: E402

@@ -30,9 +30,9 @@ from markdown_it import MarkdownIt
 from catalog import markers
 from catalog.errors import ListkeeperError
 from catalog.lines import split_lines
-from catalog.markdown import BARE_URL, MarkdownError, parse_markdown, trim_bare
 from catalog.parsed import Item, ParsedDocument
 from catalog.queries import RenderEntry, RenderLink
+from catalog.readme_parser import BARE_URL, MarkdownError, parse_markdown, trim_bare
 
 _HTML = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 # Tags that carry what a contributor wrote; block structure (lists, tables, paragraphs)

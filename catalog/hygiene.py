@@ -1,6 +1,6 @@
 """Hygiene a maintainer can act on: what the parser finds, plus the A–Z index and its groups.
 
-``catalog.markdown`` finds problems of single links and lines (no scheme, mojibake,
+``catalog.readme_parser`` finds problems of single links and lines (no scheme, mojibake,
 duplicates, missing files and headings). This module adds what needs the letter groups
 (``#### A companies``) and their A–Z index tables seen together:
 
@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 
 from catalog.adopt import GroupInfo, find_groups
 from catalog.adopt import split_heading as _split
-from catalog.markdown import MarkdownError, parse_markdown
 from catalog.models import Document
 from catalog.parsed import ParsedDocument, Problem
+from catalog.readme_parser import MarkdownError, parse_markdown
 from catalog.urls import split_fragment
 
 _INDEX_ANCHOR = re.compile(r"^(?P<letter>[a-z]?)-(?P<slug>.+)$")

@@ -20,9 +20,9 @@ from sqlalchemy.sql.expression import Executable
 
 from catalog import hygiene
 from catalog.errors import InputError
-from catalog.markdown import MarkdownError, parse_markdown
 from catalog.models import Document, Entry, EntryLink, Link, Occurrence, Section
 from catalog.parsed import Item, LinkRef, ParsedDocument, Problem
+from catalog.readme_parser import MarkdownError, parse_markdown
 from catalog.urls import classify, host_of, link_key
 from catalog.vocabulary import EntryState, LinkKind, utcnow
 

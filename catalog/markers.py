@@ -33,7 +33,7 @@ def end(name: str) -> str:
 def find(text: str, where: str = "README", tokens: list[Token] | None = None) -> list[Span]:
     """The regions in file order. Markers count only as top-level HTML blocks, so a marker
     shown inside a code block (documentation about listkeeper) is left alone. ``tokens``
-    reuses a block parse of ``text`` already made (``catalog.markdown.block_tokens``)."""
+    reuses a block parse of ``text`` already made (``catalog.readme_parser.block_tokens``)."""
     if tokens is None:
         tokens = _BLOCKS.parse(text)
     spans: list[Span] = []

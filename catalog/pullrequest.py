@@ -493,7 +493,7 @@ def repair_hygiene(
     code blocks and code spans is repaired (``McDonaldâ€™s`` → ``McDonald’s``). Lines kept
     with ``listkeeper:ignore`` stay as written.
     """
-    from catalog.markdown import MarkdownError, fix_mojibake, parse_markdown
+    from catalog.readme_parser import MarkdownError, fix_mojibake, parse_markdown
     from catalog.urls import resolve_relative
 
     try:

@@ -10,7 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from catalog.hygiene import Hygiene, problems
-from catalog.markdown import MarkdownError, parse_markdown
+from catalog.readme_parser import MarkdownError, parse_markdown
 from catalog.reports import Report, ReportLink, Source
 from catalog.urls import link_key
 

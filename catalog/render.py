@@ -24,8 +24,8 @@ from catalog.errors import ConfigError
 from catalog.escape import md_heading, md_text, md_url
 from catalog.guard import loses_text
 from catalog.lines import ending, split_lines
-from catalog.markdown import block_tokens, headings_of
 from catalog.queries import RenderEntry, RenderLink
+from catalog.readme_parser import block_tokens, headings_of
 from catalog.repos import repo_badges, without_badges
 
 LETTERS = ("#", *string.ascii_uppercase)

@@ -459,7 +459,7 @@ def holdout_accuracy(
 ) -> tuple[int, int]:
     """Hold out each entry of a letter-group section, suggest its section from the rest.
 
-    ``parsed`` is ``catalog.markdown.parse_markdown``'s result. Sections are the headings
+    ``parsed`` is ``catalog.readme_parser.parse_markdown``'s result. Sections are the headings
     that hold items (titles of their items, the held-out one removed) plus every letter
     section, even one left empty by the removal. Only entries whose first link is a web
     URL are held out: relative links that the README's interleaving placed under a letter

@@ -29,7 +29,7 @@ def check_added(ctx: Context, ref: str, readme: Path, options: check_job.CheckOp
 
     # Imported here: only this path parses Markdown, and every check pays for its imports.
     from catalog.importer import document_key, import_readme
-    from catalog.markdown import parse_markdown
+    from catalog.readme_parser import parse_markdown
     from catalog.urls import link_key
 
     doc = document_key(readme)

@@ -39,10 +39,10 @@ from catalog import pullrequest as prlogic
 from catalog.errors import ConfigError, InputError, ListkeeperError
 from catalog.guard import verify
 from catalog.importer import apply, document_key
-from catalog.markdown import MarkdownError, parse_markdown
 from catalog.models import Link, Occurrence, PageReference, Run
 from catalog.output import add_secret, redact
 from catalog.queries import document_by_path, render_entries
+from catalog.readme_parser import MarkdownError, parse_markdown
 from catalog.relined import relined
 from catalog.render import render_document, unified_diff
 from catalog.reports import build_report

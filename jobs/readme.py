@@ -18,9 +18,9 @@ from catalog.errors import ConfigError, InputError
 from catalog.guard import reimported, verify
 from catalog.importer import ImportResult, document_key, import_readme, read_readme
 from catalog.lines import split_lines
-from catalog.markdown import MarkdownError, parse_markdown
 from catalog.parsed import ParsedDocument
 from catalog.queries import RenderEntry, document_by_path, page_texts, render_entries
+from catalog.readme_parser import MarkdownError, parse_markdown
 from catalog.render import Ranges, render_document, unified_diff
 from catalog.urls import link_key
 from jobs.context import Context

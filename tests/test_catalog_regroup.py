@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from catalog import adopt, regroup
-from catalog.markdown import parse_markdown
+from catalog.readme_parser import parse_markdown
 from catalog.regroup import LETTER_SIGNALS, Context, Filed, placements
 from catalog.urls import link_key
 from tests.conftest import needs_shared, shared_path

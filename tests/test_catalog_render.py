@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from catalog.config import Config, Region
 from catalog.errors import ConfigError, InputError
-from catalog.markdown import parse_markdown
 from catalog.queries import RenderEntry, RenderLink
+from catalog.readme_parser import parse_markdown
 from catalog.render import render_document
 from tests.conftest import needs_shared, shared_path
 from tests.readmes import cli

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from catalog.markdown import parse_markdown
 from catalog.parsed import ParsedDocument
+from catalog.readme_parser import parse_markdown
 from catalog.suggest import (
     SIGNALS,
     WEIGHTS,

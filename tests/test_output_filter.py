@@ -280,8 +280,8 @@ def test_candidates_and_feeds_reach_the_terminal_without_escapes(
     from catalog.candidates import Poll, add_feed, record_poll
     from catalog.feeds.model import FeedEntry
     from catalog.importer import apply
-    from catalog.markdown import parse_markdown
     from catalog.models import Entry, Feed
+    from catalog.readme_parser import parse_markdown
     from catalog.vocabulary import EntryState
 
     db.upgrade(catalog_url)

@@ -23,8 +23,8 @@ from catalog.errors import ConfigError, InputError
 from catalog.escape import encode_destination
 from catalog.guard import GuardError, reimported, verify
 from catalog.lines import split_lines
-from catalog.markdown import parse_markdown
 from catalog.parsed import ParsedDocument
+from catalog.readme_parser import parse_markdown
 from catalog.render import render_document
 from tests.readmes import cli
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from catalog.markdown import parse_markdown
+from catalog.readme_parser import parse_markdown
 from catalog.urls import classify
 from catalog.vocabulary import LinkKind
 from jobs.offlineweb.pages import article_html, rss_feed

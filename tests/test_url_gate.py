@@ -259,8 +259,8 @@ def test_stored_articles_are_gated_and_cleaned_on_every_backend(engine: Engine) 
     from catalog.candidates import Poll, record_poll
     from catalog.feeds.model import FeedEntry
     from catalog.importer import apply
-    from catalog.markdown import parse_markdown
     from catalog.models import Entry, Feed, FeedArticle
+    from catalog.readme_parser import parse_markdown
     from catalog.vocabulary import EntryState
 
     readme = "# List\n\n## Articles\n\n- [Listed](https://listed.example/)\n"

@@ -1,4 +1,4 @@
-"""The README parser: catalog/markdown.py, on small fixtures and on real lists."""
+"""The README parser: catalog/readme_parser.py, on small fixtures and on real lists."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalog.markdown import MarkdownError, parse_markdown
 from catalog.parsed import LinkRef, ParsedDocument
+from catalog.readme_parser import MarkdownError, parse_markdown
 from catalog.urls import classify, link_key
 from catalog.vocabulary import LinkKind
 from tests.conftest import SHARED, needs_shared, require, shared_path
@@ -682,14 +682,14 @@ def test_corpus_entries_and_lines() -> None:
 @settings(max_examples=200)
 @given(st.text(alphabet=st.sampled_from(list("#[]()`*_ \n-|aZ1:<>!\\")), max_size=200))
 def test_headings_of_agrees_with_parse_markdown(text: str) -> None:
-    from catalog.markdown import headings_of
+    from catalog.readme_parser import headings_of
 
     assert headings_of(text) == parse_markdown(text).headings
 
 
 @needs_shared()
 def test_headings_of_agrees_on_the_seed_and_corpora() -> None:
-    from catalog.markdown import headings_of
+    from catalog.readme_parser import headings_of
 
     files = [
         shared_path("seeds", "README.md"),
