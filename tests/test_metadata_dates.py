@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
+from catalog.datetimes import parse_date, parse_dated
 from catalog.metadata import _parse, extract, published
-from catalog.metadata.dates import parse_date, parse_dated, written_at, written_in
+from catalog.metadata.dates import written_at, written_in
 from catalog.metadata.sources import collect, header_date
 
 URL = "https://blog.example.net/notes/a-walk-by-the-river"

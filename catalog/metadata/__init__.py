@@ -22,7 +22,8 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 
-from .dates import parse_dated
+from catalog.datetimes import parse_dated
+
 from .decode import decode_html
 from .published import published as _published
 from .sources import Candidates, collect

@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from .dates import PageText, parse_dated, stated_at, url_date, written_at, written_in
+from catalog.datetimes import parse_dated
+
+from .dates import PageText, stated_at, url_date, written_at, written_in
 from .sources import Candidates, header_date
 
 # Votes of each source for a publication day.

@@ -14,8 +14,10 @@ from typing import Any
 
 from lxml import html as lxml_html
 
+from catalog.datetimes import parse_dated
+
 from . import jsonld
-from .dates import UPDATED, parse_dated
+from .dates import UPDATED
 from .text import OTHER_CREDIT
 
 Candidates = dict[str, list[tuple[str, str]]]
