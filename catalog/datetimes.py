@@ -1,13 +1,16 @@
-"""Dates as the web writes them, in the writer's own offset.
+"""Dates as the web writes them, in the writer's own offset: the one date parser of pages
+(``parse_dated``) and feeds, sitemaps and listing pages (``parse_datetime``).
 
 A date with a time and a zone becomes that instant in the zone's offset, so that its
 ``date()`` is the day the page shows (``2020-06-03T03:01+0400`` is June 3rd, though it is
 June 2nd in UTC); a date without a zone, or without a time, becomes its calendar day at
-midnight UTC (the day as written is kept, never shifted).
+midnight UTC (the day as written is kept, never shifted). Feeds say what they mean by a
+time without a zone (W3C: UTC), so ``parse_datetime`` keeps that time, in UTC.
 """
 
 from __future__ import annotations
 
+import email.utils
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -79,6 +82,24 @@ def _offset(tz: str) -> timedelta:
     digits = tz[1:].replace(":", "")
     hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
     return sign * timedelta(hours=hours, minutes=minutes)
+
+
+def parse_datetime(text: str | None, *, notations: bool = True) -> datetime | None:
+    """An aware datetime from a feed's, a sitemap's or a listing card's date: ISO 8601 / W3C
+    (Atom, JSON Feed, sitemaps, ``<time datetime>``), RFC 2822 (RSS), else (unless
+    ``notations`` is off) a notation ``parse_dated`` reads; in the offset written (a time
+    without a zone is UTC, a day without a time midnight UTC); None if none."""
+    if not text or not (text := text.strip()):
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        try:
+            parsed = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            found = parse_dated(text) if notations else None
+            return found[1] if found else None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def parse_date(text: str | None) -> datetime | None:

@@ -488,3 +488,25 @@ def test_a_listing_whose_every_card_is_new_is_a_new_layout() -> None:
     assert _relaid({"https://x.example/old"}, cards)
     assert not _relaid({"https://x.example/0"}, cards)  # one known card: new posts
     assert not _relaid({"https://x.example/old"}, cards[:2])  # two new posts at once
+
+
+def test_entry_dates_keep_the_feed_offset() -> None:
+    """The date as the feed writes it, in its offset: the day its readers see (feedparser's
+    own reading is in UTC, 23:30 at -05:00 the next day); RFC 2822 where JSON Feed wants
+    ISO 8601 and a localised day name are read too; an offset feedparser mends is its."""
+    rss = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+    <item><link>https://site.example/a</link>
+      <pubDate>Tue, 03 Mar 2020 23:30:00 -0500</pubDate></item>
+    <item><link>https://site.example/b</link>
+      <pubDate>mer, 16 nov 2022 00:38:15 +0100</pubDate></item>
+    <item><link>https://site.example/c</link><dc:date xmlns:dc="http://purl.org/dc/elements/1.1/"
+      >2017-06-13T03:18:00+00:0</dc:date></item>
+    </channel></rss>"""
+    a, b, c = parse_feed(rss, "https://site.example/feed").entries
+    assert a.published is not None and a.published.isoformat() == "2020-03-03T23:30:00-05:00"
+    assert b.published is not None and b.published.isoformat() == "2022-11-16T00:38:15+01:00"
+    assert c.published == datetime(2017, 6, 13, 3, 18, tzinfo=UTC)
+    items = [{"id": "1", "url": "/a", "date_published": "Fri, 31 May 2019 12:17:58 -0700"}]
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items}).encode()
+    [one] = parse_feed(body, "https://site.example/feed.json").entries
+    assert one.published is not None and one.published.isoformat() == "2019-05-31T12:17:58-07:00"

@@ -13,7 +13,8 @@ from collections import defaultdict
 from typing import Any
 from urllib.parse import urljoin
 
-from catalog.feeds.model import FeedEntry, collapse, html_document, parse_w3c_datetime, shorten
+from catalog.datetimes import parse_datetime
+from catalog.feeds.model import FeedEntry, collapse, html_document, shorten
 from catalog.urls import web_url
 
 _READING = re.compile(r"\b(\d{1,3})\s*(?:-\s*)?min(?:ute)?s?(?:\s+read)?\b", re.IGNORECASE)
@@ -97,7 +98,7 @@ def _card_entry(card: Any, heading: Any, base: str) -> FeedEntry | None:
         if not isinstance(element.tag, str):
             continue
         if element.tag == "time" and published is None:
-            published = parse_w3c_datetime(element.get("datetime") or element.text_content())
+            published = parse_datetime(element.get("datetime") or element.text_content())
         marker = " ".join((element.get("class") or "", element.get("rel") or "")).lower()
         if "author" in marker and element.tag not in ("img",):
             name = collapse(element.text_content())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 FeedKind = Literal["rss", "atom", "json", "sitemap", "listing"]
@@ -72,29 +72,6 @@ def shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
     if space > limit // 2:
         cut = cut[:space]
     return cut.rstrip(" ,;:.-–—") + "…"
-
-
-def parse_w3c_datetime(value: str | None) -> datetime | None:
-    """ISO 8601 / W3C datetime ("2024-05-01", "2024-05-01T10:00:00Z") -> aware datetime.
-
-    A date without a time is midnight UTC; a datetime without a zone is taken as UTC.
-    """
-    if not value:
-        return None
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
-        try:
-            day = date.fromisoformat(text[:10])
-        except ValueError:
-            return None
-        parsed = datetime(day.year, day.month, day.day)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
 
 
 def html_document(html: str) -> object | None:

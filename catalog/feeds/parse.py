@@ -8,7 +8,6 @@ nor touch the network.
 from __future__ import annotations
 
 import calendar
-import email.utils
 import hashlib
 import io
 import json
@@ -22,12 +21,12 @@ import feedparser
 import lxml.etree
 import lxml.html
 
+from catalog.datetimes import parse_datetime
 from catalog.feeds.model import (
     FeedEntry,
     FeedError,
     ParsedFeed,
     collapse,
-    parse_w3c_datetime,
     read_xml,
     shorten,
 )
@@ -133,6 +132,18 @@ def _struct_to_datetime(value: Any) -> datetime | None:
         return None
 
 
+def _entry_date(entry: dict[str, Any], key: str) -> datetime | None:
+    """The entry's date as written, in its offset (the day the feed's readers see;
+    feedparser's own reading is in UTC); else feedparser's reading (it knows more broken
+    forms), else the other notations we read (``mer, 16 nov 2022 00:38:15 +0100``)."""
+    written = dict.get(entry, key)
+    return (
+        parse_datetime(written, notations=False)
+        or _struct_to_datetime(dict.get(entry, f"{key}_parsed"))
+        or parse_datetime(written)
+    )
+
+
 def _authors(entry: Mapping[str, Any]) -> tuple[str, ...]:
     names: list[str] = []
     for author in entry.get("authors") or ():
@@ -206,8 +217,8 @@ def _parse_with_feedparser(body: bytes, url: str, content_type: str | None) -> P
         link = _entry_link(raw, url if _is_web_url(url) else base)
         entry_title = collapse(html_to_text(raw.get("title"))) or None
         # dict.get: FeedParserDict.get maps published_parsed to updated_parsed with a warning
-        published = _struct_to_datetime(dict.get(raw, "published_parsed"))
-        updated = _struct_to_datetime(dict.get(raw, "updated_parsed"))
+        published = _entry_date(raw, "published")
+        updated = _entry_date(raw, "updated")
         guid = str(raw.get("id") or "") or link or _digest(entry_title, raw.get("summary"))
         entries.append(
             FeedEntry(
@@ -264,16 +275,6 @@ def _local_name(tag: Any) -> str:
     return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1].lower()
 
 
-def _parse_any_date(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        parsed = email.utils.parsedate_to_datetime(text.strip())
-    except (TypeError, ValueError, IndexError):
-        return parse_w3c_datetime(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _recover_with_lxml(body: bytes, url: str) -> ParsedFeed | None:
     """Second chance for XML that feedparser gave up on (a broken prolog, undeclared
     prefixes such as ``<rss:item>``): lxml's recovering parser from the root element on,
@@ -313,7 +314,7 @@ def _recover_with_lxml(body: bytes, url: str) -> ParsedFeed | None:
         link = _absolute(text_of(item, "link"), url)
         title = html_to_text(text_of(item, "title")) or None
         summary = html_to_text(text_of(item, "description", "summary", "content"))
-        published = _parse_any_date(text_of(item, "pubdate", "published", "date", "updated"))
+        published = parse_datetime(text_of(item, "pubdate", "published", "date", "updated"))
         author = text_of(item, "author", "creator")
         entries.append(
             FeedEntry(
@@ -390,8 +391,8 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
             or _text(item.get("content_text"))
             or html_to_text(_text(item.get("content_html")))
         )
-        published = parse_w3c_datetime(_text(item.get("date_published")))
-        updated = parse_w3c_datetime(_text(item.get("date_modified")))
+        published = parse_datetime(_text(item.get("date_published")))
+        updated = parse_datetime(_text(item.get("date_modified")))
         item_id = item.get("id")
         guid = str(item_id) if item_id not in (None, "") else link or _digest(title)
         entries.append(
@@ -462,7 +463,7 @@ def _parse_sitemap(body: bytes, url: str) -> ParsedFeed:
         if loc in seen:
             continue
         seen.add(loc)
-        lastmod = parse_w3c_datetime(_child_text(element, "lastmod"))
+        lastmod = parse_datetime(_child_text(element, "lastmod"))
         entries.append(FeedEntry(guid=loc, url=loc, title=None, published=lastmod, updated=lastmod))
     if root_name not in ("urlset", "sitemapindex") and not entries and not children:
         raise FeedError(f"not a sitemap: root element <{root_name}>")
