@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from catalog.parsed import ParsedDocument
@@ -25,9 +23,9 @@ from catalog.suggest import (
     suggest_section,
     topic_overlap,
 )
-from tests.conftest import needs_shared, require
+from tests.conftest import SHARED, needs_shared, require
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "README.md"
+SEED = SHARED / "seeds" / "README.md"
 
 UBER = "How Uber Computes ETA at Half a Million Requests per Second"
 UBER_URL = "https://newsletter.systemdesign.one/p/uber-eta"
