@@ -22,6 +22,7 @@ from catalog.feeds import (
     parse_listing,
     parse_opml,
 )
+from catalog.feeds.model import html_document, shorten
 from tests.conftest import SHARED, needs_shared, require
 
 CORPORA = SHARED / "corpora"
@@ -510,3 +511,177 @@ def test_entry_dates_keep_the_feed_offset() -> None:
     body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items}).encode()
     [one] = parse_feed(body, "https://site.example/feed.json").entries
     assert one.published is not None and one.published.isoformat() == "2019-05-31T12:17:58-07:00"
+
+
+# -- hand-made feeds for the rules the corpus reaches ------------------------------------
+
+RECOVERABLE = (
+    b'<?xml version="1.0" encoding="utf-8"?>\n<!-- a plugin wrote here -->junk'
+    b'<?xml version="1.0"?>\n<rss version=2.0 xmlns:dc="http://purl.org/dc/elements/1.1/">'
+    b"<channel><title>Recovered &amp; co</title><link>https://r.example/</link>"
+    b"<!-- items follow -->\n"
+    b"<rss:item><title>First post</title><link>/p/1</link>"
+    b"<description>&lt;p&gt;Hello &lt;b&gt;you&lt;/b&gt;&lt;/p&gt;</description>"
+    b"<pubDate>Tue, 10 Feb 2026 09:00:00 GMT</pubDate><dc:creator>Ann</dc:creator>"
+    b"<guid>g1</guid></rss:item>\n"
+    b"<rss:item><title>Second</title><link>https://r.example/p/2</link>"
+    b"<dc:date>2026-02-11T09:00:00Z</dc:date></rss:item>\n"
+    b"<rss:item><title>No link</title><description>only text</description>"
+    b"<pubDate>not a date</pubDate></rss:item>\n"
+    b"</channel></rss>"
+)
+
+
+def test_a_feed_feedparser_gives_up_on_is_recovered_by_lxml() -> None:
+    # A broken prolog (text, then a second XML declaration), an unquoted attribute and
+    # items with an undeclared prefix: feedparser finds nothing, lxml's recovery does.
+    feed = parse_feed(RECOVERABLE, "https://r.example/feed")
+    assert (feed.version, feed.kind, feed.bozo) == ("recovered", "rss", True)
+    assert feed.problem and "not well-formed" in feed.problem
+    assert (feed.title, feed.site_url) == ("Recovered & co", "https://r.example/")
+    first, second, third = feed.entries
+    assert first == FeedEntry(
+        guid="g1",
+        url="https://r.example/p/1",
+        title="First post",
+        summary="Hello you",
+        published=datetime(2026, 2, 10, 9, 0, tzinfo=UTC),
+        authors=("Ann",),
+    )
+    assert second.guid == second.url == "https://r.example/p/2"
+    assert second.published == datetime(2026, 2, 11, 9, 0, tzinfo=UTC)
+    assert third.url == "" and third.published is None and third.guid.startswith("sha1:")
+    atom = (
+        b'<?xml version="1.0"?>junk<?xml version="1.0"?>'
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>'
+        b'<link href="https://a.example/"/><x:entry><x:title>One</x:title>'
+        b'<x:link href="https://a.example/1"/><x:id>tag:a,2026:1</x:id>'
+        b"<x:updated>2026-02-01T00:00:00Z</x:updated><x:author>Bo</x:author></x:entry></feed>"
+    )
+    recovered = parse_feed(atom, "https://a.example/feed")
+    assert (recovered.kind, recovered.title, recovered.site_url) == (
+        "atom",
+        "A",
+        "https://a.example/",
+    )
+    [entry] = recovered.entries
+    assert (entry.guid, entry.url, entry.authors) == (
+        "tag:a,2026:1",
+        "https://a.example/1",
+        ("Bo",),
+    )
+    # Nothing to recover: no feed element at all, or one without items.
+    for body in (b"<?xml version='1.0'?>junk<?xml?><html/>", b"junk<?xml?><rss><channel/>"):
+        with pytest.raises(FeedError):
+            parse_feed(body, "https://a.example/feed")
+
+
+def test_atom_authors_links_and_scripts_in_summaries() -> None:
+    body = (
+        b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>'
+        b"<entry><title>E</title><id>urn:uuid:1</id>"
+        b'<link rel="alternate" href="javascript:alert(1)"/>'
+        b'<link rel="enclosure" href="https://t.example/a.mp3"/>'
+        b'<link rel="alternate" href="https://t.example/e"/>'
+        b"<author><name>Ann</name></author><author><name>Bo</name></author>"
+        b"<author><name>Ann</name></author>"
+        b'<summary type="html">&lt;p&gt;Hi&lt;script&gt;x()&lt;/script&gt;'
+        b"&lt;style&gt;p{}&lt;/style&gt; there&lt;/p&gt;</summary>"
+        b"<updated>2026-01-02T03:04:05Z</updated></entry></feed>"
+    )
+    [entry] = parse_feed(body, "https://t.example/feed").entries
+    assert entry.url == "https://t.example/e"  # the first alternate that is a web link
+    assert entry.authors == ("Ann", "Bo")  # each once
+    assert entry.guid == "urn:uuid:1"
+    assert html_to_text("<p>Hi<script>x()</script><style>p{}</style> there</p>") == "Hi there"
+
+
+def test_a_malformed_feed_keeps_its_entries_and_says_what_was_wrong() -> None:
+    body = (
+        b"<rss version='2.0'><channel><title>T & co</title><link>https://m.example/</link>"
+        b"<item><title>One</title><link>https://m.example/1</link></item>"
+        b"<item><title>Two</title><link>https://m.example/2</link></item></channel></rss>"
+    )
+    feed = parse_feed(body, "https://m.example/feed")
+    assert feed.bozo and feed.problem and "not well-formed" in feed.problem
+    assert [e.url for e in feed.entries] == ["https://m.example/1", "https://m.example/2"]
+
+
+def test_json_feed_1_0_author_object() -> None:
+    body = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1",
+            "title": "J",
+            "items": [
+                {
+                    "id": "1",
+                    "url": "https://j.example/1",
+                    "author": {"name": "Solo"},
+                    "authors": [{"name": "Solo"}, {"url": "https://j.example/"}],
+                }
+            ],
+        }
+    ).encode()
+    [entry] = parse_feed(body, "https://j.example/feed.json").entries
+    assert entry.authors == ("Solo",)
+
+
+def test_parse_listing_text_cards() -> None:
+    text = (
+        "Latest articles\n\n"
+        "Designing a Rate Limiter\n"
+        "Tokens, buckets and the queue behind them. 6 min read Read article\n"
+        "Tokens, buckets and the queue behind them. 6 min read Read article\n"
+        "Sharding Counters\n"
+        "How we split one hot counter across rows without losing an increment 4 min read\n"
+        "A card that carries its own link https://blog.example/posts/links and enough words"
+        " to be a card line\n"
+    )
+    first, second, third = parse_listing(text, "https://blog.example/")
+    assert (first.title, first.reading_minutes, first.url, first.guid) == (
+        "Designing a Rate Limiter",
+        6,
+        "https://blog.example/",
+        "https://blog.example/#card-1",
+    )
+    assert first.summary == "Tokens, buckets and the queue behind them."  # shown twice: once
+    assert (second.title, second.reading_minutes, second.guid) == (
+        "Sharding Counters",
+        4,
+        "https://blog.example/#card-2",
+    )
+    assert third.title is None and third.url == third.guid == "https://blog.example/posts/links"
+    assert third.summary == "A card that carries its own link and enough words to be a card line"
+
+
+def test_summaries_from_content_cut_at_a_word() -> None:
+    words = " ".join(f"word{i}" for i in range(100))
+    body = (
+        b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>'
+        b'<entry><title>E</title><id>https://t.example/e</id><content type="html">'
+        b"&lt;p&gt;" + words.encode() + b"&lt;/p&gt;</content></entry></feed>"
+    )
+    [entry] = parse_feed(body, "https://t.example/feed").entries
+    assert entry.summary is not None and entry.summary.endswith("…")  # no summary: content
+    assert words.startswith(entry.summary[:-1]) and len(entry.summary) <= 301
+    assert entry.summary[:-1].split()[-1] in words.split()  # cut between words
+    assert shorten("x" * 400) == "x" * 300 + "…"  # one long word: cut inside it
+
+
+def test_an_xhtml_page_with_an_encoding_declaration_is_parsed() -> None:
+    page = '<?xml version="1.0" encoding="utf-8"?><html><body><p>Grüße</p></body></html>'
+    tree = html_document(page)
+    assert tree is not None and tree.text_content() == "Grüße"  # type: ignore[attr-defined]
+    assert html_document('<?xml version="1.0" encoding="utf-8"?>') is None
+
+
+def test_a_summary_without_text_gives_way_to_the_content() -> None:
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0" '
+        b'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>T</title>'
+        b"<item><title>E</title><link>https://t.example/e</link>"
+        b'<description><![CDATA[<img src="x.png">]]></description>'
+        b"<content:encoded><![CDATA[<p>The body</p>]]></content:encoded></item></channel></rss>"
+    )
+    [entry] = parse_feed(body, "https://t.example/feed").entries
+    assert entry.summary == "The body"
