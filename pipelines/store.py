@@ -57,16 +57,17 @@ class StorePipeline:
     async def process_item(self, item: CheckItem) -> CheckItem:
         if item.error_kind == ErrorKind.DEFERRED or item.link_id is None or item.outcome is None:
             return item
+        fetched = [u for _, u in item.redirects] + ([item.final_url] if item.final_url else [])
         self.buffer.append(
             Result(
                 link_id=item.link_id,
                 outcome=item.outcome,
-                reason=item.reason or "",
+                reason=unmap_text(item.reason or "", fetched, self.unmap),
                 checked_at=item.checked_at,
                 method=item.method,
                 http_status=item.http_status,
                 final_url=rewrite(item.final_url, self.unmap) if item.final_url else None,
-                error=item.error,
+                error=unmap_text(item.error, fetched, self.unmap) if item.error else None,
                 redirects=[[code, rewrite(u, self.unmap)] for code, u in item.redirects] or None,
                 elapsed_ms=item.elapsed_ms,
                 etag=item.etag,
@@ -94,3 +95,14 @@ class StorePipeline:
     def _write(self, batch: list[Result]) -> None:
         with db.session_scope(self.engine) as session:
             record(session, batch, verdicts=self.verdicts, ttl=self.ttl, run_id=self.run_id)
+
+
+def unmap_text(text: str, urls: list[str], unmap: list[Rule]) -> str:
+    """``text`` (a reason, an error) with each of ``urls`` it names as ``[check] unmap``
+    gives it back, as the final URL and the redirects are stored: a message never names
+    the URL fetched where the catalog keeps the web's own (a port the remap added)."""
+    for url in sorted(set(urls), key=len, reverse=True):  # a longer URL before its prefix
+        back = rewrite(url, unmap)
+        if back != url:
+            text = text.replace(url, back)
+    return text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -52,6 +53,10 @@ def test_demo_runs_the_whole_job(tmp_path: Path, capsys: pytest.CaptureFixture[s
     pr = (tmp_path / "demo" / "pull-request.txt").read_text()  # the dry-run pull request
     # The permanent redirect is proposed as its target, as the web knows it (no test port).
     assert "+- [How Initech Moved Payroll to a Queue](https://initech.test/blog/2024/" in pr
+    # So is it in the redirect's message: no output shows the port the demo's web has today.
+    assert "moved permanently to https://initech.test/blog/2024/payroll-queue" in pr
+    for name in ("README.md", "report.json", "report.md", "pull-request.txt"):
+        assert not re.search(r"\.test:\d", (tmp_path / "demo" / name).read_text()), name
     assert "+- [queuebench](https://github.com/sample-org/queuebench) - a load" in pr
     assert "+- [raftlog](https://github.com/sample-org/raftlog) *(archived)* - a teaching" in pr
 
