@@ -21,7 +21,8 @@ LOCAL_KINDS = (LinkKind.ANCHOR, LinkKind.RELATIVE, LinkKind.NO_SCHEME)
 WEB_KINDS = (LinkKind.EXTERNAL,)
 
 
-def web_url(link: DueLink) -> str:
+def url_to_fetch(link: DueLink) -> str:
+    """The URL a web check fetches: a link written without a scheme is tried as https."""
     return "https://" + link.url if link.kind == LinkKind.NO_SCHEME else link.url
 
 

@@ -61,7 +61,7 @@ def crawl_links(
         fresh = cfg.table.changed and link.status == LinkStatus.SUSPECT
         entry: dict[str, Any] = {
             "id": link.id,
-            "url": rewrite(local.web_url(link), cfg.remap),
+            "url": rewrite(local.url_to_fetch(link), cfg.remap),
             "etag": None if fresh else link.etag,
             "last_modified": None if fresh else link.last_modified,
             "want_body": link.status == LinkStatus.UNCHECKED,

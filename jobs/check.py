@@ -167,7 +167,7 @@ class _Rounds:
             decided: list[Result] = []
             asked = []
             for link in due:
-                url = local.web_url(link)
+                url = local.url_to_fetch(link)
                 if any(p.search(link.url) or p.search(url) for p in self.cfg.exclude):
                     decided.append(
                         local.result(link, OutcomeKind.EXCLUDED, "excluded by an exclude rule")
