@@ -20,6 +20,7 @@ annotated, speak for them.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -27,7 +28,7 @@ from typing import Any
 
 from catalog.datetimes import parse_dated
 
-from .dates import PageText, stated_at, url_date, written_at, written_in
+from .dates import PageText, stated_at, url_date, written_in
 from .sources import Candidates, header_date
 
 # Votes of each source for a publication day.
@@ -250,8 +251,11 @@ def _decided(found: Candidates, url: str, root: Any, text: PageText) -> Dated:
     return Dated(None, said)
 
 
-# A time of day (``22:41``, ``22h41``, ``10:41 pm``), looked for just after a written date.
-_CLOCK = re.compile(r"(?<![\d.:])(\d\d?)[:h](\d\d)(?::\d\d)?(?!\d)\s*([ap]\.?m\b)?", re.I)
+# A time of day (``22:41``, ``22h41``, ``10:41 pm``) at a given minute; the date it follows
+# is looked for in the characters before it (up to _BEFORE_CLOCK), for the first _MAX_CLOCKS.
+_CLOCK = r"(?<![\d.:])(\d\d?)[:h]({:02d})(?::\d\d)?(?!\d)\s*([ap]\.?m\b)?"
+_BEFORE_CLOCK = 60
+_MAX_CLOCKS = 200
 _MAX_OFFSET = timedelta(hours=14)  # the widest zone offset in use (UTC+14)
 
 
@@ -262,19 +266,22 @@ def _local(value: datetime, text: PageText) -> datetime | None:
     if value.utcoffset() != timedelta(0) or (value.hour, value.minute) == (0, 0):
         return None
     instant = value.replace(second=0, microsecond=0)
-    for shift in (-1, 1):
-        day = value.date() + timedelta(days=shift)
-        for spot in written_at(text.visible, day):
-            for m in _CLOCK.finditer(text.visible, spot, spot + 60):
-                hour, minute = int(m[1]), int(m[2])
-                if m[3]:
-                    hour = hour % 12 + (12 if m[3][0] in "pP" else 0)
-                if hour > 23 or minute != value.minute:
-                    continue
-                shown = datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
-                offset = shown - instant
-                if abs(offset) <= _MAX_OFFSET and not offset % timedelta(minutes=15):
-                    return value.astimezone(timezone(offset))
+    clocks = re.finditer(_CLOCK.format(value.minute), text.visible, re.I)
+    for m in itertools.islice(clocks, _MAX_CLOCKS):
+        hour = int(m[1])
+        if m[3]:
+            hour = hour % 12 + (12 if m[3][0] in "pP" else 0)
+        if hour > 23:
+            continue
+        before = text.visible[max(0, m.start() - _BEFORE_CLOCK) : m.start()]
+        for shift in (-1, 1):
+            day = value.date() + timedelta(days=shift)
+            if not written_in(before, day):
+                continue
+            shown = datetime(day.year, day.month, day.day, hour, value.minute, tzinfo=UTC)
+            offset = shown - instant
+            if abs(offset) <= _MAX_OFFSET and not offset % timedelta(minutes=15):
+                return value.astimezone(timezone(offset))
     return None
 
 
