@@ -317,6 +317,7 @@ def main() -> int:
     parser.add_argument("--temperature", type=float, default=regroup.NB_TEMPERATURE)
     parser.add_argument("--prior", type=float, default=regroup.PRIOR_WEIGHT)
     parser.add_argument("--stays", type=float, default=regroup.RUN_STAYS)
+    parser.add_argument("--new-letter", type=float, default=regroup.RUN_STAYS_NEW_LETTER)
     parser.add_argument("--orphan", type=float, default=regroup.INDEX_ORPHAN)
     parser.add_argument("--only", choices=sorted(LISTS), help="one intact list")
     parser.add_argument("--misses", action="store_true", help="print the wrong and missed moves")
@@ -324,6 +325,7 @@ def main() -> int:
     regroup.NB_TEMPERATURE = args.temperature
     regroup.PRIOR_WEIGHT = args.prior
     regroup.RUN_STAYS = args.stays
+    regroup.RUN_STAYS_NEW_LETTER = args.new_letter
     regroup.INDEX_ORPHAN = args.orphan
     sources = [
         intact(name, path)

@@ -7,14 +7,21 @@ the list's own groups hold:
 
 * **Which family** (companies, technologies, ...): a naive Bayes model over the words of
   the titles and URLs each family holds and the *shape* of its entries (a bare name and
-  URL, a link, a link with a description). A family never takes an entry of a shape it does
-  not hold, nor, when its entries share hosts, an entry from a host it never uses; a family
-  that already files the entry's URL does not take it twice.
+  URL, a link, a link with a description; the title's length, capitals and figures). A
+  family never takes an entry of a shape it does not hold, nor, when its entries share
+  hosts, an entry from a host it never uses; a family that already files the entry's URL
+  does not take it twice.
 * **Which letter**: four letter signals (``LETTER_SIGNALS``), each weighted by how often it
-  names the right letter for the entries the family already files. A family of names files
-  by the first character; a family of articles by the thing an article is about: its first
+  names the right letter for the entries the family already files, counted apart for the
+  entries whose signals disagree (a family of names files "The Daily WTF" by its first
+  character, a family of articles by the company it is about). A family of names files by
+  the first character; a family of articles by the thing an article is about: its first
   name word, or the title word its URL repeats ("How to Scale Code Reviews" at
-  ``/how-to-do-code-review`` is about code review: C).
+  ``/how-to-do-code-review`` is about code review: C), which comes first on a tie.
+* **The index and runs**: a (family, letter) whose A-Z index cell is labelled but whose
+  heading is gone is likelier (``INDEX_ORPHAN``), for the family and for the letter alike;
+  entries next to each other most likely left one family together, less so where their
+  letter changes (the next group of a run may be of another family).
 
 The confidence is P(family) x P(letter | family). ``--regroup`` moves an entry only when it
 reaches ``MOVE_CONFIDENCE`` (tuned on one fixed half of the jumble benchmark); the rest are
@@ -24,6 +31,7 @@ suggestions. Pure: no database, no I/O.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import re
 from collections import ChainMap, Counter
@@ -54,7 +62,8 @@ FURNITURE_SHARE = 0.3  # a URL word in more than this share of entries names the
 SHARED_HOSTS = 0.5  # a family whose top site holds this share keeps to its sites
 INDEX_ORPHAN = 4.0  # odds for a family whose index names the letter and lost its heading
 INDEX_UNLINKED = 0.5  # odds for a family whose index shows the letter without a group
-RUN_STAYS = 0.95  # entries next to each other outside the groups: same family this often
+RUN_STAYS = 0.98  # entries next to each other outside the groups: same family this often
+RUN_STAYS_NEW_LETTER = 0.8  # ... when the next one is filed under another letter
 MIN_FAMILY = 3  # a family with fewer entries says too little about what it holds
 GENERIC_AT_LEAST = 2  # uses under other letters that make a word generic, not a name
 
@@ -240,6 +249,11 @@ LETTER_SIGNALS: dict[str, LetterSignal] = {
 }
 
 
+# The letter signals from the likeliest subject of an entry to the least: on a tie between
+# letters, the letter of the first signal in this order is taken.
+TIE_ORDER = ("url subject", "known name", "first name", "initial")
+
+
 def _known(entries: Sequence[Filed], ctx: Context) -> dict[str, Counter[str]]:
     known: dict[str, Counter[str]] = {}
     for f in entries:
@@ -280,15 +294,31 @@ class _Family:
         self.hosts = set(hosts) if entries and top >= SHARED_HOSTS * len(entries) else None
         self.urls = {link_key(f.url) for f in entries}
         self.known = _known(entries, ctx)
+        # how often each signal names the right letter for the family's own entries: when
+        # the signals agree, and when another signal names another letter ("The Daily WTF":
+        # a family filed by its first character keeps "The"; one filed by the company an
+        # article is about skips "How")
         self.reliability: dict[str, float] = {}
-        for signal, rule in LETTER_SIGNALS.items():
-            fired = right = 0
-            for f in entries:
-                vote = rule(f, ctx, _without(self.known, f, ctx))
-                if vote is not None:
-                    fired += 1
-                    right += vote[0] == f.letter
+        self.contested: dict[str, float] = {}
+        tally: dict[tuple[str, bool], list[int]] = {}
+        for f in entries:
+            without = _without(self.known, f, ctx)
+            votes = {
+                signal: vote[0]
+                for signal, rule in LETTER_SIGNALS.items()
+                if (vote := rule(f, ctx, without)) is not None
+            }
+            split = len(set(votes.values())) > 1
+            for signal, letter in votes.items():
+                for key in ((signal, False), (signal, True)) if split else ((signal, False),):
+                    counts = tally.setdefault(key, [0, 0])
+                    counts[0] += 1
+                    counts[1] += letter == f.letter
+        for signal in LETTER_SIGNALS:
+            fired, right = tally.get((signal, False), [0, 0])
             self.reliability[signal] = (right + 1) / (fired + 2)
+            fired, right = tally.get((signal, True), [0, 0])
+            self.contested[signal] = (right + 1) / (fired + 2)
 
     def takes(self, f: Filed) -> str | None:
         """Why this family cannot take ``f``, or None when it can."""
@@ -321,8 +351,8 @@ class _Family:
             out += math.log((self.words[w] - minus[w] + NB_SMOOTHING) / denominator)
         return out
 
-    def letter(self, f: Filed) -> tuple[str, float, list[str]] | None:
-        """The letter, its probability, and the evidence for it."""
+    def letter(self, f: Filed) -> tuple[dict[str, float], dict[str, list[str]]] | None:
+        """P(letter) for each letter, and the evidence for each letter some signal named."""
         ctx = self.ctx
         votes = {
             signal: vote
@@ -331,20 +361,23 @@ class _Family:
         }
         if not votes:
             return None
+        split = len({voted for voted, _ in votes.values()}) > 1
+        reliability = self.contested if split else self.reliability
         odds: dict[str, float] = {}
         for letter in LETTERS:
             p = 1.0
             for signal, (voted, _) in votes.items():
-                r = self.reliability[signal]
+                r = reliability[signal]
                 p *= r if voted == letter else (1 - r) / (len(LETTERS) - 1)
             odds[letter] = p
-        best = max(LETTERS, key=lambda letter: odds[letter])
-        why = [
-            f"{text} [{signal} {self.reliability[signal]:.2f}]"
-            for signal, (voted, text) in votes.items()
-            if voted == best
-        ]
-        return best, odds[best] / sum(odds.values()), why
+        total = sum(odds.values())
+        # on a tie the letter of the likelier subject comes first (max keeps the first): the
+        # word the title and its URL share names what an entry is about before its first word
+        why: dict[str, list[str]] = {}
+        for signal in sorted(votes, key=TIE_ORDER.index):
+            voted, text = votes[signal]
+            why.setdefault(voted, []).append(f"{text} [{signal} {reliability[signal]:.2f}]")
+        return {letter: v / total for letter, v in odds.items()}, why
 
 
 def _caps(token: str) -> str:
@@ -356,7 +389,7 @@ def _caps(token: str) -> str:
 
 
 # features that take one value per entry (the rest are words of a bag)
-KINDS = ("shape", "length", "caps", "depth", "tld", "site named after it")
+KINDS = ("shape", "length", "caps", "figures", "depth", "tld", "site named after it")
 
 
 def _kind(feature: str) -> str | None:
@@ -365,9 +398,10 @@ def _kind(feature: str) -> str | None:
 
 
 def features(f: Filed, furniture: set[str]) -> list[str]:
-    """What the family model reads: the title's terms, its length and capitalisation
-    pattern ("UU" for "Jane Roe"), the URL's words, path depth and top-level domain, whether
-    the site is named after the title, and the entry's shape."""
+    """What the family model reads: the title's terms, its length, capitalisation pattern
+    ("UU" for "Jane Roe") and whether it has figures ("10 Million Users"), the URL's words,
+    path depth and top-level domain, whether the site is named after the title, and the
+    entry's shape."""
     tokens = raw_tokens(f.title)
     words = [w for w in url_words(f.url) if w not in furniture]
     try:
@@ -383,6 +417,7 @@ def features(f: Filed, furniture: set[str]) -> list[str]:
         f"shape:{f.shape}",
         f"length:{min(len(tokens), 7)}",
         "caps:" + "".join(_caps(token) for token in tokens[:4]),
+        f"figures:{any(token[0].isdigit() for token in tokens)}",
         f"depth:{min(depth, 3)}",
         f"tld:{host.rsplit('.', 1)[-1]}",
         f"site named after it:{named}",
@@ -458,6 +493,7 @@ def placements(
     headings = {h.text.casefold() for h in parsed.headings}
     calibration = Calibration(families, furniture, vocabulary)
     index_cells = _index_cells(parsed, families)
+    orphan_odds = _orphan_odds(index_cells, len(outside))
     found: list[_Found] = []
     for index in outside:
         item = parsed.items[index]
@@ -469,7 +505,7 @@ def placements(
         posterior = _posterior(words, open_, vocabulary) if open_ else {}
         x = _Found(index, item, f, words, refusals, open_, posterior)
         x.letters = {fam.name: got for fam in open_ if (got := fam.letter(f)) is not None}
-        _weigh_by_index(x, index_cells)
+        _weigh_by_index(x, index_cells, orphan_odds)
         found.append(x)
     for run in _runs(found):
         _smooth(run, [fam.name for fam in families])
@@ -489,7 +525,8 @@ class _Found:
     open_: list[_Family]
     posterior: dict[str, float]
     run: int = 1
-    letters: dict[str, tuple[str, float, list[str]]] = field(default_factory=dict)
+    # family -> (P(letter), the evidence for each letter a signal named)
+    letters: dict[str, tuple[dict[str, float], dict[str, list[str]]]] = field(default_factory=dict)
     index_note: dict[str, str] = field(default_factory=dict)
 
 
@@ -522,23 +559,47 @@ def _index_cells(parsed: ParsedDocument, families: Sequence[_Family]) -> dict[tu
     return out
 
 
-def _weigh_by_index(x: _Found, cells: dict[tuple[str, str], str]) -> None:
-    """A family whose index names the entry's letter but lost that letter's heading is
-    likelier; one whose index shows the letter as having no group, less likely."""
-    weights = {"orphan": INDEX_ORPHAN, "unlinked": INDEX_UNLINKED}
-    weighted = dict(x.posterior)
-    for name, (letter, _, _) in x.letters.items():
-        cell = cells.get((name, letter))
-        if cell is not None and name in weighted:
-            weighted[name] *= weights[cell]
+def _orphan_odds(cells: dict[tuple[str, str], str], outside: int) -> dict[str, float]:
+    """Family -> the odds an orphan cell of its index gives its letter: ``INDEX_ORPHAN``,
+    less when the index labels more headless letters than there are entries outside the
+    groups to have left them (an index that labels every letter, groups or not)."""
+    orphans = Counter(family for (family, _), cell in cells.items() if cell == "orphan")
+    return {family: 1 + (INDEX_ORPHAN - 1) * min(1.0, outside / n) for family, n in orphans.items()}
+
+
+def _weigh_by_index(
+    x: _Found, cells: dict[tuple[str, str], str], orphan_odds: Mapping[str, float]
+) -> None:
+    """Each (family, letter) weighed by the family's A-Z index: a letter the index labels
+    but whose heading is gone is likelier (its group's entries are somewhere), one the index
+    shows without a label less likely. Both the family posterior and its letters follow."""
+    joint: dict[str, float] = {}
+    for name, p_family in x.posterior.items():
+        weights = {"orphan": orphan_odds.get(name, INDEX_ORPHAN), "unlinked": INDEX_UNLINKED}
+        found = x.letters.get(name)
+        if found is None:
+            joint[name] = p_family
+            continue
+        dist, why = found
+        weighted = {
+            letter: p * weights.get(cells.get((name, letter), ""), 1.0)
+            for letter, p in dist.items()
+        }
+        mass = sum(weighted.values())
+        joint[name] = p_family * mass
+        if mass > 0:
+            x.letters[name] = ({letter: v / mass for letter, v in weighted.items()}, why)
+        best = max(why, key=lambda c: x.letters[name][0][c])
+        cell = cells.get((name, best))
+        if cell is not None:
             x.index_note[name] = (
-                f"the {name} index links {letter} but no {letter} {name} heading is left"
+                f"the {name} index links {best} but no {best} {name} heading is left"
                 if cell == "orphan"
-                else f"the {name} index shows no {letter} {name} group"
+                else f"the {name} index shows no {best} {name} group"
             )
-    total = sum(weighted.values())
+    total = sum(joint.values())
     if total > 0:
-        x.posterior = {name: v / total for name, v in weighted.items()}
+        x.posterior = {name: v / total for name, v in joint.items()}
 
 
 def _runs(found: list[_Found]) -> list[list[_Found]]:
@@ -560,34 +621,48 @@ def _runs(found: list[_Found]) -> list[list[_Found]]:
     return runs
 
 
+def _lead_letter(x: _Found) -> str | None:
+    """The letter of the entry's likeliest family (before its neighbours are read)."""
+    named = [name for name in x.posterior if name in x.letters]
+    if not named:
+        return None
+    dist, why = x.letters[max(named, key=lambda name: x.posterior[name])]
+    return max(why, key=lambda c: dist[c])
+
+
 def _smooth(run: list[_Found], names: list[str]) -> None:
     """Each entry's family posterior, given its neighbours' (forward-backward over the run:
-    the next entry stays in the family with probability ``RUN_STAYS``)."""
+    the next entry stays in the family with probability ``RUN_STAYS`` when it is filed
+    under the same letter, ``RUN_STAYS_NEW_LETTER`` when the letter changes: a run that
+    left a group together shares its letter, the next group may be of another family)."""
     if len(run) < 2 or len(names) < 2:
         return
-    switch = (1 - RUN_STAYS) / (len(names) - 1)
+    leads = [_lead_letter(x) for x in run]
+    stays = [RUN_STAYS] + [
+        RUN_STAYS if a is not None and a == b else RUN_STAYS_NEW_LETTER
+        for a, b in itertools.pairwise(leads)
+    ]
 
-    def step(prev: dict[str, float], emit: dict[str, float]) -> dict[str, float]:
-        out = {
-            n: emit.get(n, 0.0) * sum(prev[m] * (RUN_STAYS if m == n else switch) for m in names)
-            for n in names
-        }
+    def move(stay: float, m: str, n: str) -> float:
+        return stay if m == n else (1 - stay) / (len(names) - 1)
+
+    def step(prev: dict[str, float], emit: dict[str, float], stay: float) -> dict[str, float]:
+        out = {n: emit.get(n, 0.0) * sum(prev[m] * move(stay, m, n) for m in names) for n in names}
         total = sum(out.values()) or 1.0
         return {n: v / total for n, v in out.items()}
 
     uniform = {n: 1.0 / len(names) for n in names}
     forward = []
     prev = uniform
-    for x in run:
-        prev = step(prev, x.posterior)
+    for x, stay in zip(run, stays, strict=True):
+        prev = step(prev, x.posterior, stay)
         forward.append(prev)
     backward = [uniform] * len(run)
     after = {n: 1.0 for n in names}
     for i in range(len(run) - 1, 0, -1):
         emit = run[i].posterior
         after = {
-            m: sum((RUN_STAYS if m == n else switch) * emit.get(n, 0.0) * after[n] for n in names)
-            for m in names
+            m: sum(move(stays[i], m, n) * emit.get(n, 0.0) * after[n] for n in names) for m in names
         }
         total = sum(after.values()) or 1.0
         after = {n: v / total for n, v in after.items()}
@@ -622,7 +697,10 @@ def _place(
         found = x.letters.get(fam.name)
         if found is None:
             continue
-        letter, p_letter, why = found
+        dist, whys = found
+        # a letter no signal named is never chosen, whatever the index says
+        letter = max(whys, key=lambda c: dist[c])
+        p_letter, why = dist[letter], whys[letter]
         score = posterior[fam.name] * p_letter
         if best is None or score > best[0]:
             best = (score, fam, letter, why)

@@ -17,10 +17,12 @@ from tests.conftest import needs_shared, shared_path
 from tests.readmes import cli, write
 
 
-def _index(family: str) -> str:
-    """An A-Z table linking each letter's group heading, as curated lists have."""
+def _index(family: str, letters: str = "#ABCDEFGHIJKLMNOPQRSTUVWXYZ") -> str:
+    """An A-Z table linking each letter's group heading, as curated lists have; only
+    ``letters`` are labelled (every letter by default)."""
     cells = [
-        f"[{c}](#{'' if c == '#' else c.lower()}-{family})" for c in "#ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        f"[{c if c in letters else ''}](#{'' if c == '#' else c.lower()}-{family})"
+        for c in "#ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     ]
     rows = ["| " + " | ".join(cells[i : i + 9]) + " |" for i in range(0, 27, 9)]
     return "\n".join(["|   " * 9 + "|", "|:-:" * 9 + "|", *rows])
@@ -407,3 +409,122 @@ def test_regroup_after_an_earlier_adopt(field_notes: Path, capsys) -> None:  # t
     assert _links(new) == _links(adopted)
     assert "#### V companies" in new and "[V](#v-companies)" in new
     assert cli(capsys, "render", "--check", "README.md").code == 0
+
+
+def _individuals(
+    index: str = "", outside: str = "* The Daily Grind https://dailygrind.example/"
+) -> str:
+    """Our own list of people's blogs, filed by their first character ("The Coded Self"
+    under T), with one entry outside the groups."""
+    return f"""\
+# Blogs
+
+{index}
+
+## Individuals
+
+#### A individuals
+
+* Alice Doe https://alicedoe.example/
+* Arun Patel https://arunpatel.example/blog/
+
+#### B individuals
+
+* Bianca Rossi https://biancarossi.example/
+* Bo Lindqvist https://bolindqvist.example/
+
+#### C individuals
+
+* Carla Mendes https://carlamendes.example/
+
+#### D individuals
+
+* Dmitri Volkov https://dmitrivolkov.example/
+
+#### T individuals
+
+* The Coded Self https://codedself.example/
+* The Quiet Compiler https://quietcompiler.example/
+* The Night Shift https://nightshift.example/
+* Tomas Berg https://tomasberg.example/
+
+## Further reading
+
+Blogs we have not filed yet.
+
+{outside}
+"""
+
+
+def test_a_family_filed_by_its_first_character_keeps_the() -> None:
+    # "The Daily Grind": its first character says T, its first name word and its URL say D.
+    # The family's own entries show which wins when they disagree: every "The ..." entry
+    # is filed under T, so the first character does (a family of companies filed by the
+    # company an article is about skips "How" instead: the Vantage test above)
+    grind = _placed(_individuals())["The Daily Grind"]
+    assert grind.section == "T individuals"
+    assert any("title starts with 'T'" in e for e in grind.evidence)
+
+
+def test_the_index_decides_between_the_letters_an_entry_could_take() -> None:
+    # "The Eager Reader": T by its first character, E by its name and URL; the index still
+    # labels E but no E heading is left: its group lost its heading, the entry is likely one
+    # of it
+    outside = "* The Eager Reader https://eagerreader.example/"
+    without = _placed(_individuals(_index("individuals", "ABCDT"), outside))
+    labelled = _placed(_individuals(_index("individuals", "ABCDET"), outside))
+    assert without["The Eager Reader"].section == "T individuals"
+    eager = labelled["The Eager Reader"]
+    assert eager.section == "E individuals" and eager.new_group
+    assert "the individuals index links E but no E individuals heading is left" in eager.evidence
+
+
+def test_an_index_labelling_more_headless_letters_than_entries_outside_says_less() -> None:
+    cells = {("companies", c): "orphan" for c in "CDEFGHIJ"}
+    cells[("technologies", "X")] = "orphan"
+    odds = regroup._orphan_odds(cells, outside=2)
+    # 8 headless letters and 2 entries outside: at most 2 of them can have lost a group
+    assert odds["companies"] == pytest.approx(1 + (regroup.INDEX_ORPHAN - 1) * 2 / 8)
+    assert odds["technologies"] == regroup.INDEX_ORPHAN
+
+
+def test_on_a_tie_the_word_the_title_and_url_share_names_the_letter() -> None:
+    # a family that never saw its signals disagree: "How to Review Code Well" is as likely
+    # R (first name word) as C (the word its URL repeats); the URL's word comes first
+    entries = [
+        Filed("Caching Explained", "https://n.example/p/caching", "link", "C"),
+        Filed("Queues Explained", "https://n.example/p/queues", "link", "Q"),
+        Filed("Sharding Explained", "https://n.example/p/sharding", "link", "S"),
+    ]
+    fam = regroup._Family("technologies", "technologies", entries, {"n", "p"})
+    found = fam.letter(Filed("How to Review Code Well", "https://n.example/p/code-review", "link"))
+    assert found is not None
+    dist, why = found
+    assert dist["C"] == pytest.approx(dist["R"])
+    assert next(iter(why)) == "C"
+
+
+def _found(posterior: dict[str, float], letter: str) -> regroup._Found:
+    x = regroup._Found(0, None, None, [], {}, [], posterior)  # type: ignore[arg-type]
+    x.letters = {name: ({letter: 1.0}, {letter: ["signal"]}) for name in posterior}
+    return x
+
+
+def test_a_run_changes_family_more_easily_where_its_letter_changes() -> None:
+    # three company entries under Z, then a person: under Z too, the run pulls it into the
+    # companies; under Y (the next group of the run may be of another family), it stays
+    def last(letter: str) -> dict[str, float]:
+        run = [_found({"companies": 0.9, "individuals": 0.1}, "Z") for _ in range(3)]
+        run.append(_found({"companies": 0.15, "individuals": 0.85}, letter))
+        regroup._smooth(run, ["companies", "individuals"])
+        return run[-1].posterior
+
+    assert last("Z")["companies"] > 0.5
+    assert last("Y")["individuals"] > 0.5
+
+
+def test_whether_a_title_has_figures_is_read() -> None:
+    acme = Filed("How Acme Scaled to 10 Million Users", "https://a.example/p/x", "link")
+    caching = Filed("How Caching Works", "https://a.example/p/caching", "link")
+    assert "figures:True" in regroup.features(acme, set())
+    assert "figures:False" in regroup.features(caching, set())
