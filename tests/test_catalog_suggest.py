@@ -237,3 +237,50 @@ def test_signals_and_weights_are_the_suggestion() -> None:
     assert (
         scores["U companies"] < suggest_section(title, "", sections=COMPANIES).scores["U companies"]
     )
+
+
+# A list of our own for the hold-out measure (the seed's figures are in the corpus suite).
+SMALL_LIST = """\
+# Case studies
+
+## System Design Case Study
+
+### L companies
+
+- [How Lyft Matches Riders](https://a.example/lyft-1)
+- [Lyft's Dispatch at Scale](https://a.example/lyft-2)
+
+### U companies
+
+- [How Uber Computes ETA](https://a.example/uber-1)
+- [Uber's Geospatial Index](https://a.example/uber-2)
+- [How Vimeo Streams Video](https://a.example/vimeo)
+- [Learning path](docs/path.md)
+
+### K technologies
+
+- [How Kafka Stores Logs](https://a.example/kafka-1)
+- [Kafka Consumer Groups Explained](https://a.example/kafka-2)
+
+### V companies
+
+## Fundamentals
+
+- [Consistent Hashing](https://a.example/hash)
+"""
+
+
+def test_holdout_accuracy_on_a_small_list() -> None:
+    parsed = parse_markdown(SMALL_LIST)
+    # Five company entries held out (the relative link is no case study, the Fundamentals
+    # entry is in no letter group); the Vimeo entry filed under U goes to the empty V.
+    assert holdout_accuracy(parsed, families=["companies"]) == (4, 5)
+    assert holdout_accuracy(parsed) == (6, 7)  # the technologies too
+    assert holdout_accuracy(parsed, families=["interview"]) == (0, 0)
+
+
+def test_a_name_said_twice_counts_once() -> None:
+    sections = {"U companies": ["How Uber Computes ETA"], "Fundamentals": ["Consistent Hashing"]}
+    suggestion = suggest_section("Uber at Uber scale", "https://x.example/u", sections=sections)
+    assert suggestion.section == "U companies"
+    assert suggestion.reason.count("company 'uber'") == 1
