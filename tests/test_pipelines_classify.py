@@ -501,3 +501,52 @@ def test_host_stats_from_the_catalogs_counts_and_plus() -> None:
     assert HostStats.from_counts([(200, 3), (403, 2), (None, 1), (404, 4)]) == HostStats(3, 2, 5)
     assert HostStats(1, 0, 0).plus(999) == HostStats(1, 1, 0)
     assert HostStats().plus(None).plus(302) == HostStats(1, 0, 1)
+
+
+# --- hand-made answers for the rules the recorded responses reach ---------------------
+
+
+def s3_error(code: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>{code}</Code><Message>Access Denied</Message>"
+        "<RequestId>4442587FB7D0A2F9</RequestId></Error>"
+    )
+
+
+def test_s3_403s_are_permanent_and_say_how_they_were_decided() -> None:
+    disabled = classify(item(403, body_sample=s3_error("AllAccessDisabled")))
+    assert disabled == Outcome(
+        OutcomeKind.PERMANENT, "403 AllAccessDisabled: S3 has disabled this bucket"
+    )
+    alone = classify(item(403, body_sample=s3_error("AccessDenied")))
+    assert alone.kind == "permanent" and alone.reason.startswith("403 AccessDenied from S3: ")
+    among = classify(item(403, body_sample=s3_error("AccessDenied")), host_history=HostStats(ok=7))
+    assert among.kind == "permanent"
+    assert among.reason.startswith("403 AccessDenied from S3, while 7 other objects")
+
+
+def test_a_cloudfront_origin_error_behind_a_200_is_a_soft_404() -> None:
+    outcome = classify(
+        item(200, headers={"x-cache": "Error from cloudfront"}, body_sample=page("Blog", ARTICLE))
+    )
+    assert outcome.kind == "suspect" and "CloudFront reports an origin error" in outcome.reason
+
+
+def test_redirects_to_a_regional_edition_a_parent_page_or_an_error() -> None:
+    geo = "https://eu.news.example/2020/05/story"
+    outcome = classify(
+        item(
+            200, url="https://www.news.example/2020/05/story", final_url=geo, redirects=[(302, geo)]
+        )
+    )
+    assert outcome == Outcome(
+        OutcomeKind.BLOCKED, "redirect to a regional edition (eu.news.example): geo wall"
+    )
+    parent = "https://blog.example.com/2020/"
+    outcome = classify(item(200, url=URL, final_url=parent, redirects=[(301, parent)]))
+    assert outcome.kind == "suspect" and outcome.rewrite_to is None
+    assert outcome.reason == "redirected to a parent page (/2020/)"
+    gone = "https://blog.example.com/2021/consistent-hashing"
+    outcome = classify(item(404, url=URL, final_url=gone, redirects=[(301, gone)]))
+    assert outcome.kind == "permanent"  # the 404 at the end decides, not the redirect
