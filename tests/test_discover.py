@@ -159,3 +159,38 @@ def test_a_candidate_for_a_letter_the_list_lacks_creates_its_group(
     assert f"- [{etsy[0]}]({etsy[1]})" in text.split("#### E companies")[1]
     assert "[E](#e-companies)" in text  # the index links the new group
     assert cli(capsys, "render", "--check", "README.md").code == 0
+
+
+OPML = """\
+<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0"><head><title>Blogs I read</title></head><body>
+<outline text="Engineering">
+  <outline type="rss" text="Acme Engineering" xmlUrl="https://acme.example/feed.xml"
+           htmlUrl="https://acme.example/blog/"/>
+  <outline type="rss" text="Umbrella" xmlUrl="https://umbrella.example/atom.xml"/>
+</outline>
+</body></opml>
+"""
+
+
+def test_feeds_import_opml_follows_each_feed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("README.md").write_text(README)
+    Path("listkeeper.toml").write_text(CONFIG)
+    Path("blogs.opml").write_text(OPML)
+    first = cli(capsys, "feeds", "import-opml", "blogs.opml")
+    assert first.code == 0, first.err
+    assert first.out.strip() == "blogs.opml: 2 feeds, 2 new, 0 already followed"
+    again = cli(capsys, "feeds", "import-opml", "blogs.opml")
+    assert again.out.strip() == "blogs.opml: 2 feeds, 0 new, 2 already followed"
+    listed = cli(capsys, "feeds", "list").out
+    assert (
+        "https://acme.example/feed.xml" in listed and "https://umbrella.example/atom.xml" in listed
+    )
+    Path("notes.opml").write_text("<html><body>not an outline</body></html>")
+    for name, says in (("missing.opml", "cannot read"), ("notes.opml", "not an OPML file")):
+        bad = cli(capsys, "feeds", "import-opml", name)
+        assert bad.code == 3 and bad.out == ""
+        assert bad.err.strip().splitlines() == [bad.err.strip()] and says in bad.err, bad.err

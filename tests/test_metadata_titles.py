@@ -149,3 +149,27 @@ def test_a_hostile_title_is_clipped_before_the_title_rules() -> None:
     body = "<html><head><title>" + "Part - " * 25_000 + "</title></head><body></body></html>"
     title = extract(body.encode(), "https://example.org/a/post")
     assert title.title is not None and 0 < len(title.title) <= MAX_TITLE_CHARS
+
+
+def test_a_title_cut_short_with_an_ellipsis_yields_to_the_whole_heading() -> None:
+    html = page(
+        og("How we rebuilt the harbour lights of the..."),
+        "<h1>How we rebuilt the harbour lights of the old town</h1><p>Text.</p>",
+    )
+    title = extract(html, "https://news.example/a").title
+    assert title == "How we rebuilt the harbour lights of the old town"
+
+
+def test_a_heading_without_the_trailing_addition_is_the_title() -> None:
+    html = page(
+        og("How we rebuilt the harbour lights (2021/5)"),
+        "<h1>How we rebuilt the harbour lights</h1><p>Text.</p>",
+    )
+    assert extract(html, "https://news.example/a").title == "How we rebuilt the harbour lights"
+
+
+def test_a_site_name_behind_a_tight_bar_is_dropped_on_either_side() -> None:
+    site = '<meta property="og:site_name" content="NEWS WEB EASY">'
+    for title in ("NEWS WEB EASY|Harbour lights return", "Harbour lights return|NEWS WEB EASY"):
+        html = page(f"<title>{title}</title>{site}", "<p>Text.</p>")
+        assert extract(html, "https://news.example/a").title == "Harbour lights return"
