@@ -21,8 +21,8 @@ from catalog.repos import (
     repo_ref,
 )
 from jobs.graphql import GraphQL
-from jobs.offlineweb.githubgraphql import Endpoint, Repo
-from jobs.repositories import Asked, build_query, check_repositories
+from jobs.offlineweb.githubgraphql import SECONDARY_BODY, Endpoint, Repo
+from jobs.repositories import SECONDARY_DEFAULT_WAIT, Asked, build_query, check_repositories
 from tests import githubapi
 from tests.conftest import needs_shared, shared_path
 
@@ -293,6 +293,25 @@ def test_secondary_limit_obeys_retry_after(api: githubapi.GitHubAPI, endpoint: E
     out, results, _ = _ask(api, ["https://github.com/acme/rocket"])
     assert endpoint.queries == [1] and not results and len(out.left) == 1
     assert "secondary rate limit" in out.notes[0]
+
+
+def test_secondary_limit_without_retry_after_backs_off_doubling(
+    api: githubapi.GitHubAPI, endpoint: Endpoint
+) -> None:
+    # GitHub's 403 in its 2021 wording, without Retry-After or rate-limit headers: the
+    # default wait, then twice that, past the longest wait: the rest wait for the next run
+    # (the recorded answers of the corpus suite are obeyed the same way).
+    endpoint.faults = [(403, {}, SECONDARY_BODY)]
+    waits: list[float] = []
+    _, results, _ = _ask(api, ["https://github.com/acme/rocket"], waits=waits)
+    assert waits == [SECONDARY_DEFAULT_WAIT] and results[0].outcome == "ok"
+    endpoint.queries.clear()
+    endpoint.faults = [(403, {}, SECONDARY_BODY), (403, {}, SECONDARY_BODY)]
+    waits.clear()
+    out, results, _ = _ask(api, ["https://github.com/acme/rocket"], waits=waits)
+    assert waits == [SECONDARY_DEFAULT_WAIT] and endpoint.queries == [1, 1]
+    assert not results and len(out.left) == 1
+    assert "asked to wait 120 s" in out.notes[0]
 
 
 def test_bad_token_stops_and_never_prints_it(api: githubapi.GitHubAPI, endpoint: Endpoint) -> None:
