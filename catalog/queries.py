@@ -6,20 +6,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import (
-    Document,
-    Entry,
-    EntryLink,
-    Link,
-    PageMetadata,
-    PageReference,
-    Section,
-)
+from catalog.models import Document, Entry, EntryLink, Link, PageMetadata, Section
 from catalog.repos import Facts, latest_facts
 from catalog.vocabulary import EntryState, LinkStatus
 
@@ -133,16 +124,3 @@ def page_texts(session: Session, keys: Iterable[str], batch: int = 500) -> dict[
         for key, *parts in rows:
             out[key] = " ".join(part for part in parts if part)
     return out
-
-
-def page_references(session: Session, link_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The reference identities of these links (what each page was when listed), by link,
-    read in one query: what ``[check] changed`` compares a page with."""
-    columns = ("title", "site_name", "lang", "host", "sketch", "words")
-    rows = session.scalars(
-        select(PageReference).where(
-            PageReference.link_id.in_(link_ids),
-            PageReference.taken_at.is_not(None),
-        )
-    )
-    return {r.link_id: {c: getattr(r, c) for c in columns} for r in rows}

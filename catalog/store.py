@@ -347,3 +347,16 @@ def host_answers(session: Session) -> HostAnswers:
         if host is not None:
             out[host].append([status, count])
     return dict(out)
+
+
+def page_references(session: Session, link_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The reference identities of these links (what each page was when listed), by link,
+    read in one query: what ``[check] changed`` compares a page with."""
+    columns = ("title", "site_name", "lang", "host", "sketch", "words")
+    rows = session.scalars(
+        select(PageReference).where(
+            PageReference.link_id.in_(link_ids),
+            PageReference.taken_at.is_not(None),
+        )
+    )
+    return {r.link_id: {c: getattr(r, c) for c in columns} for r in rows}

@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 from catalog import db, local, locks, runs
 from catalog.checkconfig import IGNORE_FILE, CheckConfig
 from catalog.models import Link
-from catalog.queries import page_references
 from catalog.store import (
     DueLink,
     HostAnswers,
@@ -28,6 +27,7 @@ from catalog.store import (
     due_count,
     due_rounds,
     host_answers,
+    page_references,
     record,
     status_counts,
 )
