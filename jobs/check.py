@@ -34,7 +34,7 @@ from catalog.store import (
 from catalog.vocabulary import LinkStatus, OutcomeKind, utcnow
 from crawler import checkjob
 from jobs.context import Context
-from jobs.crawling import CrawlChild, run_crawl, run_link_crawls
+from jobs.crawling import CrawlChild, StartedChildren, run_crawl, run_link_crawls
 from jobs.progress import progress_bar
 
 CHECK_LOCK_TTL = timedelta(hours=6)  # a check longer than this is presumed dead
@@ -59,7 +59,7 @@ def check(ctx: Context, options: CheckOptions, child: CrawlChild | None = None) 
     if child is None and not options.queue:
         # Started now, it imports Scrapy while the catalog says what is due.
         child = CrawlChild()
-    started = _Started([child] if child is not None else [])
+    started = StartedChildren([child] if child is not None else [])
     try:
         cfg = CheckConfig.of(ctx.config, IGNORE_FILE)
         # Two checks at once would check every link twice: one at a time, crawl included.
@@ -69,21 +69,7 @@ def check(ctx: Context, options: CheckOptions, child: CrawlChild | None = None) 
         started.cancel_rest()
 
 
-@dataclass
-class _Started:
-    """Crawl processes started ahead of their jobs; the first crawls take them."""
-
-    children: list[CrawlChild]
-
-    def take(self) -> CrawlChild | None:
-        return self.children.pop(0) if self.children else None
-
-    def cancel_rest(self) -> None:
-        while self.children:
-            self.children.pop().cancel()
-
-
-def _check(ctx: Context, cfg: CheckConfig, options: CheckOptions, started: _Started) -> int:
+def _check(ctx: Context, cfg: CheckConfig, options: CheckOptions, started: StartedChildren) -> int:
     engine = ctx.engine()
     if options.queue:
         from jobs.worker import ensure_idle
@@ -98,7 +84,7 @@ def _check(ctx: Context, cfg: CheckConfig, options: CheckOptions, started: _Star
 
 
 def _check_run(
-    ctx: Context, cfg: CheckConfig, options: CheckOptions, started: _Started, run_id: int
+    ctx: Context, cfg: CheckConfig, options: CheckOptions, started: StartedChildren, run_id: int
 ) -> int:
     engine = ctx.engine()
     with db.session_scope(engine) as s:
@@ -238,7 +224,7 @@ def _crawl(
     host_statuses: HostAnswers,
     run_id: int,
     total: int,
-    started: _Started,
+    started: StartedChildren,
     rounds: _Rounds,
 ) -> None:
     """Crawl in one process, or in several with the hosts split between them.

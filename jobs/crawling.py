@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -125,6 +126,20 @@ class CrawlChild:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=wait)
         _forget(self)
+
+
+@dataclass
+class StartedChildren:
+    """Crawl processes started ahead of their jobs; the first crawls take them."""
+
+    children: list[CrawlChild]
+
+    def take(self) -> CrawlChild | None:
+        return self.children.pop(0) if self.children else None
+
+    def cancel_rest(self) -> None:
+        while self.children:
+            self.children.pop().cancel()
 
 
 def _forget(child: CrawlChild) -> None:
