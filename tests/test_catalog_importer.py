@@ -175,3 +175,21 @@ def test_unreadable_readme_is_input_error(engine: Engine, tmp_path: Path) -> Non
     with db.session_factory(engine)() as s:
         assert s.scalar(select(func.count()).select_from(Entry)) == 0
     assert EntryState.LISTED.value == "listed"
+
+
+def test_a_heading_removed_from_the_readme_keeps_its_section_marked_absent(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "README.md"
+    path.write_text(LIST, encoding="utf-8")
+    _import(engine, path)
+    path.write_text(LIST.split("## Papers")[0], encoding="utf-8")
+    _import(engine, path)
+    with db.session_factory(engine)() as s:
+        present = {h: p for h, p in s.execute(select(Section.heading, Section.present))}
+    assert present == {"Things": True, "Tools": True, "Papers": False}
+    path.write_text(LIST, encoding="utf-8")  # back again: the same section, present
+    _import(engine, path)
+    with db.session_factory(engine)() as s:
+        assert s.scalar(select(func.count()).select_from(Section)) == 3
+        assert all(s.scalars(select(Section.present)))

@@ -53,6 +53,12 @@ def test_social_handle_is_no_name() -> None:
     assert extract(page(head, body), URL).authors == ["Lena Fischer"]
 
 
+def test_a_date_left_in_the_author_field_is_no_name() -> None:
+    assert clean_author("May 2021") is None
+    assert clean_author("Ann Lee 2021") is None  # which of them is a name: none
+    assert clean_author("Ann Lee") == "Ann Lee"
+
+
 def test_byline_word_after_punctuation_is_stripped() -> None:
     assert clean_author(",  par  Odile Marchand") == "Odile Marchand"
 

@@ -130,3 +130,35 @@ def test_the_cdx_query_of_a_change_ends_at_the_change(archive: Archive, site: Si
     asked = len(archive.requests)
     lookup(site.url, when.date())  # what `pr` asks: the day the page changed
     assert archive.params_of(asked)["to"] == "20200612000000"
+
+
+def test_archive_mode_uses_the_capture_before_a_change_and_leaves_bare_hosts() -> None:
+    settings = prlogic.settings({"pr": {"dead": "archive"}})
+    asked: list[tuple[str, str]] = []
+
+    def lookup(which: str) -> prlogic.ArchiveLookup:
+        def ask(url: str, since: date) -> str | None:
+            asked.append((which, url))
+            return None if "gone" in url else f"https://archive.example/web/2020/{url}"
+
+        return ask
+
+    rows = [
+        ("https://fine.example/", 3, "parked", None, date(2020, 1, 1)),
+        ("https://gone.example/", 4, "replaced", None, date(2020, 1, 1)),
+        ("fine.example/bare", 5, "parked", None, date(2020, 1, 1)),  # no scheme: left alone
+    ]
+    changes = prlogic.changes_from(
+        rows, settings, archive=lookup("any"), archive_before=lookup("before")
+    )
+    assert asked == [("before", "https://fine.example/"), ("before", "https://gone.example/")]
+    assert [(c.kind, c.old, c.new, c.lines) for c in changes] == [
+        (
+            "archive",
+            "https://fine.example/",
+            "https://archive.example/web/2020/https://fine.example/",
+            (3,),
+        ),
+        ("mark", "https://gone.example/", "", (4,)),
+    ]
+    assert changes[1].note == f"{prlogic.CHANGED_NOTES['replaced']}; {prlogic.NO_ARCHIVE_NOTE}"
