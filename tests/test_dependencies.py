@@ -1,5 +1,6 @@
 """What imports what: every dependency pyproject declares is imported by the packages the
-wheel ships; nothing shipped imports what the wheel leaves out; no bench imports the tests."""
+wheel ships; nothing shipped imports what the wheel leaves out; no bench imports the tests;
+data flows one way between the packages."""
 
 from __future__ import annotations
 
@@ -107,6 +108,30 @@ def test_shipped_packages_never_import_the_unshipped_kit() -> None:
         if any(module == k or module.startswith(k + ".") for k in kit)
     ]
     assert found == [], f"shipped modules import what the wheel leaves out: {found}"
+
+
+# Data flows one way: spiders yield items, pipelines store them, the catalog holds what was
+# learned and renders and reports it; jobs run them all, and nothing runs the jobs.
+NEVER_IMPORTS = {
+    "catalog": {"scrapy", "twisted", "crawler", "pipelines", "jobs"},
+    "migrations": {"scrapy", "twisted", "crawler", "pipelines", "jobs"},
+    "crawler": {"jobs"},
+    "pipelines": {"jobs"},
+}
+
+
+def test_data_flows_one_way() -> None:
+    """The catalog and its migrations import neither Scrapy (nor Twisted) nor the crawler,
+    the pipelines or the jobs, lazily or not; the crawler and the pipelines never import
+    the jobs that run them."""
+    found = [
+        f"{path.relative_to(ROOT)}: {module}"
+        for package, banned in NEVER_IMPORTS.items()
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for module in imports(path)
+        if module.split(".")[0] in banned
+    ]
+    assert found == [], f"imports against the flow: {found}"
 
 
 # Standard library of a later Python than the running one, or the compiler's own.
