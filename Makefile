@@ -25,6 +25,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Each run in a new order (pytest-randomly; the seed is printed last): no test may lean on
+# another having run first.
 pytest: $(STAMP)
 	$(BIN)/pytest -q -m "not corpus"
 

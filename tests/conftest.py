@@ -131,6 +131,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    seed = config.getoption("randomly_seed", None)
+    if seed is not None and config.getoption("randomly_reorganize"):
+        # pytest-randomly's header line is hidden by -q: the order is said here, once.
+        terminalreporter.write_line(
+            f"tests ran in a random order: --randomly-seed={seed} repeats it"
+        )
     left = config.stash.get(_CORPUS_LEFT, None)
     if left is not None:
         terminalreporter.write_line(
