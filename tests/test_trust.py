@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import ssl
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,10 +34,21 @@ def test_the_bundle_holds_the_system_roots_then_the_extra_ca(tmp_path: Path) -> 
     assert trust_bundle(extra).parent == tmp_path
 
 
-def test_the_extension_points_openssl_at_the_bundle(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+@pytest.fixture
+def no_cert_file() -> Iterator[None]:
+    """SSL_CERT_FILE unset during the test and as it was after it. The extension sets it;
+    monkeypatch.delenv would restore nothing when it was not set, and every later test's
+    processes would trust the bundle."""
+    before = os.environ.pop("SSL_CERT_FILE", None)
+    try:
+        yield
+    finally:
+        os.environ.pop("SSL_CERT_FILE", None)
+        if before is not None:
+            os.environ["SSL_CERT_FILE"] = before
+
+
+def test_the_extension_points_openssl_at_the_bundle(tmp_path: Path, no_cert_file: None) -> None:
     extra = tmp_path / "ca.pem"
     extra.write_bytes(PEM)
     settings = {"TLS_EXTRA_CA": str(extra), "DOWNLOAD_VERIFY_CERTIFICATES": True}
