@@ -17,6 +17,7 @@ from catalog.models import Link, PageMetadata
 from catalog.output import FRAGMENT, Redactor, filtered_streams, for_terminal, unfiltered
 from jobs import cli
 from tests import githubapi
+from tests.polling import wait_for
 from tests.test_pr import TOKEN, Workspace, api, ws  # noqa: F401 (fixtures)
 
 OTHER_TOKENS = [
@@ -318,8 +319,11 @@ def test_the_crawl_process_does_not_get_the_token(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     child = CrawlChild()
+    environ = Path(f"/proc/{child.proc.pid}/environ")
     try:
-        environ = Path(f"/proc/{child.proc.pid}/environ").read_bytes()
+        # Popen returns as the child execs; its environ reads empty until exec has set it up.
+        assert wait_for(environ.read_bytes, timeout=10), "the crawl process shows no environment"
+        seen = environ.read_bytes()
     finally:
         child.cancel()
-    assert TOKEN.encode() not in environ and b"PYTHONUNBUFFERED=1" in environ
+    assert TOKEN.encode() not in seen and b"PYTHONUNBUFFERED=1" in seen
