@@ -28,7 +28,7 @@ class FeedEntry:
     url: str  # absolute; "" only when the source gives no link at all
     title: str | None
     summary: str | None = None  # plain text, at most about SUMMARY_CHARS characters
-    published: datetime | None = None  # timezone-aware (UTC when the source gives no zone)
+    published: datetime | None = None  # aware, in the offset written (UTC if none is)
     authors: tuple[str, ...] = ()
     updated: datetime | None = None  # last modification (sitemaps' lastmod lands in both)
     reading_minutes: int | None = None  # "5 min read" on listing cards
