@@ -36,6 +36,8 @@ def main(argv: list[str]) -> int:
         only_lines, only_branches = lines - lone_lines, branches - lone_branches
         if only_lines or only_branches:
             gaps.append((len(only_lines) + len(only_branches), name, sorted(only_lines)))
+    total = sum(count for count, _, _ in gaps)
+    print(f"only with ../shared: {total} lines and branches in {len(gaps)} files")
     print(f"{'file':50} only with ../shared (lines + branches)  first lines")
     for count, name, lines in sorted(gaps, reverse=True):
         print(f"{name:50} {count:6}  {lines[:8]}")

@@ -340,7 +340,8 @@ def test_opml_attributes_case_and_categories() -> None:
 
 
 def test_discover_feeds_small_page() -> None:
-    page = """<html><head><base href="/blog/">
+    # the first <base> with an href counts (a browser's rule; one may only set a target)
+    page = """<html><head><base target="_top"><base href="/blog/">
     <link rel="alternate" type="application/rss+xml" title="Comments" href="comments/feed">
     <link rel="Alternate" type="application/atom+xml" href="atom.xml">
     <link rel="alternate" type="application/feed+json" href="https://x.example/feed.json">

@@ -398,3 +398,18 @@ def test_bench_resolves_derived_links_as_the_page_does(tmp_path: Path) -> None:
     ]
     feeds = bench.score([case], predictions)["feeds"]
     assert (feeds.precision, feeds.recall) == (1.0, 1.0)
+
+
+def test_names_feeds_and_modified_days_are_read_once_and_only_when_readable() -> None:
+    html = (
+        '<html><head><meta name="author" content="Ann  Lee"><meta name="author" content="ann lee">'
+        '<meta property="article:modified_time" content="soon">'
+        '<meta property="article:modified_time" content="2021-03-04T05:06:07Z">'
+        '<link rel="alternate" type="application/rss+xml" href="/feed.xml">'
+        '<link rel="alternate" type="application/atom+xml" href="https://s.example/feed.xml">'
+        "</head><body><p>Text.</p></body></html>"
+    )
+    meta = extract(html, "https://s.example/a")
+    assert meta.authors == ["Ann Lee"]  # the same name twice, spelled apart
+    assert meta.modified == datetime(2021, 3, 4, 5, 6, 7, tzinfo=UTC)  # "soon" is no day
+    assert meta.feeds == ["https://s.example/feed.xml"]  # one URL, written twice

@@ -30,3 +30,11 @@ def test_other_notations_unless_switched_off() -> None:
     assert parse_datetime("3 March 2020", notations=False) is None
     for nothing in (None, "", "  ", "yesterday", "Jan 2"):
         assert parse_datetime(nothing) is None, nothing
+
+
+def test_numeric_days_year_first_compact_or_day_first() -> None:
+    for text in ("20210304", "20210304T101112", "2021/3/4", "2021.03.04", "4.3.2021", "04-03-2021"):
+        found = parse_dated(text)
+        assert found is not None and str(found[0]) == "2021-03-04", text
+    assert parse_dated("31.02.2021") is None  # no such day
+    assert parse_dated("19991399") is None

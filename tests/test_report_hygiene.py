@@ -281,3 +281,18 @@ def test_after_render_the_report_counts_lines_in_the_rendered_readme(
     (acme,) = [link for link in data["links"] if link["url"] == "https://acme.example/"]
     (source,) = acme["sources"]
     assert source["line"] > 9 and "https://acme.example/" in lines[source["line"] - 1]
+
+
+def test_a_letter_heading_far_from_every_group_is_not_called_misspelled() -> None:
+    from catalog.hygiene import problems
+    from catalog.readme_parser import parse_markdown
+
+    text = (
+        "# Links\n\n#### A companies\n\n- [Acme](https://acme.example/)\n\n"
+        "#### C companies\n\n- [Gamma](https://gamma.example/)\n\n"
+        "#### B compnies\n\n- [Beta](https://beta.example/)\n\n"
+        "#### Z zebras\n\n- [Zed](https://zed.example/)\n"
+    )
+    kinds = [(p.line, p.code) for p in problems(text, parse_markdown(text))]
+    assert (11, "misspelled-group-heading") in kinds  # close to "companies"
+    assert not [k for line, k in kinds if line == 15]  # "zebras" is no group misspelled
