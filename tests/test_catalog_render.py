@@ -7,6 +7,7 @@ import json
 import re
 import string
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -287,3 +288,35 @@ def test_init_from_keeps_the_order_each_group_family_is_in() -> None:
     )
     sorts = {r.name: r.sort for r in detect(text, parse_markdown(text))}
     assert sorts == {"tools": "title", "books": "position"}  # books: kept in hand order
+
+
+def test_sort_position_keeps_the_readme_order_in_groups_and_tables() -> None:
+    from catalog.render import letter_groups, table_rows
+
+    def entry(n: int, title: str, section: str) -> RenderEntry:
+        return RenderEntry(
+            id=n,
+            title=title,
+            description="",
+            section=section,
+            position=n,
+            line=n,
+            added_at=datetime(2024, 1, 1, tzinfo=UTC),
+            links=(),
+        )
+
+    entries = [
+        entry(1, "Zeta", "Z things"),
+        entry(2, "Zarf", "Z things"),
+        entry(3, "Yak", "Papers"),
+    ]
+    entries += [entry(4, "Alpha", "Papers")]
+    for sort, zs, papers in (
+        ("title", ["Zarf", "Zeta"], ["Alpha", "Yak"]),
+        ("position", ["Zeta", "Zarf"], ["Yak", "Alpha"]),
+    ):
+        groups = Region(name="g", kind="letter-groups", group="things", sort=sort)
+        [z] = letter_groups(entries, groups)
+        assert [e.title for e in z.entries] == zs
+        table = Region(name="t", kind="link-table", section="Papers", sort=sort)
+        assert [r.cells[0] for r in table_rows(entries, table)] == papers
