@@ -316,6 +316,20 @@ def test_local_day_of_a_utc_instant_the_page_shows(shown: str, want: str) -> Non
 
 _ROWS = "".join(f"<p>Row {i} of beans goes here.</p>" for i in range(8))
 # One small page per rule of catalog.metadata.published: (page, URL, the day with the rule on).
+# A site's header with a "today" widget (the day the page was read), then an article
+# that writes no date.
+_MASTHEAD = (
+    '<header class="site"><a href="/">The Valley Courier</a>'
+    '<div class="today">Wednesday, 8 July 2020</div>'
+    '<nav><a href="/news">News</a> <a href="/sport">Sport</a></nav></header>'
+)
+_FERRY = (
+    "<main><h1>Ferry timetable changes</h1>"
+    "<p>The ferry leaves an hour earlier from Monday, the operator said.</p>"
+    "<p>Tickets bought for the old times remain valid.</p></main>"
+)
+
+
 RULE_PAGES: dict[str, tuple[str, str, date | None]] = {
     # a JSON-LD date in a notation htmldate does not read (it guesses the year's 1st)
     "markup": (
@@ -360,6 +374,8 @@ RULE_PAGES: dict[str, tuple[str, str, date | None]] = {
         URL,
         None,
     ),
+    # the day the site's header shows (today's), written nowhere in the article
+    "masthead": (page("<title>Ferry timetable changes</title>", _MASTHEAD + _FERRY), URL, None),
     "webpage-node": (
         page(_webpage_graph("2018-06-08T11:14:18+00:00"), "<h1>About us</h1><p>We knit.</p>"),
         URL,
@@ -395,6 +411,25 @@ RULE_PAGES: dict[str, tuple[str, str, date | None]] = {
         date(2021, 2, 8),
     ),
 }
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # the article writes the day too: it is the article's
+        _MASTHEAD + _FERRY.replace("</h1>", "</h1><p class='byline'>8 July 2020</p>"),
+        # an article's own header (headline and date) is not the site's
+        "<article><header><h1>Ferry</h1><p>Wednesday, 8 July 2020</p></header>"
+        "<p>The ferry leaves an hour earlier.</p></article>",
+        # a page-wide header holding the headline is the article's header
+        "<header><h1>Ferry</h1><p>Wednesday, 8 July 2020</p></header>"
+        "<div><p>The ferry leaves an hour earlier.</p></div>",
+    ],
+)
+def test_a_day_in_a_header_that_is_the_articles_stays(body: str) -> None:
+    meta = extract(page("<title>Ferry</title>", body), URL)
+    assert meta.published is not None and meta.published.date() == date(2020, 7, 8)
+    assert "masthead" not in meta.evidence["published"]
 
 
 def test_every_date_rule_has_a_page() -> None:

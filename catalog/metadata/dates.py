@@ -42,13 +42,40 @@ def body_text(root: Any) -> str:
     body = root.find("body")
     if body is None:
         return ""
+    return _text_of(body)
+
+
+def _text_of(top: Any, skip: tuple[Any, ...] = ()) -> str:
+    """The visible text under ``top`` (see ``body_text``), without the elements in ``skip``
+    (their tails are kept: the text after an element is its parent's)."""
+    # The elements themselves, not their ids: the set keeps lxml's proxies alive, so a
+    # node met again is the same object (an id of a freed proxy can be reused).
+    inside = {el for root in skip for el in root.iter()}
     parts: list[str] = []
-    for el in body.iter():
+    for el in top.iter():
+        if el in inside:
+            if el.tail and any(el is root for root in skip):
+                parts.append(el.tail)
+            continue
         if isinstance(el.tag, str) and el.tag not in _NOT_TEXT and el.text:
             parts.append(el.text)
-        if el.tail and el is not body:
+        if el.tail and el is not top:
             parts.append(el.tail)
     return " ".join(parts)
+
+
+# The site's header: a <header> (or a banner landmark) outside the article and the main
+# content, without the page's <h1> (an article's own header holds its headline and date).
+_MASTHEAD = (
+    "//body//*[self::header or @role='banner']"
+    "[not(ancestor::article or ancestor::main or ancestor::header or ancestor::*[@role='banner'])]"
+    "[not(.//h1)]"
+)
+
+
+def mastheads(root: Any) -> list[Any]:
+    """The elements of the site's header (see ``_MASTHEAD``)."""
+    return list(root.xpath(_MASTHEAD))
 
 
 # Comment sections by class or id (``comments``, ``comment-list``, ``respond``, ``reply``).
@@ -97,6 +124,19 @@ class PageText:
     def visible(self) -> str:
         """See ``body_text``."""
         return body_text(self.root)
+
+    @functools.cached_property
+    def masthead(self) -> str:
+        """The visible text of the site's header (see ``mastheads``)."""
+        return " ".join(_text_of(el) for el in mastheads(self.root))
+
+    @functools.cached_property
+    def outside_masthead(self) -> str:
+        """The visible body text without the site's header."""
+        body = self.root.find("body")
+        if body is None:
+            return ""
+        return _text_of(body, tuple(mastheads(self.root)))
 
     @functools.cached_property
     def own(self) -> str:

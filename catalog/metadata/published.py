@@ -5,7 +5,7 @@ generalises to pages nobody tuned for better than rules fitted to an annotated c
 Rules are of two kinds, and each says so in the returned evidence line:
 overrides (markup, url-day, headline, modified, url-month, dateline) give another day from
 what the page's markup, URL or headline states and htmldate did not read or weighed
-otherwise; drops (modified, unwritten, html-comment, webpage-node, comments) refuse
+otherwise; drops (modified, unwritten, html-comment, masthead, webpage-node, comments) refuse
 htmldate's day where the page states it nowhere a reader sees it, or only as an edit's or a
 commenter's date. Last, local-day gives a UTC instant of the markup the offset at which the
 page shows it (the day a reader sees).
@@ -13,7 +13,7 @@ page shows it (the day a reader sees).
 Each rule has a name in ``RULES``; the ablation bench (bench/metadata.py) switches them off
 one at a time (``DISABLED``) and counts the pages each one fixes and breaks. Which half of
 the annotated corpus a rule was written against: html-comment and modified, half A;
-local-day, half B; the others predate the split and were written against the whole
+local-day and masthead, half B; the others predate the split and were written against the whole
 corpus, so only their paired counts on each half, and their changes on the pages nobody
 annotated, speak for them.
 """
@@ -50,6 +50,7 @@ RULES: dict[str, str] = {
     "modified": "htmldate's day the markup gives as an edit's: its publication day, else none",
     "unwritten": "htmldate's day in neither the markup nor the text: its fast search's",
     "html-comment": "htmldate's day written only in an HTML comment (a $Id$ stamp): dropped",
+    "masthead": "htmldate's day written only in the site's header (today's date): dropped",
     "webpage-node": "htmldate's day that only a JSON-LD WebPage node gives, not shown: dropped",
     "comments": "htmldate's day written only in comments or after 'Updated': dropped",
     "local-day": "a UTC instant the page shows at its local time: the page's offset and day",
@@ -213,6 +214,18 @@ def _decided(found: Candidates, url: str, root: Any, text: PageText) -> Dated:
         # note: a date the page keeps in an HTML comment only is not its publication date.
         guess = None
         said += " (html-comment: written only in an HTML comment: dropped)"
+    if (
+        guess is not None
+        and _on("masthead")
+        and guess[0] not in sources
+        and written_in(text.masthead, guess[0])
+        and not written_in(text.outside_masthead, guess[0])
+        and not _in_source(root, guess[0])
+    ):
+        # A site's header often shows the day it is read on (a "today" widget): a day the
+        # page writes there and nowhere else, nor in its markup, is not the publication's.
+        guess = None
+        said += " (masthead: written only in the site's header, not the article: dropped)"
     if guess is not None:
         day = guess[0]
         if (
