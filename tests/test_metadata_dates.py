@@ -450,3 +450,39 @@ def test_each_date_rule_decides_its_page(rule: str) -> None:
     finally:
         published.DISABLED.discard(rule)
     assert (without.date() if without else None) != want
+
+
+def test_the_markup_vote_counts_each_source_once_a_day() -> None:
+    from catalog.metadata.published import _edited, _markup_vote
+
+    found = {
+        "published": [
+            ("og", "not a date"),
+            ("page", "2020-01-01"),  # a source without a weight: no vote
+            ("jsonld", "2020-01-02T09:00:00Z"),
+            ("og", "2020-01-02T10:00:00Z"),
+            ("og", "2020-01-02"),  # og again, the same day: counted once
+            ("page-anytime", "2020-01-02T11:00:00Z"),
+        ],
+        "modified": [("og", "soon"), ("jsonld", "2020-02-03")],
+    }
+    votes, best, sources = _markup_vote(found)
+    day = date(2020, 1, 2)
+    assert votes == {day: 8.5} and sources == {day: {"jsonld", "og", "page-anytime"}}
+    assert best[day] == (4.0, datetime(2020, 1, 2, 9, tzinfo=UTC))  # the first heaviest
+    assert _edited(found) == {date(2020, 2, 3)}
+
+
+def test_a_utc_instant_is_put_in_the_offset_of_the_clock_the_page_shows() -> None:
+    from catalog.metadata.dates import PageText
+    from catalog.metadata.published import _local
+
+    body = (
+        "<p>Updated at 22:41 by the desk.</p>"  # a clock without its day before it
+        "<p>Posted 3/5/2022 22:41</p>"
+    )
+    text = PageText(_parse(f"<html><body>{body}</body></html>"))
+    value = datetime(2022, 5, 4, 2, 41, tzinfo=UTC)
+    local = _local(value, text)
+    assert local is not None and local.isoformat() == "2022-05-03T22:41:00-04:00"
+    assert local == value
