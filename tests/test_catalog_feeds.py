@@ -682,7 +682,8 @@ def test_a_summary_without_text_gives_way_to_the_content() -> None:
         b'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>T</title>'
         b"<item><title>E</title><link>https://t.example/e</link>"
         b'<description><![CDATA[<img src="x.png">]]></description>'
+        b'<content:encoded><![CDATA[<img src="y.png">]]></content:encoded>'
         b"<content:encoded><![CDATA[<p>The body</p>]]></content:encoded></item></channel></rss>"
     )
     [entry] = parse_feed(body, "https://t.example/feed").entries
-    assert entry.summary == "The body"
+    assert entry.summary == "The body"  # the first content with text

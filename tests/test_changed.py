@@ -216,3 +216,17 @@ def test_a_hostile_page_is_read_in_bounded_time() -> None:
     found = ident(page)
     assert found.words == 20_000  # sketched words are capped
     assert lander(found, URL) is None  # long: no phrase rule applies to its text
+
+
+def test_a_page_identity_keeps_its_resources_as_written_and_skips_empty_ones() -> None:
+    page = (
+        "<html><head><link rel='stylesheet' href=''><link rel='stylesheet' href=' /s.css '>"
+        "<script src=''></script><script src='/app.js'></script></head>"
+        "<body><iframe src='https://player.example/v/1'></iframe><p>Text.</p></body></html>"
+    )
+    identity = page_identity(page, "https://site.example/a")
+    assert identity.resources == (
+        ("script", "/app.js"),
+        ("iframe", "https://player.example/v/1"),
+        ("link", "/s.css"),
+    )
