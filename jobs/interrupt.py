@@ -9,8 +9,10 @@ ignored: the stop is bounded (``jobs.crawling.STOP_GRACE``) and must not be cut 
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -30,7 +32,23 @@ class Interrupted(BaseException):
         return 128 + self.signum
 
 
-def _raise_once(signum: int, _frame: FrameType | None) -> None:
+def _in_callback(frame: FrameType | None) -> bool:
+    """Whether ``frame`` runs within a weak reference's callback or a finalizer, where an
+    exception is printed and dropped, not raised: the garbage collector runs them wherever
+    it runs (while an import compiles a module, say)."""
+    while frame is not None:
+        if frame.f_code.co_filename == weakref.__file__ or frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _raise_once(signum: int, frame: FrameType | None) -> None:
+    if _in_callback(frame):
+        # Raised here, Interrupted would be lost and the command would run on: the signal
+        # comes again shortly, once the callback has returned.
+        threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
+        return
     for sig in SIGNALS:
         signal.signal(sig, signal.SIG_IGN)
     raise Interrupted(signum)

@@ -22,7 +22,9 @@ from sqlalchemy.exc import DBAPIError
 
 from catalog import db
 from catalog.errors import ListkeeperError
+from jobs import interrupt
 from jobs.crawling import run_crawl
+from jobs.interrupt import Interrupted
 from jobs.offlineweb.server import OfflineWeb
 from jobs.offlineweb.spec import Page, Web
 from tests.catalogdb import select
@@ -143,6 +145,28 @@ def test_a_signal_stops_the_command_and_every_crawl_it_started(
     assert not [pid for pid in crawls if alive(pid)], "a crawl outlived its command"
     assert "Traceback" not in err and f"interrupted by {signal.Signals(signum).name}" in err
     assert runs(workspace) == [("check", "interrupted")]
+
+
+def test_a_signal_that_lands_in_a_finalizer_still_interrupts() -> None:
+    """The garbage collector runs finalizers and weak references' callbacks wherever it
+    runs; an exception raised there is printed and dropped. A SIGTERM landing there (seen
+    while an import compiled a module) must still stop the command."""
+    dropped: list[object] = []
+
+    class Finalized:
+        def __del__(self) -> None:
+            signal.raise_signal(signal.SIGTERM)  # its handler runs in here
+            dropped.append(self)
+
+    previous = sys.unraisablehook
+    sys.unraisablehook = dropped.append
+    try:
+        with pytest.raises(Interrupted), interrupt.handled():
+            Finalized()
+            wait_for(lambda: False, timeout=10)
+    finally:
+        sys.unraisablehook = previous
+    assert len(dropped) == 1, dropped  # the finalizer ran to its end; nothing was dropped
 
 
 def test_a_stopped_run_is_recorded_interrupted_with_its_check(workspace: Path) -> None:
