@@ -1,9 +1,13 @@
 """SIGINT and SIGTERM end a command cleanly: its crawls stopped, its run recorded as
 interrupted, exit 130 or 143 (128 + the signal's number, as shells report it).
 
-The handler raises :class:`Interrupted`, a BaseException, so that no ``except Exception``
-of a step swallows it; the jobs record the interruption on the way out and the CLI stops
-the crawl processes (``jobs.crawling.stop_all``). Further signals while it stops are
+The handler raises :class:`Interrupted`, a SystemExit, so that no ``except Exception`` of a
+step swallows it, and so that psycopg, which it may interrupt in a query, cancels that query
+and leaves the connection usable, as it does for KeyboardInterrupt and SystemExit alone (a
+plain BaseException left the connection mid-query, and the next statement on it failed with
+"another command is already in progress"). Not a KeyboardInterrupt: Click turns that into
+Abort. The jobs record the interruption on the way out and the CLI stops the crawl processes
+(``jobs.crawling.stop_all``). Further signals while it stops are
 ignored: the stop is bounded (``jobs.crawling.STOP_GRACE``) and must not be cut short.
 """
 
@@ -20,12 +24,13 @@ from types import FrameType
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-class Interrupted(BaseException):
+class Interrupted(SystemExit):
     """The command received SIGINT or SIGTERM."""
 
     def __init__(self, signum: int) -> None:
         self.signum = signum
         super().__init__(signal.Signals(signum).name)
+        self.code = self.exit_code  # as SystemExit's, should it ever reach the interpreter
 
     @property
     def exit_code(self) -> int:

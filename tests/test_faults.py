@@ -14,13 +14,18 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
-from catalog import db
+from catalog import db, locks
+from catalog import runs as catalog_runs
 from catalog.errors import ListkeeperError
 from jobs import interrupt
 from jobs.crawling import run_crawl
@@ -332,3 +337,57 @@ def test_a_full_disk_writes_no_half_report(tmp_path: Path, slow_web: OfflineWeb)
     ]
     assert (tmp_path / "report.html").read_text() == "the previous report\n"
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".report.html")]
+
+
+@pytest.mark.parametrize("through", ["sqlalchemy", "the-driver"])
+def test_a_signal_that_lands_in_a_query_still_records_the_run_interrupted(
+    engine: Engine, catalog_url: str, through: str
+) -> None:
+    """SIGTERM landing while a PostgreSQL query runs: the query is cancelled on the server,
+    the run recorded interrupted, the lock released, and the signal's exit stands. Seen
+    under load: landing in a query SQLAlchemy leaves to psycopg (likely the close of a
+    ``yield_per`` server-side cursor), it left the connection mid-query; the rollback then
+    failed with "another command is already in progress", which replaced the interrupt
+    (the check exited 1, not 143). What ``check`` and ``run`` do, the signal sent once the
+    server shows the query running, so that it lands in it."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a SQLite query runs to its end before a signal's handler runs")
+    watcher = create_engine(catalog_url, poolclass=NullPool)
+    running = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
+        " AND query = 'SELECT pg_sleep(60)'"
+    )
+
+    def signal_once_running() -> None:
+        with watcher.connect() as conn:
+            # Bounded, and well within the query: the signal lands in it whatever happens.
+            wait_for(lambda: conn.execute(running).scalar() == 1, timeout=30)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    sender = threading.Thread(target=signal_once_running)
+    with (
+        pytest.raises(Interrupted),
+        interrupt.handled(),
+        locks.held(engine, "check", timedelta(minutes=5)),
+    ):
+        run_id = catalog_runs.start(engine, "check", locks.me())
+        try:
+            with db.session_scope(engine) as s:
+                sender.start()
+                if through == "sqlalchemy":
+                    s.execute(text("SELECT pg_sleep(60)"))
+                else:
+                    s.connection().connection.driver_connection.execute(  # type: ignore[union-attr]
+                        "SELECT pg_sleep(60)"
+                    )
+        except BaseException as exc:
+            catalog_runs.finish_after(engine, run_id, exc)
+            raise
+    sender.join(timeout=60)
+    watcher.dispose()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT job, status FROM runs")).all() == [
+            ("check", "interrupted")
+        ]
+        assert conn.execute(text("SELECT count(*) FROM locks")).scalar() == 0
+        assert conn.execute(running).scalar() == 0  # cancelled, not left running with its locks
