@@ -15,8 +15,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/listkeeper demo
 
+# pytest-xdist: one worker a core (WORKERS=1 runs in one process); each worker starts its own
+# offline web, PostgreSQL and Redis, so no test shares a server with another worker's.
+WORKERS ?= auto
+
 test: $(STAMP) lint typecheck pytest corpus
-	$(BIN)/pytest -q --db-backend=postgresql  # the suite again, each test on its own PG database
+	$(BIN)/pytest -q -n $(WORKERS) --db-backend=postgresql  # the suite again, each test on its own PG database
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -28,11 +32,11 @@ typecheck: $(STAMP)
 # Each run in a new order (pytest-randomly; the seed is printed last): no test may lean on
 # another having run first.
 pytest: $(STAMP)
-	$(BIN)/pytest -q -m "not corpus"
+	$(BIN)/pytest -q -n $(WORKERS) -m "not corpus"
 
 # The tests that read ../shared (others' pages and lists); announced in one line when absent.
 corpus: $(STAMP)
-	$(BIN)/pytest -q -m corpus
+	$(BIN)/pytest -q -n $(WORKERS) -m corpus
 
 # Branch coverage of the packages from a lone clone (no ../shared) and with the corpora: the
 # difference is what only others' data exercises, each a fixture still to write. The second

@@ -144,7 +144,19 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         )
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist: the workers collect, the controller reports; a worker's count of the
+    corpus tests it left out reaches the controller's one line through workeroutput."""
+    left = getattr(node, "workeroutput", {}).get("corpus_left")
+    if left is not None:
+        node.config.stash[_CORPUS_LEFT] = left
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None and _CORPUS_LEFT in session.config.stash:
+        workeroutput["corpus_left"] = session.config.stash[_CORPUS_LEFT]
     # `make corpus` in a lone clone selects nothing; that is the announced outcome, not an error.
     if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and session.config.stash.get(
         _CORPUS_LEFT, 0
