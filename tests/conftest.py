@@ -29,6 +29,8 @@ BACKENDS = ("sqlite", "postgresql")
 BACKEND_ENV = "LISTKEEPER_TEST_DB"
 _BACKEND = pytest.StashKey[str]()
 _CORPUS_LEFT = pytest.StashKey[int]()
+_BACKEND_LEFT = pytest.StashKey[int]()  # tests about the other backend only, left out
+ONLY = {"sqlite": "postgresql_only", "postgresql": "sqlite_only"}  # the marker a backend leaves out
 _CURRENT = pytest.StashKey[pytest.Item]()
 _config: pytest.Config | None = None
 
@@ -88,7 +90,11 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "sqlite_only(reason): about SQLite itself; skipped under --db-backend=postgresql",
+        "sqlite_only(reason): about SQLite itself; left out under --db-backend=postgresql",
+    )
+    config.addinivalue_line(
+        "markers",
+        "postgresql_only(reason): about PostgreSQL itself; run by --db-backend=postgresql",
     )
     backend = config.getoption("--db-backend") or os.environ.get(BACKEND_ENV) or "sqlite"
     if backend not in BACKENDS:
@@ -117,13 +123,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             config.hook.pytest_deselected(items=corpus)
             items[:] = [item for item in items if not item.get_closest_marker("corpus")]
         config.stash[_CORPUS_LEFT] = len(corpus)
-    if backend(config) != "postgresql":
-        return
-    for item in items:
-        marker = item.get_closest_marker("sqlite_only")
-        if marker is not None:
-            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
-            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+    # A test about the other backend is not run here: left out in one line, as the corpus
+    # is, never skipped one by one; each marker carries its reason.
+    other = [item for item in items if item.get_closest_marker(ONLY[backend(config)])]
+    if other:
+        config.hook.pytest_deselected(items=other)
+        items[:] = [item for item in items if not item.get_closest_marker(ONLY[backend(config)])]
+    config.stash[_BACKEND_LEFT] = len(other)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -142,21 +148,30 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(
             f"corpus suite: {left} tests left out: {SHARED} is absent (CI has it)"
         )
+    if other := config.stash.get(_BACKEND_LEFT, 0):
+        only = ONLY[backend(config)]
+        terminalreporter.write_line(
+            f"backend {backend(config)}: {other} tests marked {only} left out"
+            f" (the other pass of make test runs them)"
+        )
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: object) -> None:
     """pytest-xdist: the workers collect, the controller reports; a worker's count of the
     corpus tests it left out reaches the controller's one line through workeroutput."""
-    left = getattr(node, "workeroutput", {}).get("corpus_left")
-    if left is not None:
-        node.config.stash[_CORPUS_LEFT] = left
+    output = getattr(node, "workeroutput", {})
+    if output.get("corpus_left") is not None:
+        node.config.stash[_CORPUS_LEFT] = output["corpus_left"]
+    node.config.stash[_BACKEND_LEFT] = output.get("backend_left", 0)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
-    if workeroutput is not None and _CORPUS_LEFT in session.config.stash:
-        workeroutput["corpus_left"] = session.config.stash[_CORPUS_LEFT]
+    if workeroutput is not None:
+        if _CORPUS_LEFT in session.config.stash:
+            workeroutput["corpus_left"] = session.config.stash[_CORPUS_LEFT]
+        workeroutput["backend_left"] = session.config.stash.get(_BACKEND_LEFT, 0)
     # `make corpus` in a lone clone selects nothing; that is the announced outcome, not an error.
     if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and session.config.stash.get(
         _CORPUS_LEFT, 0

@@ -339,6 +339,7 @@ def test_a_full_disk_writes_no_half_report(tmp_path: Path, slow_web: OfflineWeb)
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".report.html")]
 
 
+@pytest.mark.postgresql_only("a SQLite query runs to its end before a signal's handler runs")
 @pytest.mark.parametrize("through", ["sqlalchemy", "the-driver"])
 def test_a_signal_that_lands_in_a_query_still_records_the_run_interrupted(
     engine: Engine, catalog_url: str, through: str
@@ -350,8 +351,6 @@ def test_a_signal_that_lands_in_a_query_still_records_the_run_interrupted(
     failed with "another command is already in progress", which replaced the interrupt
     (the check exited 1, not 143). What ``check`` and ``run`` do, the signal sent once the
     server shows the query running, so that it lands in it."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("a SQLite query runs to its end before a signal's handler runs")
     watcher = create_engine(catalog_url, poolclass=NullPool)
     running = text(
         "SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
