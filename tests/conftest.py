@@ -35,10 +35,6 @@ _CURRENT = pytest.StashKey[pytest.Item]()
 _config: pytest.Config | None = None
 
 
-def _absent(path: Path) -> str:
-    return f"{path} is absent: ../shared (seeds, corpora) is only in CI and dev trees"
-
-
 def require(path: Path) -> Path:
     """``path`` (test data under ../shared), for a test of the corpus suite.
 
@@ -49,7 +45,9 @@ def require(path: Path) -> Path:
     if item is not None and item.get_closest_marker("corpus") is None:
         pytest.fail(f"{item.nodeid} reads {path} but is not marked corpus (needs_shared)")
     if not path.exists():
-        pytest.skip(_absent(path))
+        # ../shared is there (else the corpus suite is left out whole): a file it lacks is a
+        # broken corpus, not a reason to pass.
+        pytest.fail(f"{path} is absent from {SHARED}", pytrace=False)
     return path
 
 
@@ -118,18 +116,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if config.getoption("--reverse"):
         items.reverse()
     if not SHARED.is_dir():
-        corpus = [item for item in items if item.get_closest_marker("corpus")]
-        if corpus:
-            config.hook.pytest_deselected(items=corpus)
-            items[:] = [item for item in items if not item.get_closest_marker("corpus")]
-        config.stash[_CORPUS_LEFT] = len(corpus)
+        config.stash[_CORPUS_LEFT] = _leave_out(config, items, "corpus")
     # A test about the other backend is not run here: left out in one line, as the corpus
     # is, never skipped one by one; each marker carries its reason.
-    other = [item for item in items if item.get_closest_marker(ONLY[backend(config)])]
-    if other:
-        config.hook.pytest_deselected(items=other)
-        items[:] = [item for item in items if not item.get_closest_marker(ONLY[backend(config)])]
-    config.stash[_BACKEND_LEFT] = len(other)
+    config.stash[_BACKEND_LEFT] = _leave_out(config, items, ONLY[backend(config)])
+
+
+def _leave_out(config: pytest.Config, items: list[pytest.Item], marker: str) -> int:
+    """Deselect the tests marked ``marker`` (announced in one line at the end); how many."""
+    left = [item for item in items if item.get_closest_marker(marker)]
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = [item for item in items if not item.get_closest_marker(marker)]
+    return len(left)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -179,6 +178,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.OK
 
 
+def _missing(what: str) -> None:
+    """A tool the suite needs is absent: its tests fail, saying what to install; a skipped
+    test would pass for a behaviour nobody checked."""
+    pytest.fail(what, pytrace=False)
+
+
 # Debian's Chromium (never Playwright's own browser download), for the HTML report's tests.
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -195,10 +200,9 @@ CHROMIUM_ARGS = [
 def browser() -> Iterator[Any]:
     """A headless Chromium driven by Playwright, for a module's tests."""
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (CI does)")
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed (pip install -e .[dev])"
-    )
+        _missing(f"{CHROMIUM} is absent: install Debian's chromium (.ci/run does)")
+    from playwright import sync_api  # a dev dependency
+
     with sync_api.sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -210,7 +214,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     if throwaway.pg_bindir() is None:
-        pytest.skip("PostgreSQL is not installed here (.ci/run installs Debian's postgresql)")
+        _missing("PostgreSQL is not installed here (.ci/run installs Debian's postgresql)")
     with throwaway.postgres() as url:
         yield url
 
@@ -256,7 +260,7 @@ def _default_catalog(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
 
 def _require_redis_server() -> None:
     if not throwaway.REDIS_SERVER.exists():
-        pytest.skip("redis-server is not installed here (.ci/run installs Debian's redis-server)")
+        _missing("redis-server is not installed here (.ci/run installs Debian's redis-server)")
 
 
 @pytest.fixture(scope="module")
